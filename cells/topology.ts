@@ -1,0 +1,220 @@
+/**
+ * The one description of a cell. Every stage and everything derived from it (route, detail-type,
+ * relay, topic, queue, DLQ, processor, receive limits, visibility timeout, SLA, alarm thresholds)
+ * lives here; the CDK `CellStack` and the local cell both render it and neither names a stage.
+ *
+ * Adding a fifth stage is one entry in {@link STAGE_SETTINGS} plus `schemas/<stage>.schema.json`.
+ *
+ * @example
+ * import { CELL_TOPOLOGY } from './topology.js';
+ * for (const stage of CELL_TOPOLOGY.stages) console.log(stage.routePath, stage.detailType);
+ */
+
+/** Per-stage settings that are chosen, not derived. Order is the invoice lifecycle. */
+const STAGE_SETTINGS = [
+  { name: 'ingestion', slaSec: 15 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
+  { name: 'reconciliation', slaSec: 60 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
+  { name: 'authorization', slaSec: 4 * 60 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
+  { name: 'posting', slaSec: 24 * 60 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
+] as const;
+
+export type StageName = (typeof STAGE_SETTINGS)[number]['name'];
+
+/** Stage names in lifecycle order. */
+export const STAGE_NAMES: readonly StageName[] = STAGE_SETTINGS.map((s) => s.name);
+
+/** Thresholds the alarms of one stage fire on (AWS: CloudWatch alarms; local: in-process rules). */
+export interface StageAlarmThresholds {
+  /** Visible messages in the stage queue. */
+  readonly queueDepth: number;
+  /** Age of the oldest message in the stage queue. */
+  readonly oldestMessageAgeSec: number;
+  /** Share of processed records that failed, in percent, over one evaluation period. */
+  readonly errorRatePct: number;
+  /** p99 ingest-to-store latency; the product promise is "visible within 2 minutes". */
+  readonly latencyP99Sec: number;
+  /** Messages in the stage DLQ; anything above zero is an incident. */
+  readonly dlqDepth: number;
+}
+
+export interface StageTopology {
+  readonly name: StageName;
+  /** 0-based position in the lifecycle; the next stage is `stages[order + 1]`. */
+  readonly order: number;
+  /** Capitalised name for construct ids and titles, e.g. `Reconciliation`. */
+  readonly title: string;
+  /** API route, `POST /invoices/{stage}`. */
+  readonly routePath: string;
+  /** EventBridge detail-type of this stage's events. */
+  readonly detailType: string;
+  /** Construct ids (logical names, never physical names). */
+  readonly ids: {
+    readonly rule: string;
+    readonly relay: string;
+    readonly topic: string;
+    readonly queue: string;
+    readonly dlq: string;
+    readonly processor: string;
+    readonly consumer: string;
+  };
+  /** Receives before a message moves to the DLQ (SQS redrive policy `maxReceiveCount`). */
+  readonly maxReceiveCount: number;
+  /** Queue visibility timeout; 6x the processor timeout, as AWS recommends for Lambda sources. */
+  readonly visibilityTimeoutSec: number;
+  /** Processor Lambda timeout; also the local poller's per-batch deadline. */
+  readonly processorTimeoutSec: number;
+  /** Maximum concurrent processor invocations (Lambda SQS event source `maximumConcurrency`, ≥ 2). */
+  readonly maxConcurrency: number;
+  /** Records per processor invocation; FIFO event sources allow at most 10. */
+  readonly batchSize: number;
+  /** Time an invoice may stay at this stage before it is a stuck business event (0 = last stage). */
+  readonly slaSec: number;
+  readonly alarms: StageAlarmThresholds;
+}
+
+/** Cell-wide settings; catalog entries may override them per cell. */
+export interface CellSettings {
+  /** EventBridge `source` of every invoice event put by the API. */
+  readonly eventSource: string;
+  /** Archive retention; auditors replay from here. */
+  readonly archiveRetentionDays: number;
+  /** SNS/SQS FIFO deduplication window (fixed by AWS at 5 minutes). */
+  readonly dedupWindowSec: number;
+  /** Steady API rate per cell, requests/s. 60,000 events/min = 1,000 events/s. */
+  readonly apiRateLimitRps: number;
+  /** API burst, requests. */
+  readonly apiBurstLimit: number;
+  /** Requests per day per producer key in the usage plan quota. */
+  readonly apiDailyQuota: number;
+  /** WAF rate-based rule: requests per 5 minutes per source IP. */
+  readonly wafRateLimitPer5Min: number;
+  /** Largest accepted request body. API Gateway's own limit is 10 MB; events are small. */
+  readonly maxBodyKiB: number;
+  /** Timestream memory-store retention (recent, fast queries). */
+  readonly memoryRetentionHours: number;
+  /** Timestream magnetic-store retention (history). */
+  readonly magneticRetentionDays: number;
+  /** Relay Lambda: EventBridge rule target retry policy. */
+  readonly relayRetryAttempts: number;
+  readonly relayMaxEventAgeSec: number;
+  /** Processor: bound on in-invocation retries of transient store errors. */
+  readonly storeRetryBudgetMs: number;
+  /** Entries per PutEvents request: the API accepts one event or a batch of up to this many. */
+  readonly maxEventsPerRequest: number;
+}
+
+export interface CellTopology {
+  readonly settings: CellSettings;
+  readonly stages: readonly StageTopology[];
+}
+
+export const DEFAULT_CELL_SETTINGS: CellSettings = {
+  eventSource: 'invoice.platform',
+  archiveRetentionDays: 365,
+  dedupWindowSec: 300,
+  apiRateLimitRps: 1_000,
+  apiBurstLimit: 2_000,
+  apiDailyQuota: 100_000_000,
+  wafRateLimitPer5Min: 600_000,
+  maxBodyKiB: 256,
+  memoryRetentionHours: 24 * 7,
+  magneticRetentionDays: 365 * 7,
+  relayRetryAttempts: 185,
+  relayMaxEventAgeSec: 24 * 60 * 60,
+  storeRetryBudgetMs: 10_000,
+  maxEventsPerRequest: 10,
+};
+
+const PROCESSOR_TIMEOUT_SEC = 30;
+
+function titleOf(name: string): string {
+  return name.charAt(0).toUpperCase() + name.slice(1);
+}
+
+/** Derives one stage's topology from its chosen settings. Pure. */
+export function deriveStage(
+  settings: (typeof STAGE_SETTINGS)[number],
+  order: number,
+  isLast: boolean,
+): StageTopology {
+  const title = titleOf(settings.name);
+  return {
+    name: settings.name,
+    order,
+    title,
+    routePath: `/invoices/${settings.name}`,
+    detailType: `invoice.${settings.name}`,
+    ids: {
+      rule: `${title}Rule`,
+      relay: `${title}Relay`,
+      topic: `${title}Topic`,
+      queue: `${title}Queue`,
+      dlq: `${title}Dlq`,
+      processor: `${title}Processor`,
+      consumer: `${title}Consumer`,
+    },
+    maxReceiveCount: settings.maxReceiveCount,
+    processorTimeoutSec: PROCESSOR_TIMEOUT_SEC,
+    visibilityTimeoutSec: PROCESSOR_TIMEOUT_SEC * 6,
+    maxConcurrency: settings.maxConcurrency,
+    batchSize: 10,
+    slaSec: isLast ? 0 : settings.slaSec,
+    alarms: {
+      queueDepth: 10_000,
+      oldestMessageAgeSec: 120,
+      errorRatePct: 5,
+      latencyP99Sec: 120,
+      dlqDepth: 0,
+    },
+  };
+}
+
+/** Builds the topology with optional cell-level overrides. Pure. */
+export function buildTopology(overrides: Partial<CellSettings> = {}): CellTopology {
+  const settings = { ...DEFAULT_CELL_SETTINGS, ...overrides };
+  validateSettings(settings);
+  return {
+    settings,
+    stages: STAGE_SETTINGS.map((s, i) => deriveStage(s, i, i === STAGE_SETTINGS.length - 1)),
+  };
+}
+
+function validateSettings(s: CellSettings): void {
+  const positive: (keyof CellSettings)[] = [
+    'archiveRetentionDays',
+    'apiRateLimitRps',
+    'apiBurstLimit',
+    'memoryRetentionHours',
+    'magneticRetentionDays',
+    'maxBodyKiB',
+  ];
+  for (const key of positive) {
+    const value = s[key];
+    if (typeof value !== 'number' || !Number.isInteger(value) || value <= 0) {
+      throw new Error(`cell setting ${key} must be a positive integer, got ${JSON.stringify(value)}`);
+    }
+  }
+  if (s.maxEventsPerRequest < 1 || s.maxEventsPerRequest > 10) {
+    throw new Error(
+      `cell setting maxEventsPerRequest must be 1..10 (the PutEvents limit), got ${s.maxEventsPerRequest}`,
+    );
+  }
+}
+
+/** The default cell topology. */
+export const CELL_TOPOLOGY: CellTopology = buildTopology();
+
+/** Looks a stage up by name; `undefined` for an unknown stage (the API answers 404). */
+export function findStage(topology: CellTopology, name: string): StageTopology | undefined {
+  return topology.stages.find((s) => s.name === name);
+}
+
+/** The stage after `stage`, or `undefined` for the last one. */
+export function nextStage(topology: CellTopology, stage: StageTopology): StageTopology | undefined {
+  return topology.stages[stage.order + 1];
+}
+
+/** Type guard for stage names coming from outside (URLs, CLI flags). */
+export function isStageName(value: string): value is StageName {
+  return (STAGE_NAMES as readonly string[]).includes(value);
+}
