@@ -43,45 +43,39 @@ function parseIpv4(text: string): Uint8Array | undefined {
 function parseIpv6(text: string): Uint8Array | undefined {
   const halves = text.split('::');
   if (halves.length > 2) return undefined;
-  const head = halves[0] === '' ? [] : (halves[0] as string).split(':');
-  const tail = halves.length === 2 && halves[1] !== '' ? (halves[1] as string).split(':') : [];
-  const groups: number[] = [];
-  const all = [...head, ...tail];
-  const parsed: number[][] = [];
-  for (let i = 0; i < all.length; i++) {
-    const g = all[i] as string;
-    const isLast = i === all.length - 1;
-    if (isLast && g.includes('.')) {
-      // An embedded IPv4 tail (`::ffff:10.0.0.1`) counts as two 16-bit groups.
-      const v4 = parseIpv4(g);
-      if (!v4) return undefined;
-      parsed.push([
-        ((v4[0] as number) << 8) | (v4[1] as number),
-        ((v4[2] as number) << 8) | (v4[3] as number),
-      ]);
-    } else {
-      if (!HEX_GROUP.test(g)) return undefined;
-      parsed.push([Number.parseInt(g, 16)]);
-    }
-  }
-  const headCount = head.length;
-  const headGroups = parsed.slice(0, headCount).flat();
-  const tailGroups = parsed.slice(headCount).flat();
-  const present = headGroups.length + tailGroups.length;
-  if (halves.length === 1) {
-    if (present !== 8) return undefined;
-    groups.push(...headGroups, ...tailGroups);
-  } else {
-    if (present > 7) return undefined;
-    groups.push(...headGroups, ...new Array<number>(8 - present).fill(0), ...tailGroups);
-  }
+  const compressed = halves.length === 2;
+  // Before a `::` the address cannot end yet, so only the last part may carry an IPv4 tail.
+  const head = parseGroups(halves[0] as string, !compressed);
+  const tail = compressed ? parseGroups(halves[1] as string, true) : [];
+  if (!head || !tail) return undefined;
+  const missing = 8 - head.length - tail.length;
+  if (compressed ? missing < 1 : missing !== 0) return undefined;
+  const groups = [...head, ...new Array<number>(missing).fill(0), ...tail];
   const out = new Uint8Array(16);
-  for (let i = 0; i < 8; i++) {
-    const g = groups[i] as number;
+  groups.forEach((g, i) => {
     out[i * 2] = g >> 8;
     out[i * 2 + 1] = g & 0xff;
+  });
+  return isIpv4Mapped(out) ? out.slice(12) : out;
+}
+
+/** The 16-bit groups of one side of `::`; an embedded IPv4 tail (`::ffff:10.0.0.1`) is two groups. */
+function parseGroups(part: string, mayEndWithIpv4: boolean): number[] | undefined {
+  if (part === '') return [];
+  const pieces = part.split(':');
+  const out: number[] = [];
+  for (let i = 0; i < pieces.length; i++) {
+    const piece = pieces[i] as string;
+    if (mayEndWithIpv4 && i === pieces.length - 1 && piece.includes('.')) {
+      const v4 = parseIpv4(piece);
+      if (!v4) return undefined;
+      out.push(((v4[0] as number) << 8) | (v4[1] as number), ((v4[2] as number) << 8) | (v4[3] as number));
+    } else if (HEX_GROUP.test(piece)) {
+      out.push(Number.parseInt(piece, 16));
+    } else {
+      return undefined;
+    }
   }
-  if (isIpv4Mapped(out)) return out.slice(12);
   return out;
 }
 

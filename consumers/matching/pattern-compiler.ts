@@ -632,7 +632,7 @@ function withArticle(noun: string): string {
   return /^([aeiou]|SNS)/i.test(noun) ? `an ${noun}` : `a ${noun}`;
 }
 
-export function isPlainObject(value: unknown): value is Record<string, unknown> {
+function isPlainObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
 
@@ -704,65 +704,39 @@ function matchObject(obj: CompiledObject, value: unknown): boolean {
   // Array of objects: all fields must come from the same element (Ruler's rulesForJSONEvent
   // "array consistency"). A pattern made only of "exists": false has nothing to pin an element,
   // so, like Ruler, it needs the field to be absent from every element.
-  if (obj.onlyAbsence) return everyObjectElement(obj, value) !== SOME_FAILED;
-  const found = someObjectElement(obj, value);
-  return found === NO_OBJECTS ? obj.satisfiedByAbsence : found === SOME_MATCHED;
-}
-
-const NO_OBJECTS = 0;
-const NONE_MATCHED = 1;
-const SOME_MATCHED = 2;
-const ALL_MATCHED = 1;
-const SOME_FAILED = 2;
-
-function someObjectElement(obj: CompiledObject, array: readonly unknown[]): number {
-  let seen = NO_OBJECTS;
-  for (const el of array) {
-    if (el === null || typeof el !== 'object') continue;
-    if (Array.isArray(el)) {
-      const r = someObjectElement(obj, el);
-      if (r === SOME_MATCHED) return r;
-      if (r === NONE_MATCHED) seen = NONE_MATCHED;
-      continue;
-    }
-    if (matchFields(obj, el as Record<string, unknown>)) return SOME_MATCHED;
-    seen = NONE_MATCHED;
+  let sawObject = false;
+  if (obj.onlyAbsence) {
+    return !someElement(value, (el) => isPlainObject(el) && !matchFields(obj, el));
   }
-  return seen;
-}
-
-function everyObjectElement(obj: CompiledObject, array: readonly unknown[]): number {
-  let seen = NO_OBJECTS;
-  for (const el of array) {
-    if (el === null || typeof el !== 'object') continue;
-    if (Array.isArray(el)) {
-      const r = everyObjectElement(obj, el);
-      if (r === SOME_FAILED) return r;
-      if (r === ALL_MATCHED) seen = ALL_MATCHED;
-      continue;
-    }
-    if (!matchFields(obj, el as Record<string, unknown>)) return SOME_FAILED;
-    seen = ALL_MATCHED;
-  }
-  return seen;
+  const found = someElement(value, (el) => {
+    if (!isPlainObject(el)) return false;
+    sawObject = true;
+    return matchFields(obj, el);
+  });
+  return found || (!sawObject && obj.satisfiedByAbsence);
 }
 
 function leafMatches(leaf: CompiledLeaf, value: unknown): boolean {
-  const flags = scanLeaf(leaf, value);
+  const flags = Array.isArray(value) ? scanArray(leaf, value) : scanScalar(leaf, value);
   if (flags & MATCHED) return true;
   return flags & PRESENT ? leaf.existsTrue : leaf.existsFalse;
 }
 
+/** A pattern value matches an event array if it matches any element (nested arrays flattened). */
+function scanArray(leaf: CompiledLeaf, array: readonly unknown[]): number {
+  let flags = 0;
+  someElement(array, (el) => {
+    flags |= scanScalar(leaf, el);
+    return (flags & MATCHED) !== 0;
+  });
+  return flags;
+}
+
 /**
- * Scans the event value(s) at a leaf: arrays are flattened (a pattern value matches if any element
- * matches), objects are not leaf values (exists only works on leaf nodes).
+ * PRESENT and/or MATCHED for one non-array event value. Objects are not leaf values ("exists only
+ * works on leaf nodes"), undefined is absence.
  */
-function scanLeaf(leaf: CompiledLeaf, value: unknown): number {
-  if (value === undefined) return 0;
-  if (value === null) {
-    const present = leaf.emptyIsAbsent ? 0 : PRESENT;
-    return present | (leaf.matchNull || leaf.nonStringsMatch ? MATCHED : 0);
-  }
+function scanScalar(leaf: CompiledLeaf, value: unknown): number {
   switch (typeof value) {
     case 'string': {
       const present = leaf.emptyIsAbsent && value === '' ? 0 : PRESENT;
@@ -777,16 +751,31 @@ function scanLeaf(leaf: CompiledLeaf, value: unknown): number {
     }
     case 'boolean':
       return PRESENT | ((value ? leaf.matchTrue : leaf.matchFalse) || leaf.nonStringsMatch ? MATCHED : 0);
-    case 'object': {
-      if (!Array.isArray(value)) return 0;
-      let flags = 0;
-      for (const el of value) {
-        flags |= scanLeaf(leaf, el);
-        if (flags & MATCHED) return flags;
-      }
-      return flags;
-    }
+    case 'object':
+      if (value !== null) return 0;
+      return (leaf.emptyIsAbsent ? 0 : PRESENT) | (leaf.matchNull || leaf.nonStringsMatch ? MATCHED : 0);
     default:
       return 0;
   }
+}
+
+/**
+ * Visits the non-array elements of a possibly nested array until `visit` returns true. Iterative,
+ * so a deeply nested event cannot exhaust the stack (matches must never throw).
+ */
+function someElement(array: readonly unknown[], visit: (element: unknown) => boolean): boolean {
+  let pending: (readonly unknown[])[] | undefined;
+  let current: readonly unknown[] | undefined = array;
+  while (current !== undefined) {
+    for (const el of current) {
+      if (Array.isArray(el)) {
+        pending ??= [];
+        pending.push(el);
+      } else if (visit(el)) {
+        return true;
+      }
+    }
+    current = pending?.pop();
+  }
+  return false;
 }

@@ -435,6 +435,31 @@ describe('compileEventPattern', () => {
         expect(matches(pattern, { ip: '2001:db9::1' })).toBe(false);
         expect(matches(pattern, { ip: '10.0.0.1' })).toBe(false);
       });
+
+      it('honours masks that do not end on a byte boundary', () => {
+        const v4 = { ip: [{ cidr: '10.0.0.0/30' }] };
+        expect(matches(v4, { ip: '10.0.0.3' })).toBe(true);
+        expect(matches(v4, { ip: '10.0.0.4' })).toBe(false);
+        const v6 = { ip: [{ cidr: 'fe80::/10' }] };
+        expect(matches(v6, { ip: 'febf::1' })).toBe(true);
+        expect(matches(v6, { ip: 'fec0::1' })).toBe(false);
+      });
+
+      // aws/event-ruler CIDR.java: the range runs from the address as written to that address with
+      // the host bits set; it does not round the start down to the network address.
+      it('starts the range at the written address, as event-ruler does', () => {
+        const pattern = { ip: [{ cidr: '10.0.0.5/24' }] };
+        expect(matches(pattern, { ip: '10.0.0.200' })).toBe(true);
+        expect(matches(pattern, { ip: '10.0.0.4' })).toBe(false);
+      });
+
+      it('reads IPv6 in full, compressed and IPv4-mapped spellings', () => {
+        expect(matches({ ip: [{ cidr: '::/1' }] }, { ip: '0:0:0:0:0:0:0:1' })).toBe(true);
+        expect(matches({ ip: [{ cidr: '::/1' }] }, { ip: '::' })).toBe(true);
+        expect(matches({ ip: [{ cidr: '::/1' }] }, { ip: '1::2::3' })).toBe(false);
+        // Java's InetAddress (used by event-ruler) reads ::ffff:a.b.c.d as the IPv4 address a.b.c.d.
+        expect(matches({ ip: [{ cidr: '10.0.0.0/8' }] }, { ip: '::ffff:10.1.2.3' })).toBe(true);
+      });
     });
 
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
@@ -657,6 +682,13 @@ describe('compileEventPattern', () => {
         const pattern = JSON.parse('{"__proto__": [{"exists": true}]}') as unknown;
         expect(matches(pattern, {})).toBe(false);
         expect(matches(pattern, JSON.parse('{"__proto__": 1}'))).toBe(true);
+      });
+
+      it('does not throw on pathologically nested event arrays', () => {
+        let deep: unknown = 'x';
+        for (let i = 0; i < 100_000; i++) deep = [deep];
+        expect(matches({ a: ['x'] }, { a: deep })).toBe(true);
+        expect(matches({ a: { b: ['x'] } }, { a: deep })).toBe(false);
       });
 
       it('can be reused for many events', () => {
