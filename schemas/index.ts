@@ -143,7 +143,7 @@ const FORMAT_MESSAGES: Readonly<Record<string, string>> = {
   variance: 'must be a decimal string like "-12.50"',
   dueDate: 'must be a calendar date like "2026-12-31"',
   postingPeriod: 'must be a month like "2026-11"',
-  currency: 'must be a three-letter ISO 4217 code like "USD"',
+  currency: 'must be an active ISO 4217 currency code like "USD"',
 };
 
 function describe(error: NonNullable<CompiledValidator['errors']>[number]): FieldError {
@@ -164,8 +164,15 @@ function describe(error: NonNullable<CompiledValidator['errors']>[number]): Fiel
   }
   if (keyword === 'enum') {
     const allowed = params.allowedValues as unknown[];
-    const list = allowed.length > 12 ? `one of ${allowed.length} codes` : allowed.join(', ');
-    return { path: instancePath, message: `must be one of: ${list}` };
+    if (allowed.length > 12) {
+      // Long lists (the currency codes) are not spelled out; name the rule instead.
+      const field = instancePath.slice(instancePath.lastIndexOf('/') + 1);
+      return {
+        path: instancePath,
+        message: FORMAT_MESSAGES[field] ?? `must be one of ${allowed.length} allowed values`,
+      };
+    }
+    return { path: instancePath, message: `must be one of: ${allowed.join(', ')}` };
   }
   if (keyword === 'type' && params.type === 'string' && instancePath.endsWith('/amount/value')) {
     return {
