@@ -148,8 +148,10 @@ export async function processBatch(
         if (candidate) problems.set(candidate.index, { kind: 'rejected', reason: r.reason });
       }
     } catch (error) {
-      const reason = `store unavailable: ${error instanceof Error ? error.message : String(error)}`;
-      for (const c of chunk) problems.set(c.index, { kind: 'transient', reason });
+      const reason = `store write failed: ${error instanceof Error ? error.message : String(error)}`;
+      // Transient errors that outlived the retry budget vs errors retrying cannot fix (AccessDenied).
+      const kind: FailureKind = isTransientError(error) ? 'transient' : 'rejected';
+      for (const c of chunk) problems.set(c.index, { kind, reason });
     }
   }
 

@@ -265,7 +265,7 @@ describe('StageProcessor', () => {
       // Assess
       expect(failedIds(result)).toEqual(['m1', 'm2']);
       expect(store.calls).toHaveLength(1);
-      expect(observer.failed).toHaveBeenCalledWith('m1', 'transient', 'store unavailable: not authorized');
+      expect(observer.failed).toHaveBeenCalledWith('m1', 'rejected', 'store write failed: not authorized');
     });
 
     it('treats a record without a message group as its own group', async () => {
