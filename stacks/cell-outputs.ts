@@ -1,0 +1,57 @@
+import type { StageTopology } from '../cells/topology.js';
+
+/**
+ * The CloudFormation output ids of a `CellStack`: the contract by which the ops CLI (and anyone
+ * else) finds a deployed cell's resources with `DescribeStacks`, without physical names or
+ * cross-stack exports. The ids are stable: renaming one breaks every tool reading it.
+ *
+ * Pure (no CDK import), so scripts can use it without loading aws-cdk-lib.
+ *
+ * @example
+ * const outputs = await describeOutputs(`InvoiceCell-${cell.name}`);
+ * const queueUrl = outputs[stageOutputIds(stage).queueUrl];
+ */
+export const CELL_OUTPUT_IDS = {
+  /** Invoke URL of the API stage, ending with `/`; routes are `invoices/{stage}` under it. */
+  apiUrl: 'ApiUrl',
+  /** Usage plan producers' API keys are attached to (`aws apigateway create-usage-plan-key`). */
+  usagePlanId: 'UsagePlanId',
+  busName: 'BusName',
+  busArn: 'BusArn',
+  /** Events the bus could not encrypt/decrypt (KMS failures) land here. */
+  busDlqUrl: 'BusDlqUrl',
+  /** Archive of every accepted event; `StartReplay` takes its ARN. */
+  archiveName: 'ArchiveName',
+  archiveArn: 'ArchiveArn',
+  timestreamDatabase: 'TimestreamDatabase',
+  timestreamTable: 'TimestreamTable',
+  /** Timestream's reports of late records it rejected asynchronously (magnetic store writes). */
+  rejectedDataBucket: 'RejectedDataBucket',
+} as const;
+
+/** Output ids of one stage, prefixed with the stage title (e.g. `IngestionQueueUrl`). */
+export interface StageOutputIds {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  /** The stage's FIFO dead-letter queue (after `maxReceiveCount` receives). */
+  readonly dlqUrl: string;
+  readonly dlqArn: string;
+  readonly topicArn: string;
+  /** Standard queue holding bus events the relay could not publish (rule and async-invoke DLQ). */
+  readonly relayDlqUrl: string;
+  readonly relayDlqArn: string;
+}
+
+/** The output ids of one stage. Pure. */
+export function stageOutputIds(stage: Pick<StageTopology, 'title'>): StageOutputIds {
+  const t = stage.title;
+  return {
+    queueUrl: `${t}QueueUrl`,
+    queueArn: `${t}QueueArn`,
+    dlqUrl: `${t}DlqUrl`,
+    dlqArn: `${t}DlqArn`,
+    topicArn: `${t}TopicArn`,
+    relayDlqUrl: `${t}RelayDlqUrl`,
+    relayDlqArn: `${t}RelayDlqArn`,
+  };
+}

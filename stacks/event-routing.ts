@@ -1,0 +1,224 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CellSettings, StageTopology } from '../cells/topology.js';
+import { LAMBDA_ENV } from '../consumers/lambda/config.js';
+import { CellFunction } from './cell-function.js';
+import { cellKeyProps } from './encryption.js';
+
+/** What routing needs from a stage consumer. */
+export interface RoutedStage {
+  readonly stage: StageTopology;
+  /** The stage's SNS FIFO topic the relay publishes to. */
+  readonly topic: sns.ITopic;
+  /** The stage's topic key; also encrypts the stage's relay DLQ. */
+  readonly topicKey: kms.IKey;
+}
+
+export interface EventRoutingProps {
+  readonly settings: CellSettings;
+  readonly stages: readonly RoutedStage[];
+  readonly relayCode: () => lambda.Code;
+  readonly logsKey: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
+  /** Lambda's own retries of a failed asynchronous relay invocation, 0..2. @default 2 */
+  readonly relayAsyncRetryAttempts?: number;
+}
+
+/** The relay of one stage and where its failures go. */
+export interface StageRoute {
+  readonly stage: StageTopology;
+  readonly rule: events.Rule;
+  readonly relay: CellFunction;
+  /** Standard queue (rule DLQs cannot be FIFO): events the rule could not deliver to the relay, and
+   * events the relay failed on after Lambda's async retries. Both hold the original bus event. */
+  readonly relayDlq: sqs.Queue;
+}
+
+const LIMITS = {
+  // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-retry-policy.html
+  relayRetryAttempts: { min: 0, max: 185 },
+  relayMaxEventAgeSec: { min: 60, max: 86_400 },
+} as const;
+
+/** Lambda keeps failed async events at most 6 h (https://docs.aws.amazon.com/lambda/latest/dg/invocation-async-configure.html). */
+const LAMBDA_MAX_EVENT_AGE = Duration.hours(6);
+
+function validate(props: EventRoutingProps): void {
+  const { settings, stages } = props;
+  if (stages.length === 0) throw new Error('event routing needs at least one stage, got 0');
+  for (const [key, range] of Object.entries(LIMITS) as [
+    keyof typeof LIMITS,
+    { min: number; max: number },
+  ][]) {
+    const value = settings[key];
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      throw new Error(`event routing ${key} must be an integer in ${range.min}..${range.max}, got ${value}`);
+    }
+  }
+  if (!Number.isInteger(settings.archiveRetentionDays) || settings.archiveRetentionDays <= 0) {
+    throw new Error(
+      `event routing archiveRetentionDays must be a positive integer, got ${settings.archiveRetentionDays}`,
+    );
+  }
+  const retries = props.relayAsyncRetryAttempts ?? 2;
+  if (!Number.isInteger(retries) || retries < 0 || retries > 2) {
+    throw new Error(`event routing relayAsyncRetryAttempts must be 0..2, got ${retries}`);
+  }
+}
+
+/** The rule pattern of one stage: the API's source and the stage's detail-type. Pure. */
+export function stageEventPattern(settings: CellSettings, stage: StageTopology): events.EventPattern {
+  return { source: [settings.eventSource], detailType: [stage.detailType] };
+}
+
+/** Standard (not FIFO) DLQ props: EventBridge rule DLQs must be standard queues. Pure. */
+export function standardDlqProps(key: kms.IKey): sqs.QueueProps {
+  return {
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    retentionPeriod: Duration.days(14),
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+}
+
+/**
+ * The cell's event bus (customer-managed key), its archive, and per stage a rule → relay Lambda →
+ * SNS FIFO topic. The relay exists because classic EventBridge rules cannot target SNS FIFO topics
+ * and an SQS FIFO target takes one fixed message group (DESIGN §2a). Nothing is dropped: the rule
+ * retries, then dead-letters; Lambda retries the relay, then dead-letters to the same queue.
+ *
+ * @example
+ * const routing = new EventRouting(this, 'Routing', { settings, stages: consumers, relayCode, logsKey });
+ * routing.bus.grantPutEventsTo(apiRole);
+ */
+export class EventRouting extends Construct {
+  readonly busKey: kms.Key;
+  /** The archive's own key: the archive key policy names the bus, and the bus (through its DLQ)
+   * depends on the bus key, so one key for both would be a dependency cycle. */
+  readonly archiveKey: kms.Key;
+  readonly bus: events.EventBus;
+  /** Events the bus itself could not encrypt or decrypt (KMS failures). */
+  readonly busDlq: sqs.Queue;
+  readonly archive: events.Archive;
+  readonly routes: readonly StageRoute[];
+
+  constructor(scope: Construct, id: string, props: EventRoutingProps) {
+    super(scope, id);
+    validate(props);
+    const { settings } = props;
+    const account = Stack.of(this).account;
+
+    this.busKey = new kms.Key(this, 'BusKey', cellKeyProps('Event bus (and its DLQ) of an invoice cell'));
+    this.archiveKey = new kms.Key(this, 'ArchiveKey', cellKeyProps('Event archive of an invoice cell'));
+    this.busDlq = new sqs.Queue(this, 'BusDlq', standardDlqProps(this.busKey));
+    // The bus DLQ is encrypted under the bus key; EventBridge writes to it as a service principal.
+    allowEventBridgeToWriteQueues(this.busKey, account);
+    Validations.of(this.busDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself a dead-letter queue: the event bus DLQ for encryption failures.',
+    });
+
+    this.bus = new events.EventBus(this, 'Bus', {
+      description: 'Invoice events accepted by the cell API',
+      kmsKey: this.busKey,
+      // AWS recommends a bus DLQ whenever the bus uses a customer-managed key
+      // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html).
+      deadLetterQueue: this.busDlq,
+    });
+    this.bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    // The bus `deadLetterQueue` prop adds no queue policy; without one EventBridge cannot deliver.
+    this.busDlq.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowTheCellBusToDeadLetter',
+        principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+        actions: ['sqs:SendMessage'],
+        resources: [this.busDlq.queueArn],
+        conditions: { ArnEquals: { 'aws:SourceArn': this.bus.eventBusArn } },
+      }),
+    );
+
+    // Not `bus.archive()`: in aws-cdk-lib 2.276 it drops `kmsKey`, leaving the archive on an AWS-owned key.
+    this.archive = new events.Archive(this, 'Archive', {
+      sourceEventBus: this.bus,
+      description: 'Every accepted invoice event; auditors replay from here',
+      eventPattern: { source: [settings.eventSource] },
+      retention: Duration.days(settings.archiveRetentionDays),
+      kmsKey: this.archiveKey,
+    });
+    this.archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    const retryAttempts = props.relayAsyncRetryAttempts ?? 2;
+    const keysAllowed = new Set<kms.IKey>();
+    this.routes = props.stages.map(({ stage, topic, topicKey: key }) => {
+      if (!keysAllowed.has(key)) {
+        allowEventBridgeToWriteQueues(key, account);
+        keysAllowed.add(key);
+      }
+      const relayDlq = new sqs.Queue(this, `${stage.title}RelayDlq`, standardDlqProps(key));
+      Validations.of(relayDlq).acknowledge({
+        id: 'AwsSolutions-SQS3',
+        reason: `This queue is itself a dead-letter queue: of the ${stage.name} rule target and of the relay's async invocations.`,
+      });
+
+      const relay = new CellFunction(this, stage.ids.relay, {
+        code: props.relayCode(),
+        description: `Invoice cell: ${stage.detailType} bus events -> ${stage.name} FIFO topic`,
+        timeout: Duration.seconds(30),
+        memorySize: 256,
+        logsKey: props.logsKey,
+        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+        environment: { [LAMBDA_ENV.stage]: stage.name, [LAMBDA_ENV.topicArn]: topic.topicArn },
+        deadLetterQueue: relayDlq,
+        retryAttempts,
+        maxEventAge: LAMBDA_MAX_EVENT_AGE,
+      });
+      // Publish to this stage's topic only; SNS SSE needs the publisher to generate data keys.
+      relay.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+      );
+      relay.role.addToPolicy(
+        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+      );
+
+      const rule = new events.Rule(this, stage.ids.rule, {
+        description: `${stage.detailType} -> ${stage.name} relay`,
+        eventBus: this.bus,
+        eventPattern: stageEventPattern(settings, stage),
+      });
+      rule.addTarget(
+        new targets.LambdaFunction(relay.fn, {
+          retryAttempts: settings.relayRetryAttempts,
+          maxEventAge: Duration.seconds(settings.relayMaxEventAgeSec),
+          deadLetterQueue: relayDlq,
+        }),
+      );
+      return { stage, rule, relay, relayDlq };
+    });
+  }
+}
+
+/**
+ * Lets EventBridge encrypt messages it sends to SQS queues under `key` (rule and bus DLQs), for
+ * this account only. SQS SSE makes the sender generate data keys, and here the sender is a
+ * service principal (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html#eb-rule-dlq).
+ */
+function allowEventBridgeToWriteQueues(key: kms.IKey, account: string): void {
+  key.addToResourcePolicy(
+    new iam.PolicyStatement({
+      sid: 'AllowEventBridgeToWriteEncryptedQueues',
+      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
+      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+      resources: ['*'],
+      conditions: { StringEquals: { 'aws:SourceAccount': account } },
+    }),
+  );
+}

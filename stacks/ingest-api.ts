@@ -1,0 +1,346 @@
+import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as apigw from 'aws-cdk-lib/aws-apigateway';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
+import { Construct } from 'constructs';
+import type { CellSettings, CellTopology, StageTopology } from '../cells/topology.js';
+import { stageRequestSchema } from '../schemas/index.js';
+import { DEFAULT_LOG_RETENTION, encryptedLogGroupProps } from './encryption.js';
+import {
+  BUS_FAILED_STATUS,
+  BUS_REJECTED_STATUS,
+  GATEWAY_RESPONSE_TEMPLATES,
+  PARTIAL_FAILURE_STATUS,
+  PUT_EVENTS_ERROR_TEMPLATE,
+  PUT_EVENTS_RESPONSE_TEMPLATE,
+  putEventsRequestTemplate,
+} from './ingest-api-templates.js';
+
+export interface IngestApiProps {
+  readonly topology: CellTopology;
+  /** The bus every accepted event is put on. */
+  readonly bus: events.IEventBus;
+  /** Key of the access and execution log groups. */
+  readonly logsKey: kms.IKey;
+  /** API stage name, part of the URL. @default 'v1' */
+  readonly stageName?: string;
+  /** @default DEFAULT_LOG_RETENTION */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** WAF rate-based rule limits (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html). */
+const WAF_RATE_LIMIT_RANGE = { min: 10, max: 2_000_000_000 } as const;
+
+/**
+ * Access log fields. Deliberately no `$input.body` or headers: events carry vendor and amount
+ * data, and the access log is for operations, not a second copy of the archive.
+ */
+export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
+  requestId: '$context.requestId',
+  extendedRequestId: '$context.extendedRequestId',
+  requestTime: '$context.requestTime',
+  requestTimeEpoch: '$context.requestTimeEpoch',
+  sourceIp: '$context.identity.sourceIp',
+  caller: '$context.identity.caller',
+  userArn: '$context.identity.userArn',
+  apiKeyId: '$context.identity.apiKeyId',
+  httpMethod: '$context.httpMethod',
+  resourcePath: '$context.resourcePath',
+  status: '$context.status',
+  responseLength: '$context.responseLength',
+  responseLatencyMs: '$context.responseLatency',
+  integrationStatus: '$context.integration.status',
+  integrationLatencyMs: '$context.integration.latency',
+  integrationError: '$context.integration.error',
+  errorType: '$context.error.responseType',
+  errorMessage: '$context.error.message',
+  validationError: '$context.error.validationErrorString',
+  wafResponseCode: '$context.wafResponseCode',
+  xrayTraceId: '$context.xrayTraceId',
+};
+
+/** Per-producer (API key) throttle and daily quota from the cell settings. Pure. */
+export function usagePlanLimits(settings: CellSettings): {
+  throttle: apigw.ThrottleSettings;
+  quota: apigw.QuotaSettings;
+} {
+  return {
+    throttle: { rateLimit: settings.apiRateLimitRps, burstLimit: settings.apiBurstLimit },
+    quota: { limit: settings.apiDailyQuota, period: apigw.Period.DAY },
+  };
+}
+
+function managedRule(
+  name: string,
+  priority: number,
+  excludedRules: string[] = [],
+): wafv2.CfnWebACL.RuleProperty {
+  return {
+    name,
+    priority,
+    overrideAction: { none: {} },
+    statement: {
+      managedRuleGroupStatement: {
+        vendorName: 'AWS',
+        name,
+        ...(excludedRules.length > 0
+          ? { ruleActionOverrides: excludedRules.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
+          : {}),
+      },
+    },
+    visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: name },
+  };
+}
+
+/**
+ * The web ACL rules in evaluation order. Pure.
+ *
+ * The common rule set's `SizeRestrictions_BODY` blocks bodies over 8 KB
+ * (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html);
+ * a batch of 10 events is larger than that, so the rule only counts. Body size is bounded by the
+ * request model and by PutEvents' own 256 KB limit instead.
+ */
+export function webAclRules(settings: CellSettings): wafv2.CfnWebACL.RuleProperty[] {
+  return [
+    managedRule('AWSManagedRulesAmazonIpReputationList', 0),
+    managedRule('AWSManagedRulesCommonRuleSet', 1, ['SizeRestrictions_BODY']),
+    managedRule('AWSManagedRulesKnownBadInputsRuleSet', 2),
+    {
+      name: 'RateLimitPerIp',
+      priority: 3,
+      action: { block: {} },
+      statement: {
+        rateBasedStatement: {
+          limit: settings.wafRateLimitPer5Min,
+          aggregateKeyType: 'IP',
+          evaluationWindowSec: 300,
+        },
+      },
+      visibilityConfig: {
+        sampledRequestsEnabled: true,
+        cloudWatchMetricsEnabled: true,
+        metricName: 'RateLimitPerIp',
+      },
+    },
+  ];
+}
+
+function validate(props: IngestApiProps): void {
+  const { settings, stages } = props.topology;
+  if (stages.length === 0) throw new Error('ingest api needs at least one stage, got 0');
+  const stageName = props.stageName ?? 'v1';
+  if (!/^[A-Za-z0-9_]{1,64}$/.test(stageName)) {
+    throw new Error(
+      `ingest api stageName must be 1-64 letters, digits or _, got ${JSON.stringify(stageName)}`,
+    );
+  }
+  for (const key of ['apiRateLimitRps', 'apiBurstLimit', 'apiDailyQuota'] as const) {
+    const value = settings[key];
+    if (!Number.isInteger(value) || value <= 0) {
+      throw new Error(`ingest api ${key} must be a positive integer, got ${value}`);
+    }
+  }
+  const waf = settings.wafRateLimitPer5Min;
+  if (!Number.isInteger(waf) || waf < WAF_RATE_LIMIT_RANGE.min || waf > WAF_RATE_LIMIT_RANGE.max) {
+    throw new Error(
+      `ingest api wafRateLimitPer5Min must be an integer in ${WAF_RATE_LIMIT_RANGE.min}..${WAF_RATE_LIMIT_RANGE.max}, got ${waf}`,
+    );
+  }
+}
+
+/**
+ * `POST /invoices/{stage}` for every stage of the topology, integrated directly with EventBridge
+ * PutEvents. Producers authenticate with IAM (SigV4); API keys + the usage plan meter and throttle
+ * each producer (API keys are not authentication); WAF sits in front.
+ *
+ * @example
+ * const api = new IngestApi(this, 'Api', { topology, bus: routing.bus, logsKey: logs.key });
+ * new CfnOutput(this, 'ApiUrl', { value: api.api.url });
+ */
+export class IngestApi extends Construct {
+  readonly api: apigw.RestApi;
+  readonly usagePlan: apigw.UsagePlan;
+  readonly webAcl: wafv2.CfnWebACL;
+  readonly accessLogGroup: logs.LogGroup;
+  /** The role API Gateway assumes to call PutEvents on the bus (and nothing else). */
+  readonly putEventsRole: iam.Role;
+  /** Route resources by stage name. */
+  readonly routes: ReadonlyMap<string, apigw.Resource>;
+
+  constructor(scope: Construct, id: string, props: IngestApiProps) {
+    super(scope, id);
+    validate(props);
+    const { settings, stages } = props.topology;
+    const stageName = props.stageName ?? 'v1';
+    const retention = props.logRetention ?? DEFAULT_LOG_RETENTION;
+
+    this.accessLogGroup = new logs.LogGroup(
+      this,
+      'AccessLogs',
+      encryptedLogGroupProps(props.logsKey, retention),
+    );
+
+    this.api = new apigw.RestApi(this, 'Api', {
+      description: 'Invoice events: POST /invoices/{stage}, put on the cell event bus',
+      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
+      // Execution logging needs API Gateway's account-level CloudWatch role (one per region).
+      cloudWatchRole: true,
+      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
+      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, apiKeyRequired: true },
+      deployOptions: {
+        stageName,
+        tracingEnabled: true,
+        metricsEnabled: true,
+        loggingLevel: apigw.MethodLoggingLevel.ERROR,
+        // Data trace would log full request bodies.
+        dataTraceEnabled: false,
+        // Cell-wide ceiling; the usage plan applies the same limits per producer key.
+        throttlingRateLimit: settings.apiRateLimitRps,
+        throttlingBurstLimit: settings.apiBurstLimit,
+        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
+        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
+      },
+    });
+
+    // RestApi adds an `Endpoint` output of its own; the cell publishes the URL as `ApiUrl` only.
+    this.api.node.tryRemoveChild('Endpoint');
+
+    // API Gateway writes execution logs to this fixed name; creating it first makes it encrypted
+    // and retained instead of a plain group API Gateway would create on first error.
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      ...encryptedLogGroupProps(props.logsKey, retention),
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+
+    this.putEventsRole = new iam.Role(this, 'PutEventsRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
+      description: 'API Gateway integration: events:PutEvents on the cell bus only',
+    });
+    props.bus.grantPutEventsTo(this.putEventsRole);
+
+    const validator = this.api.addRequestValidator('BodyValidator', {
+      validateRequestBody: true,
+      // No route declares parameters today; validating them costs nothing and keeps it so.
+      validateRequestParameters: true,
+    });
+
+    const routes = new Map<string, apigw.Resource>();
+    for (const stage of stages) {
+      routes.set(stage.name, this.addStageRoute(stage, settings, props.bus, validator));
+    }
+    this.routes = routes;
+
+    this.api.addGatewayResponse('BadRequestBody', {
+      type: apigw.ResponseType.BAD_REQUEST_BODY,
+      statusCode: '400',
+      templates: { 'application/json': GATEWAY_RESPONSE_TEMPLATES.badRequestBody },
+    });
+    this.api.addGatewayResponse('Default4xx', {
+      type: apigw.ResponseType.DEFAULT_4XX,
+      templates: { 'application/json': GATEWAY_RESPONSE_TEMPLATES.default },
+    });
+    this.api.addGatewayResponse('Default5xx', {
+      type: apigw.ResponseType.DEFAULT_5XX,
+      templates: { 'application/json': GATEWAY_RESPONSE_TEMPLATES.default },
+    });
+
+    const limits = usagePlanLimits(settings);
+    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+      description: 'Producers: attach each producer API key here',
+      throttle: limits.throttle,
+      quota: limits.quota,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+
+    this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+      scope: 'REGIONAL',
+      defaultAction: { allow: {} },
+      visibilityConfig: {
+        sampledRequestsEnabled: true,
+        cloudWatchMetricsEnabled: true,
+        metricName: 'IngestApi',
+      },
+      rules: webAclRules(settings),
+    });
+    new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
+      resourceArn: this.api.deploymentStage.stageArn,
+      webAclArn: this.webAcl.attrArn,
+    });
+
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-COG4',
+      reason:
+        'Producers are machines authenticated with IAM SigV4 (AuthorizationType.IAM on every method), ' +
+        'not Cognito users; API keys + usage plan meter them (DESIGN §2a).',
+    });
+    Validations.of(this.api).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
+      reason:
+        "API Gateway's account-level CloudWatch role: the AWS-managed policy is the documented policy for it " +
+        'and only lets API Gateway write its own execution and access logs.',
+    });
+  }
+
+  private addStageRoute(
+    stage: StageTopology,
+    settings: CellSettings,
+    bus: events.IEventBus,
+    validator: apigw.RequestValidator,
+  ): apigw.Resource {
+    const model = this.api.addModel(`${stage.title}Request`, {
+      contentType: 'application/json',
+      description: `POST ${stage.routePath}: one ${stage.name} event or {"events": [...]}`,
+      // The schema is the contract file itself (draft-04), not a CDK-typed re-statement of it.
+      schema: stageRequestSchema(stage.name, settings.maxEventsPerRequest) as apigw.JsonSchema,
+    });
+    const integration = new apigw.AwsIntegration({
+      service: 'events',
+      action: 'PutEvents',
+      integrationHttpMethod: 'POST',
+      options: {
+        credentialsRole: this.putEventsRole,
+        // Anything that is not JSON gets 415 instead of reaching the bus unvalidated.
+        passthroughBehavior: apigw.PassthroughBehavior.NEVER,
+        requestParameters: {
+          'integration.request.header.X-Amz-Target': "'AWSEvents.PutEvents'",
+          'integration.request.header.Content-Type': "'application/x-amz-json-1.1'",
+        },
+        requestTemplates: {
+          'application/json': putEventsRequestTemplate({
+            eventSource: settings.eventSource,
+            detailType: stage.detailType,
+            eventBusName: bus.eventBusName,
+          }),
+        },
+        integrationResponses: [
+          { statusCode: '200', responseTemplates: { 'application/json': PUT_EVENTS_RESPONSE_TEMPLATE } },
+          {
+            statusCode: String(BUS_REJECTED_STATUS),
+            selectionPattern: '4\\d{2}',
+            responseTemplates: { 'application/json': PUT_EVENTS_ERROR_TEMPLATE },
+          },
+          {
+            statusCode: String(BUS_FAILED_STATUS),
+            selectionPattern: '5\\d{2}',
+            responseTemplates: { 'application/json': PUT_EVENTS_ERROR_TEMPLATE },
+          },
+        ],
+      },
+    });
+    const resource = this.api.root.resourceForPath(stage.routePath);
+    const statuses = [...new Set([200, PARTIAL_FAILURE_STATUS, BUS_REJECTED_STATUS, BUS_FAILED_STATUS])];
+    resource.addMethod('POST', integration, {
+      authorizationType: apigw.AuthorizationType.IAM,
+      apiKeyRequired: true,
+      requestValidator: validator,
+      requestModels: { 'application/json': model },
+      methodResponses: statuses.map((status) => ({ statusCode: String(status) })),
+    });
+    return resource;
+  }
+}

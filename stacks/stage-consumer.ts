@@ -1,0 +1,190 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import type { CellSettings, StageTopology } from '../cells/topology.js';
+import { LAMBDA_ENV } from '../consumers/lambda/config.js';
+import { CellFunction } from './cell-function.js';
+import { cellKeyProps } from './encryption.js';
+import type { TimeseriesWriteTarget } from './timeseries-store.js';
+
+export interface StageConsumerProps {
+  readonly stage: StageTopology;
+  readonly settings: CellSettings;
+  /** Written into every record's dimensions (`LAMBDA_ENV.cellName`). */
+  readonly cellName: string;
+  /** The processor may write to this table and nothing else. */
+  readonly store: TimeseriesWriteTarget;
+  readonly processorCode: lambda.Code;
+  readonly logsKey: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** SQS keeps messages at most 14 days; stage queues and DLQs keep them that long. */
+const MAX_RETENTION = Duration.days(14);
+
+/** Limits AWS puts on the values the topology chooses. */
+const LIMITS = {
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html (FIFO: at most 10)
+  batchSize: { min: 1, max: 10 },
+  // https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-scaling.html (maximum concurrency 2..1000)
+  maxConcurrency: { min: 2, max: 1000 },
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-dead-letter-queues.html
+  maxReceiveCount: { min: 1, max: 1000 },
+  // https://docs.aws.amazon.com/lambda/latest/dg/configuration-timeout.html
+  processorTimeoutSec: { min: 1, max: 900 },
+  // https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/sqs-visibility-timeout.html
+  visibilityTimeoutSec: { min: 0, max: 43_200 },
+} as const;
+
+function validate(props: StageConsumerProps): void {
+  const { stage } = props;
+  for (const [key, range] of Object.entries(LIMITS) as [
+    keyof typeof LIMITS,
+    { min: number; max: number },
+  ][]) {
+    const value = stage[key];
+    if (!Number.isInteger(value) || value < range.min || value > range.max) {
+      throw new Error(
+        `stage consumer ${stage.name}: ${key} must be an integer in ${range.min}..${range.max}, got ${value}`,
+      );
+    }
+  }
+  // A message must stay invisible while a processor may still be working on it.
+  if (stage.visibilityTimeoutSec < stage.processorTimeoutSec) {
+    throw new Error(
+      `stage consumer ${stage.name}: visibilityTimeoutSec must be >= processorTimeoutSec (${stage.processorTimeoutSec}), got ${stage.visibilityTimeoutSec}`,
+    );
+  }
+  if (props.cellName.trim() === '')
+    throw new Error(`stage consumer ${stage.name}: cellName must not be empty, got ""`);
+}
+
+/**
+ * High-throughput FIFO queue props: deduplication and throughput are per message group
+ * (= per invoice), not per queue
+ * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html).
+ * Pure.
+ */
+export function fifoQueueProps(key: kms.IKey, visibilityTimeout: Duration): sqs.QueueProps {
+  return {
+    fifo: true,
+    contentBasedDeduplication: false,
+    deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
+    fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
+    encryption: sqs.QueueEncryption.KMS,
+    encryptionMasterKey: key,
+    enforceSSL: true,
+    retentionPeriod: MAX_RETENTION,
+    visibilityTimeout,
+    removalPolicy: RemovalPolicy.RETAIN,
+  };
+}
+
+/**
+ * FIFO topic props: the relay sets `MessageDeduplicationId = eventId` (no content-based dedup) and
+ * throughput/dedup are scoped per message group, which lifts the 300 msg/s topic quota
+ * (https://docs.aws.amazon.com/sns/latest/dg/fifo-high-throughput.html). Pure.
+ */
+export function fifoTopicProps(key: kms.IKey): sns.TopicProps {
+  return {
+    fifo: true,
+    contentBasedDeduplication: false,
+    fifoThroughputScope: sns.FifoThroughputScope.MESSAGE_GROUP,
+    masterKey: key,
+    enforceSSL: true,
+  };
+}
+
+/**
+ * One stage's consumer: SNS FIFO topic → SQS FIFO queue (raw delivery) → processor Lambda, with a
+ * FIFO DLQ after `maxReceiveCount` receives. Two keys per stage: the topic key (publishers: the
+ * relay) and the queue key (SNS and the processor), so a processor can decrypt its own queue and
+ * nothing else. One key for both would also be a dependency cycle: the queue key's policy names
+ * the topic (SNS may use it only for this topic) and the topic names its key.
+ *
+ * @example
+ * for (const stage of topology.stages) {
+ *   new StageConsumer(this, stage.ids.consumer, { stage, settings, cellName, store, processorCode, logsKey });
+ * }
+ */
+export class StageConsumer extends Construct {
+  readonly stage: StageTopology;
+  /** Encrypts the topic (and, in EventRouting, the stage's relay DLQ). */
+  readonly topicKey: kms.Key;
+  /** Encrypts the queue and its DLQ. */
+  readonly queueKey: kms.Key;
+  readonly topic: sns.Topic;
+  readonly queue: sqs.Queue;
+  readonly dlq: sqs.Queue;
+  readonly processor: CellFunction;
+
+  constructor(scope: Construct, id: string, props: StageConsumerProps) {
+    super(scope, id);
+    validate(props);
+    const { stage } = props;
+    this.stage = stage;
+
+    this.topicKey = new kms.Key(
+      this,
+      'TopicKey',
+      cellKeyProps(`${stage.name} stage topic of an invoice cell`),
+    );
+    this.queueKey = new kms.Key(
+      this,
+      'QueueKey',
+      cellKeyProps(`${stage.name} stage queues of an invoice cell`),
+    );
+
+    this.topic = new sns.Topic(this, stage.ids.topic, fifoTopicProps(this.topicKey));
+    this.topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    const visibilityTimeout = Duration.seconds(stage.visibilityTimeoutSec);
+    // A FIFO queue's DLQ must be FIFO too; it keeps per-invoice order for a later redrive.
+    this.dlq = new sqs.Queue(this, stage.ids.dlq, fifoQueueProps(this.queueKey, visibilityTimeout));
+    this.queue = new sqs.Queue(this, stage.ids.queue, {
+      ...fifoQueueProps(this.queueKey, visibilityTimeout),
+      deadLetterQueue: { queue: this.dlq, maxReceiveCount: stage.maxReceiveCount },
+    });
+
+    this.topic.addSubscription(
+      new subscriptions.SqsSubscription(this.queue, {
+        // The processor reads the relay's message body, not an SNS envelope.
+        rawMessageDelivery: true,
+        // SNS gives up on a queue it cannot reach after its retries; keep such messages too.
+        deadLetterQueue: this.dlq,
+      }),
+    );
+
+    this.processor = new CellFunction(this, stage.ids.processor, {
+      code: props.processorCode,
+      description: `Invoice cell ${props.cellName}: ${stage.name} queue -> time-series store`,
+      timeout: Duration.seconds(stage.processorTimeoutSec),
+      logsKey: props.logsKey,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      // Timestream endpoint discovery (granted by `store.grantWrite`).
+      unscopedActions: ['timestream:DescribeEndpoints'],
+      environment: {
+        [LAMBDA_ENV.stage]: stage.name,
+        [LAMBDA_ENV.cellName]: props.cellName,
+        [LAMBDA_ENV.database]: props.store.databaseName,
+        [LAMBDA_ENV.table]: props.store.tableName,
+        [LAMBDA_ENV.retryBudgetMs]: String(props.settings.storeRetryBudgetMs),
+      },
+    });
+    // Grants the processor consume rights on its own queue and kms:Decrypt on its queue key only.
+    this.processor.fn.addEventSource(
+      new SqsEventSource(this.queue, {
+        batchSize: stage.batchSize,
+        reportBatchItemFailures: true,
+        maxConcurrency: stage.maxConcurrency,
+      }),
+    );
+    props.store.grantWrite(this.processor.role);
+  }
+}

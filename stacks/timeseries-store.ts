@@ -1,0 +1,164 @@
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as timestream from 'aws-cdk-lib/aws-timestream';
+import { Construct } from 'constructs';
+import type { CellSettings } from '../cells/topology.js';
+import type { InvoiceRecord } from '../consumers/record.js';
+import { cellKeyProps } from './encryption.js';
+
+/** What a processor needs from the store: names for its environment and a write grant. */
+export interface TimeseriesWriteTarget {
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly tableArn: string;
+  /** WriteRecords on this table only (+ DescribeEndpoints, which has no resource). */
+  grantWrite(grantee: iam.IGrantable): iam.Grant;
+}
+
+export interface TimeseriesStoreProps {
+  /** Memory/magnetic retention come from here. */
+  readonly settings: CellSettings;
+}
+
+/** Timestream retention bounds (https://docs.aws.amazon.com/timestream/latest/developerguide/API_RetentionProperties.html). */
+const RETENTION_LIMITS = {
+  memoryStoreHours: { min: 1, max: 8766 },
+  magneticStoreDays: { min: 1, max: 73_000 },
+} as const;
+
+/**
+ * Records are looked up by invoice (timelines, stuck invoices), so the table is partitioned by the
+ * `invoiceId` dimension. A partition key can only be set when the table is created.
+ */
+export const PARTITION_DIMENSION = 'invoiceId' satisfies keyof InvoiceRecord['dimensions'];
+
+/**
+ * Table retention from the cell settings. `RetentionProperties` is untyped JSON in the L1, so the
+ * keys are CloudFormation's own (PascalCase) and the values strings. Pure.
+ */
+export function tableRetention(settings: CellSettings): Record<string, string> {
+  return {
+    MemoryStoreRetentionPeriodInHours: String(settings.memoryRetentionHours),
+    MagneticStoreRetentionPeriodInDays: String(settings.magneticRetentionDays),
+  };
+}
+
+function validate(props: TimeseriesStoreProps): void {
+  const { memoryRetentionHours: hours, magneticRetentionDays: days } = props.settings;
+  const { memoryStoreHours: h, magneticStoreDays: d } = RETENTION_LIMITS;
+  if (!Number.isInteger(hours) || hours < h.min || hours > h.max) {
+    throw new Error(
+      `timeseries store memoryRetentionHours must be an integer in ${h.min}..${h.max}, got ${hours}`,
+    );
+  }
+  if (!Number.isInteger(days) || days < d.min || days > d.max) {
+    throw new Error(
+      `timeseries store magneticRetentionDays must be an integer in ${d.min}..${d.max}, got ${days}`,
+    );
+  }
+}
+
+/**
+ * The cell's Timestream for LiveAnalytics database and multi-measure table, encrypted with a
+ * customer-managed key, with magnetic-store writes on so late events (older than the memory
+ * store retention) are still accepted; records Timestream rejects asynchronously are reported to
+ * an encrypted, private S3 bucket. L1 constructs: there is no Timestream L2.
+ *
+ * Timestream for LiveAnalytics is closed to new accounts since 2025-06-20 (DESIGN §2a); the
+ * processors only see the `TimeseriesStore` port, so another store can replace this construct.
+ *
+ * @example
+ * const store = new TimeseriesStore(this, 'Store', { settings: topology.settings });
+ * store.grantWrite(processor);
+ */
+export class TimeseriesStore extends Construct implements TimeseriesWriteTarget {
+  readonly key: kms.Key;
+  readonly database: timestream.CfnDatabase;
+  readonly table: timestream.CfnTable;
+  readonly rejectedDataBucket: s3.Bucket;
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly tableArn: string;
+
+  constructor(scope: Construct, id: string, props: TimeseriesStoreProps) {
+    super(scope, id);
+    validate(props);
+
+    this.key = new kms.Key(
+      this,
+      'Key',
+      cellKeyProps('Timestream database and rejected-record reports of an invoice cell'),
+    );
+
+    this.rejectedDataBucket = new s3.Bucket(this, 'RejectedData', {
+      encryption: s3.BucketEncryption.KMS,
+      encryptionKey: this.key,
+      bucketKeyEnabled: true,
+      enforceSSL: true,
+      versioned: true,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      removalPolicy: RemovalPolicy.RETAIN,
+      lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
+    });
+    Validations.of(this.rejectedDataBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Only Timestream writes here (reports of late records it rejected); a server-access-log bucket ' +
+        'would itself need a log bucket. Access is audited with CloudTrail, and the bucket is private, ' +
+        'KMS-encrypted, TLS-only and versioned.',
+    });
+
+    this.database = new timestream.CfnDatabase(this, 'Database', { kmsKeyId: this.key.keyArn });
+    this.database.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    this.table = new timestream.CfnTable(this, 'Table', {
+      databaseName: this.database.ref,
+      retentionProperties: tableRetention(props.settings),
+      // Untyped JSON in the L1 as well: CloudFormation (PascalCase) keys.
+      magneticStoreWriteProperties: {
+        EnableMagneticStoreWrites: true,
+        MagneticStoreRejectedDataLocation: {
+          S3Configuration: {
+            BucketName: this.rejectedDataBucket.bucketName,
+            EncryptionOption: 'SSE_KMS',
+            KmsKeyId: this.key.keyArn,
+            ObjectKeyPrefix: 'rejected-records',
+          },
+        },
+      },
+      schema: {
+        compositePartitionKey: [
+          { type: 'DIMENSION', name: PARTITION_DIMENSION, enforcementInRecord: 'REQUIRED' },
+        ],
+      },
+    });
+    this.table.applyRemovalPolicy(RemovalPolicy.RETAIN);
+
+    this.databaseName = this.database.ref;
+    this.tableName = this.table.attrName;
+    this.tableArn = this.table.attrArn;
+
+    for (const resource of [this.database, this.table]) {
+      Validations.of(resource).acknowledge({
+        id: 'CloudFormation-Validate::W3697',
+        reason:
+          'Timestream for LiveAnalytics is in maintenance mode (closed to new accounts since 2025-06-20); ' +
+          'cells deploy only to accounts that already use it, and the store is behind a port (DESIGN §2a, §5).',
+      });
+    }
+  }
+
+  grantWrite(grantee: iam.IGrantable): iam.Grant {
+    // Timestream SDKs discover the regional cell endpoint first; DescribeEndpoints has no resource
+    // (https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.html).
+    iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] });
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['timestream:WriteRecords'],
+      resourceArns: [this.tableArn],
+    });
+  }
+}
