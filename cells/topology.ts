@@ -10,15 +10,34 @@
  * for (const stage of CELL_TOPOLOGY.stages) console.log(stage.routePath, stage.detailType);
  */
 
-/** Per-stage settings that are chosen, not derived. Order is the invoice lifecycle. */
-const STAGE_SETTINGS = [
-  { name: 'ingestion', slaSec: 15 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
-  { name: 'reconciliation', slaSec: 60 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
-  { name: 'authorization', slaSec: 4 * 60 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
-  { name: 'posting', slaSec: 24 * 60 * 60, maxReceiveCount: 5, maxConcurrency: 50 },
+/**
+ * Per-stage settings that are chosen, not derived. Order is the invoice lifecycle.
+ * `terminalStatuses`: statuses (from the stage's schema enum) after which the invoice does not go on
+ * to the next stage; such an invoice is finished, not a stuck business event.
+ */
+export const STAGE_SETTINGS = [
+  {
+    name: 'ingestion',
+    slaSec: 15 * 60,
+    maxReceiveCount: 5,
+    maxConcurrency: 50,
+    terminalStatuses: ['REJECTED'],
+  },
+  { name: 'reconciliation', slaSec: 60 * 60, maxReceiveCount: 5, maxConcurrency: 50, terminalStatuses: [] },
+  {
+    name: 'authorization',
+    slaSec: 4 * 60 * 60,
+    maxReceiveCount: 5,
+    maxConcurrency: 50,
+    terminalStatuses: ['REJECTED'],
+  },
+  { name: 'posting', slaSec: 24 * 60 * 60, maxReceiveCount: 5, maxConcurrency: 50, terminalStatuses: [] },
 ] as const;
 
 export type StageName = (typeof STAGE_SETTINGS)[number]['name'];
+
+/** The chosen settings of one stage (one entry of {@link STAGE_SETTINGS}). */
+export type StageSettings = (typeof STAGE_SETTINGS)[number];
 
 /** Stage names in lifecycle order. */
 export const STAGE_NAMES: readonly StageName[] = STAGE_SETTINGS.map((s) => s.name);
@@ -69,6 +88,8 @@ export interface StageTopology {
   readonly batchSize: number;
   /** Time an invoice may stay at this stage before it is a stuck business event (0 = last stage). */
   readonly slaSec: number;
+  /** Statuses that end the invoice's lifecycle at this stage (e.g. REJECTED): never stuck. */
+  readonly terminalStatuses: readonly string[];
   readonly alarms: StageAlarmThresholds;
 }
 
@@ -132,11 +153,7 @@ function titleOf(name: string): string {
 }
 
 /** Derives one stage's topology from its chosen settings. Pure. */
-export function deriveStage(
-  settings: (typeof STAGE_SETTINGS)[number],
-  order: number,
-  isLast: boolean,
-): StageTopology {
+export function deriveStage(settings: StageSettings, order: number, isLast: boolean): StageTopology {
   const title = titleOf(settings.name);
   return {
     name: settings.name,
@@ -159,6 +176,7 @@ export function deriveStage(
     maxConcurrency: settings.maxConcurrency,
     batchSize: 10,
     slaSec: isLast ? 0 : settings.slaSec,
+    terminalStatuses: settings.terminalStatuses,
     alarms: {
       queueDepth: 10_000,
       oldestMessageAgeSec: 120,
@@ -169,13 +187,20 @@ export function deriveStage(
   };
 }
 
-/** Builds the topology with optional cell-level overrides. Pure. */
-export function buildTopology(overrides: Partial<CellSettings> = {}): CellTopology {
+/**
+ * Builds the topology with optional cell-level overrides. `stages` defaults to
+ * {@link STAGE_SETTINGS}; tests pass a subset to show that derived things follow the stage list. Pure.
+ */
+export function buildTopology(
+  overrides: Partial<CellSettings> = {},
+  stages: readonly StageSettings[] = STAGE_SETTINGS,
+): CellTopology {
   const settings = { ...DEFAULT_CELL_SETTINGS, ...overrides };
   validateSettings(settings);
+  if (stages.length === 0) throw new Error('a cell topology needs at least one stage, got 0');
   return {
     settings,
-    stages: STAGE_SETTINGS.map((s, i) => deriveStage(s, i, i === STAGE_SETTINGS.length - 1)),
+    stages: stages.map((s, i) => deriveStage(s, i, i === stages.length - 1)),
   };
 }
 
