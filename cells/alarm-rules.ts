@@ -1,0 +1,317 @@
+import { CELL_TOPOLOGY, type CellTopology, type StageName } from './topology.js';
+
+/**
+ * The cell's alarms, defined once and derived from the topology: per stage, processing latency,
+ * error rate, queue depth, oldest message age, DLQ not empty and business-stuck invoices; per
+ * cell, relay DLQ and bus DLQ not empty and the API 5xx rate; and the composite "cell unhealthy"
+ * (any critical rule in ALARM). CDK renders each rule to a CloudWatch alarm
+ * (`renderAlarmMetric` in dashboards/render-cloudwatch-metric.ts gives its metric); the local cell
+ * evaluates the same rules in-process (consumers/monitoring/alarm-evaluator.ts) from readings
+ * keyed by {@link signalKey}.
+ *
+ * Severity. Critical = the platform's promises are at risk (events lost, or not visible within two
+ * minutes): DLQs, latency p99, error rate, oldest message age, API 5xx. Oldest message age is
+ * critical because it is the only signal of a *stalled* processor: latency and error rate have no
+ * data when nothing is processed. Warning = needs attention, not an outage: queue backlog (bursts
+ * are expected) and business-stuck invoices (a process problem, not a platform one).
+ *
+ * Missing data. Traffic-driven signals (latency, error rate, API 5xx rate) have no value when
+ * there is no traffic, which is fine: `notBreaching`. SQS stops publishing the metrics of a queue
+ * that has been idle for six hours, and an idle queue or DLQ is a healthy one, so the queue and DLQ
+ * rules are `notBreaching` too (a message arriving makes the queue active again). The stuck-invoice
+ * count comes from a scheduled monitor: if it stops publishing, nobody is watching for stuck
+ * invoices, so it is `missing` → INSUFFICIENT_DATA. The local cell supplies every reading on every
+ * evaluation, so there a missing reading means broken wiring.
+ *
+ * @example
+ * const rules = deriveAlarmRules(CELL_TOPOLOGY);
+ * const readings = { [signalKey('dlqDepth', 'posting')]: 1 };
+ */
+
+export const ALARM_SIGNALS = {
+  latencyP99Sec: {
+    scope: 'stage',
+    unit: 's',
+    description: 'p99 ingest-to-store latency over the period',
+    local: 'p99 of stored_at_ms - received_at_ms of records stored in the period, in seconds',
+    aws: 'InvoicePlatform IngestToStoreLatency p99 (ms) / 1000',
+  },
+  errorRatePct: {
+    scope: 'stage',
+    unit: '%',
+    description: 'processing failures / (processed + failures) over the period',
+    local: 'processor failures and processed messages in the period',
+    aws: 'InvoicePlatform ProcessingFailures and EventsProcessed (Sum), metric math',
+  },
+  queueDepth: {
+    scope: 'stage',
+    unit: 'count',
+    description: 'visible messages in the stage queue',
+    local: 'FifoQueue visible count',
+    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) of the stage queue',
+  },
+  oldestMessageAgeSec: {
+    scope: 'stage',
+    unit: 's',
+    description: 'age of the oldest message in the stage queue (0 when empty)',
+    local: 'now - sent_at_ms of the oldest message of the stage queue',
+    aws: 'AWS/SQS ApproximateAgeOfOldestMessage (Maximum) of the stage queue',
+  },
+  dlqDepth: {
+    scope: 'stage',
+    unit: 'count',
+    description: 'messages in the stage DLQ',
+    local: 'FifoQueue dlqDepth',
+    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) of the stage DLQ',
+  },
+  stuckInvoices: {
+    scope: 'stage',
+    unit: 'count',
+    description: 'invoices past the stage SLA without reaching the next stage',
+    local: 'findStuckInvoices over the records table, counted per stage',
+    aws: 'InvoicePlatform StuckInvoices (Maximum), published by a scheduled monitor from Timestream',
+  },
+  relayDlqDepth: {
+    scope: 'cell',
+    unit: 'count',
+    description: 'bus events the relays could not publish to their stage topic, all stages',
+    local: 'always 0: the local relay runs inside the ingest transaction, a failure fails the request',
+    aws: 'sum of AWS/SQS ApproximateNumberOfMessagesVisible of every stage relay DLQ',
+  },
+  busDlqDepth: {
+    scope: 'cell',
+    unit: 'count',
+    description: 'events the bus itself could not deliver (e.g. KMS failures)',
+    local: 'always 0: the local bus has no delivery step that can fail apart from the request',
+    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible of the bus DLQ',
+  },
+  apiErrorRatePct: {
+    scope: 'cell',
+    unit: '%',
+    description: 'API answers with status 5xx / all answers over the period',
+    local: 'HTTP request counters of the local API',
+    aws: 'AWS/ApiGateway 5XXError (Average) × 100',
+  },
+} as const;
+
+export type AlarmSignal = keyof typeof ALARM_SIGNALS;
+export type AlarmSeverity = 'critical' | 'warning';
+export type AlarmComparison = '>' | '>=';
+/** What an evaluation without a reading means (CloudWatch `TreatMissingData`). */
+export type MissingDataTreatment = 'missing' | 'notBreaching';
+
+export interface AlarmRule {
+  /** Stable: CloudWatch alarm ids, local state and links use it (`posting-dlq-not-empty`). */
+  readonly id: string;
+  readonly title: string;
+  /** Set for per-stage rules. */
+  readonly stage?: StageName;
+  readonly signal: AlarmSignal;
+  readonly comparison: AlarmComparison;
+  /** In the signal's unit (`ALARM_SIGNALS[signal].unit`). */
+  readonly threshold: number;
+  readonly periodSec: number;
+  /** ALARM after this many consecutive breaching periods. */
+  readonly evaluationPeriods: number;
+  readonly severity: AlarmSeverity;
+  readonly treatMissingData: MissingDataTreatment;
+  readonly description: string;
+}
+
+/** A composite alarm: ALARM while any member rule is in ALARM. */
+export interface CompositeAlarmRule {
+  readonly id: string;
+  readonly title: string;
+  readonly severity: AlarmSeverity;
+  readonly ruleIds: readonly string[];
+  readonly description: string;
+}
+
+/** Cell-wide thresholds the topology does not carry. */
+export interface CellAlarmSettings {
+  /** API 5xx answers, percent of all answers. */
+  readonly apiErrorRatePct: number;
+  /** Relay DLQ depth above which the relay alarm fires (0: any message). */
+  readonly relayDlqDepth: number;
+  readonly busDlqDepth: number;
+  /** Period of the stuck-invoice check; it is a store query, so it runs less often. */
+  readonly stuckCheckPeriodSec: number;
+}
+
+export const DEFAULT_CELL_ALARM_SETTINGS: CellAlarmSettings = {
+  apiErrorRatePct: 1,
+  relayDlqDepth: 0,
+  busDlqDepth: 0,
+  stuckCheckPeriodSec: 300,
+};
+
+/** The composite alarm's id. */
+export const CELL_UNHEALTHY_ID = 'cell-unhealthy';
+
+/** The key of a reading: `signal` for cell rules, `signal:stage` for stage rules. */
+export function signalKey(signal: AlarmSignal, stage?: string): string {
+  return stage === undefined ? signal : `${signal}:${stage}`;
+}
+
+/** The reading key a rule is evaluated on. */
+export function ruleSignalKey(rule: AlarmRule): string {
+  return signalKey(rule.signal, rule.stage);
+}
+
+/** Whether a value breaches the rule's threshold. */
+export function breaches(rule: AlarmRule, value: number): boolean {
+  return rule.comparison === '>' ? value > rule.threshold : value >= rule.threshold;
+}
+
+const MINUTE = 60;
+
+/** Every rule of a cell with this topology, stage rules in lifecycle order, then cell rules. Pure. */
+export function deriveAlarmRules(
+  topology: CellTopology = CELL_TOPOLOGY,
+  settings: CellAlarmSettings = DEFAULT_CELL_ALARM_SETTINGS,
+): AlarmRule[] {
+  const rules: AlarmRule[] = [];
+  for (const stage of topology.stages) {
+    const a = stage.alarms;
+    const s = stage.name;
+    rules.push(
+      {
+        id: `${s}-latency-p99`,
+        title: `${stage.title}: latency p99 over ${a.latencyP99Sec} s`,
+        stage: s,
+        signal: 'latencyP99Sec',
+        comparison: '>',
+        threshold: a.latencyP99Sec,
+        periodSec: MINUTE,
+        evaluationPeriods: 3,
+        severity: 'critical',
+        treatMissingData: 'notBreaching',
+        description: `p99 ingest-to-store latency of ${s} above ${a.latencyP99Sec} s for 3 minutes: events are not visible within the promised time.`,
+      },
+      {
+        id: `${s}-error-rate`,
+        title: `${stage.title}: error rate over ${a.errorRatePct}%`,
+        stage: s,
+        signal: 'errorRatePct',
+        comparison: '>',
+        threshold: a.errorRatePct,
+        periodSec: MINUTE,
+        evaluationPeriods: 3,
+        severity: 'critical',
+        treatMissingData: 'notBreaching',
+        description: `More than ${a.errorRatePct}% of ${s} messages failed for 3 minutes (store errors, invalid or rejected events).`,
+      },
+      {
+        id: `${s}-queue-depth`,
+        title: `${stage.title}: queue depth over ${a.queueDepth}`,
+        stage: s,
+        signal: 'queueDepth',
+        comparison: '>',
+        threshold: a.queueDepth,
+        periodSec: MINUTE,
+        evaluationPeriods: 5,
+        severity: 'warning',
+        treatMissingData: 'notBreaching',
+        description: `More than ${a.queueDepth} messages waiting in the ${s} queue for 5 minutes: processing is not keeping up.`,
+      },
+      {
+        id: `${s}-oldest-message-age`,
+        title: `${stage.title}: oldest message older than ${a.oldestMessageAgeSec} s`,
+        stage: s,
+        signal: 'oldestMessageAgeSec',
+        comparison: '>',
+        threshold: a.oldestMessageAgeSec,
+        periodSec: MINUTE,
+        evaluationPeriods: 3,
+        severity: 'critical',
+        treatMissingData: 'notBreaching',
+        description: `A ${s} message has waited more than ${a.oldestMessageAgeSec} s for 3 minutes: a stalled processor or a blocked invoice (technical stuck event).`,
+      },
+      {
+        id: `${s}-dlq-not-empty`,
+        title: `${stage.title}: DLQ not empty`,
+        stage: s,
+        signal: 'dlqDepth',
+        comparison: '>',
+        threshold: a.dlqDepth,
+        periodSec: MINUTE,
+        evaluationPeriods: 1,
+        severity: 'critical',
+        treatMissingData: 'notBreaching',
+        description: `Messages in the ${s} DLQ: they exhausted ${stage.maxReceiveCount} receives. Inspect, fix, redrive.`,
+      },
+    );
+    // The last stage has no SLA (slaSec 0): an invoice there is done, never stuck.
+    if (stage.slaSec > 0) {
+      rules.push({
+        id: `${s}-stuck-invoices`,
+        title: `${stage.title}: invoices past the ${stage.slaSec} s SLA`,
+        stage: s,
+        signal: 'stuckInvoices',
+        comparison: '>',
+        threshold: 0,
+        periodSec: settings.stuckCheckPeriodSec,
+        evaluationPeriods: 1,
+        severity: 'warning',
+        treatMissingData: 'missing',
+        description: `Invoices reached ${s} but not the next stage within ${stage.slaSec} s (business stuck event).`,
+      });
+    }
+  }
+  rules.push(
+    {
+      id: 'relay-dlq-not-empty',
+      title: 'Relay DLQ not empty',
+      signal: 'relayDlqDepth',
+      comparison: '>',
+      threshold: settings.relayDlqDepth,
+      periodSec: MINUTE,
+      evaluationPeriods: 1,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: 'Accepted events the relay could not publish to a stage topic: redrive them to the bus.',
+    },
+    {
+      id: 'bus-dlq-not-empty',
+      title: 'Bus DLQ not empty',
+      signal: 'busDlqDepth',
+      comparison: '>',
+      threshold: settings.busDlqDepth,
+      periodSec: MINUTE,
+      evaluationPeriods: 1,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: 'Events the bus could not deliver to a rule target (e.g. a KMS failure).',
+    },
+    {
+      id: 'api-5xx-rate',
+      title: `API 5xx rate over ${settings.apiErrorRatePct}%`,
+      signal: 'apiErrorRatePct',
+      comparison: '>',
+      threshold: settings.apiErrorRatePct,
+      periodSec: MINUTE,
+      evaluationPeriods: 3,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: `More than ${settings.apiErrorRatePct}% of API answers were 5xx for 3 minutes: producers are retrying.`,
+    },
+  );
+  return rules;
+}
+
+/** "Cell unhealthy": any critical rule in ALARM. Pure. */
+export function deriveCellUnhealthy(rules: readonly AlarmRule[]): CompositeAlarmRule {
+  return {
+    id: CELL_UNHEALTHY_ID,
+    title: 'Cell unhealthy',
+    severity: 'critical',
+    ruleIds: rules.filter((r) => r.severity === 'critical').map((r) => r.id),
+    description: 'At least one critical alarm of the cell is in ALARM.',
+  };
+}
+
+/** The rules of the default topology. */
+export const ALARM_RULES: readonly AlarmRule[] = deriveAlarmRules();
+
+/** The composite of the default rules. */
+export const CELL_UNHEALTHY: CompositeAlarmRule = deriveCellUnhealthy(ALARM_RULES);
