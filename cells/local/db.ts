@@ -1,0 +1,387 @@
+import fs from 'node:fs';
+import { setTimeout as delay } from 'node:timers/promises';
+import Database from 'better-sqlite3';
+
+/**
+ * The local cell's one SQLite file: schema, migrations, pragmas, integrity check, and the write
+ * helper that both threads use.
+ *
+ * Durability choice. WAL mode, `synchronous=FULL` by default: the WAL is fsynced at every commit,
+ * and a producer gets its 2xx only after the commit holding its events, so an accepted event
+ * survives `kill -9` *and* power loss. `synchronous=NORMAL` (`--synchronous normal`) survives a
+ * process crash (the OS still holds the written pages) but may lose the last commits on power
+ * loss; the bench measures both. FULL costs little here because commits are grouped
+ * ({@link WriteBatcher}): one fsync covers every request of an event-loop turn.
+ *
+ * Concurrency. One connection, in the engine thread, does all hot writes (ingest, queues, store),
+ * so its page cache stays warm: in WAL mode any commit by *another* connection makes SQLite drop a
+ * connection's whole page cache, which with two busy writers meant cold b-tree walks on every
+ * transaction. The API thread's connection reads and does rare writes (API keys, DLQ redrive).
+ * Writes use `BEGIN IMMEDIATE` with `busy_timeout=0`, and a busy database is retried
+ * asynchronously ({@link runWrite}) so no event loop sleeps inside SQLite's busy handler.
+ *
+ * @example
+ * const db = openCellDatabase({ file, synchronous: 'FULL', role: 'api' });
+ * await runWrite(db.transaction(() => insert.run(row)));
+ */
+
+export type DatabaseHandle = Database.Database;
+
+export const SYNCHRONOUS_MODES = ['FULL', 'NORMAL'] as const;
+export type SynchronousMode = (typeof SYNCHRONOUS_MODES)[number];
+
+export class CorruptDatabaseError extends Error {
+  readonly file: string;
+  constructor(file: string, detail: string, options?: { cause?: unknown }) {
+    super(
+      `database file ${file} is corrupt or not a local-cell database (${detail}); ` +
+        'restore it from a backup or move it away to start an empty cell',
+      options,
+    );
+    this.name = 'CorruptDatabaseError';
+    this.file = file;
+  }
+}
+
+export class DatabaseBusyError extends Error {
+  constructor(waitedMs: number, options?: { cause?: unknown }) {
+    super(`database stayed busy for ${waitedMs} ms`, options);
+    this.name = 'DatabaseBusyError';
+  }
+}
+
+/** Schema version written to `PRAGMA user_version`; each entry of MIGRATIONS moves it by one. */
+const MIGRATIONS: readonly string[] = [
+  `
+  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
+
+  -- All-time counters that must survive restarts and archive pruning (e.g. accepted:<stage>).
+  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
+
+  CREATE TABLE api_keys (
+    id TEXT PRIMARY KEY,
+    label TEXT NOT NULL,
+    salt BLOB NOT NULL,
+    hash BLOB NOT NULL,
+    created_at_ms INTEGER NOT NULL
+  );
+
+  -- The bus archive: every accepted event, once (event_id is the producer's idempotency key).
+  CREATE TABLE archive (
+    seq INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL UNIQUE,
+    bus_event_id TEXT NOT NULL,
+    detail_type TEXT NOT NULL,
+    invoice_id TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    body TEXT NOT NULL
+  );
+  CREATE INDEX archive_received ON archive (received_at_ms);
+
+  CREATE TABLE queues (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
+
+  -- Every FIFO queue and DLQ. AUTOINCREMENT: seq never goes back, even after the newest row is
+  -- deleted, so a poller that has seen seq N can find new messages with seq > N.
+  CREATE TABLE messages (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    queue_id INTEGER NOT NULL,
+    message_id TEXT NOT NULL,
+    group_id TEXT NOT NULL,
+    dedup_id TEXT NOT NULL,
+    body TEXT NOT NULL,
+    sent_at_ms INTEGER NOT NULL,
+    receive_count INTEGER NOT NULL DEFAULT 0,
+    first_receive_ms INTEGER,
+    dead_lettered_at_ms INTEGER,
+    source_queue_id INTEGER
+  );
+  CREATE INDEX messages_queue_seq ON messages (queue_id, seq);
+
+  -- FIFO deduplication (5-minute window by MessageDeduplicationId), kept after delivery and
+  -- deletion, per queue.
+  CREATE TABLE dedup (
+    queue_id INTEGER NOT NULL,
+    dedup_id TEXT NOT NULL,
+    message_id TEXT NOT NULL,
+    expires_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (queue_id, dedup_id)
+  ) WITHOUT ROWID;
+  CREATE INDEX dedup_expiry ON dedup (expires_at_ms);
+
+  -- The time-series table: one row per InvoiceRecord (consumers/record.ts). Money is INTEGER
+  -- minor units, never REAL. stored_at_ms is first-write metadata, not part of the record.
+  CREATE TABLE records (
+    id INTEGER PRIMARY KEY,
+    event_id TEXT NOT NULL,
+    measure_name TEXT NOT NULL,
+    time_ms INTEGER NOT NULL,
+    cell TEXT NOT NULL,
+    region TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    stage_order INTEGER NOT NULL,
+    invoice_id TEXT NOT NULL,
+    vendor_id TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    version INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    vendor_name TEXT NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    due_date_ms INTEGER,
+    payment_terms_days INTEGER,
+    stored_at_ms INTEGER NOT NULL
+  );
+  -- Record identity = eventId + dimensions + time + measure name.
+  CREATE UNIQUE INDEX records_identity ON records
+    (event_id, stage, invoice_id, cell, region, vendor_id, currency, time_ms, measure_name);
+  CREATE INDEX records_timeline ON records (invoice_id, time_ms);
+  CREATE INDEX records_stage_time ON records (stage, time_ms);
+  CREATE INDEX records_currency_time ON records (currency, time_ms);
+
+  CREATE TABLE replays (
+    name TEXT PRIMARY KEY,
+    state TEXT NOT NULL,
+    from_ms INTEGER NOT NULL,
+    to_ms INTEGER NOT NULL,
+    stage TEXT,
+    invoice_id TEXT,
+    total INTEGER NOT NULL,
+    replayed INTEGER NOT NULL,
+    cursor_received_ms INTEGER NOT NULL,
+    cursor_seq INTEGER NOT NULL,
+    started_at_ms INTEGER NOT NULL,
+    finished_at_ms INTEGER,
+    error TEXT
+  ) WITHOUT ROWID;
+  `,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+export interface OpenDatabaseOptions {
+  readonly file: string;
+  readonly synchronous: SynchronousMode;
+  /**
+   * `api` (the HTTP thread: reads, rare writes) migrates and checks the file and never
+   * auto-checkpoints; `engine` (the one hot writer: ingest commits, queues, store) checkpoints;
+   * `readonly` is for tools and tests.
+   */
+  readonly role: 'api' | 'engine' | 'readonly';
+}
+
+function isNotADatabase(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
+}
+
+/** Opens the cell database, applying pragmas; the `api` role also migrates and checks it. */
+export function openCellDatabase(options: OpenDatabaseOptions): DatabaseHandle {
+  const { file, role } = options;
+  let db: DatabaseHandle;
+  try {
+    db = new Database(file, { readonly: role === 'readonly', fileMustExist: role !== 'api', timeout: 0 });
+  } catch (error) {
+    if (isNotADatabase(error)) throw new CorruptDatabaseError(file, String(error), { cause: error });
+    throw error;
+  }
+  try {
+    if (role === 'api') {
+      const check = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
+      const problems = check.map((r) => r.quick_check).filter((r) => r !== 'ok');
+      if (problems.length > 0) throw new CorruptDatabaseError(file, problems.slice(0, 3).join('; '));
+      db.pragma('journal_mode = WAL');
+    }
+    db.pragma(`synchronous = ${options.synchronous}`);
+    db.pragma(`cache_size = ${role === 'engine' ? -262144 : -65536}`);
+    db.pragma('temp_store = MEMORY');
+    db.pragma('mmap_size = 268435456');
+    db.pragma('journal_size_limit = 67108864');
+    db.pragma(`wal_autocheckpoint = ${role === 'engine' ? 4000 : 0}`);
+    if (role === 'api') migrate(db, file);
+    else assertSchemaVersion(db, file);
+  } catch (error) {
+    db.close();
+    if (error instanceof CorruptDatabaseError) throw error;
+    if (isNotADatabase(error)) throw new CorruptDatabaseError(file, String(error), { cause: error });
+    throw error;
+  }
+  return db;
+}
+
+function migrate(db: DatabaseHandle, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version > SCHEMA_VERSION) {
+    throw new CorruptDatabaseError(
+      file,
+      `schema version ${version} is newer than this code's ${SCHEMA_VERSION}; upgrade the code`,
+    );
+  }
+  for (let v = version; v < SCHEMA_VERSION; v++) {
+    const sql = MIGRATIONS[v] as string;
+    db.transaction(() => {
+      db.exec(sql);
+      db.pragma(`user_version = ${v + 1}`);
+    }).immediate();
+  }
+}
+
+function assertSchemaVersion(db: DatabaseHandle, file: string): void {
+  const version = db.pragma('user_version', { simple: true }) as number;
+  if (version !== SCHEMA_VERSION) {
+    throw new CorruptDatabaseError(file, `schema version ${version}, expected ${SCHEMA_VERSION}`);
+  }
+}
+
+/** Whether a file exists and is non-empty (a fresh cell has no database yet). */
+export function databaseExists(file: string): boolean {
+  try {
+    return fs.statSync(file).size > 0;
+  } catch {
+    return false;
+  }
+}
+
+export function isBusyError(error: unknown): boolean {
+  const code = (error as { code?: unknown })?.code;
+  return typeof code === 'string' && code.startsWith('SQLITE_BUSY');
+}
+
+/** A better-sqlite3 transaction function (what `db.transaction(fn)` returns). */
+export interface TransactionFn<T> {
+  immediate(): T;
+}
+
+/**
+ * Runs a write transaction with `BEGIN IMMEDIATE`, retrying asynchronously while the other
+ * connection holds the write lock (1 ms, 2 ms, ... up to 10 ms apart) for at most `maxWaitMs`.
+ */
+export async function runWrite<T>(txn: TransactionFn<T>, maxWaitMs = 10_000): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return txn.immediate();
+    } catch (error) {
+      if (!isBusyError(error)) throw error;
+      const waited = Date.now() - started;
+      if (waited >= maxWaitMs) throw new DatabaseBusyError(waited, { cause: error });
+      await delay(Math.min(attempt, 10));
+    }
+  }
+}
+
+/** Ids of named queues, created on first use. */
+export function queueIds(db: DatabaseHandle, names: readonly string[]): Map<string, number> {
+  const insert = db.prepare('INSERT OR IGNORE INTO queues (name) VALUES (?)');
+  const select = db.prepare<[string], { id: number }>('SELECT id FROM queues WHERE name = ?');
+  const ids = new Map<string, number>();
+  for (const name of names) {
+    let row = select.get(name);
+    if (!row) {
+      insert.run(name);
+      row = select.get(name);
+    }
+    if (!row) throw new Error(`queue ${name} could not be created`);
+    ids.set(name, row.id);
+  }
+  return ids;
+}
+
+interface QueuedJob {
+  readonly fn: () => unknown;
+  readonly resolve: (value: unknown) => void;
+  readonly reject: (error: unknown) => void;
+}
+
+type JobOutcome =
+  | { readonly ok: true; readonly value: unknown }
+  | { readonly ok: false; readonly error: unknown };
+
+/**
+ * Group commit for one connection: every job submitted in the same event-loop turn runs inside
+ * ONE write transaction (each in its own savepoint, so a failing job rolls back alone), and each
+ * job's promise settles after that transaction commits. Ingest commits, poller ticks and store
+ * writes of the engine thread all go through one batcher, so under load the cell commits (and
+ * fsyncs) a few hundred times a second instead of once per request, and hot pages (the right edge
+ * of every index) are written to the WAL once per commit rather than once per request.
+ *
+ * Jobs are synchronous and must not await. A job that changes in-memory state must tolerate the
+ * commit failing afterwards (its promise then rejects).
+ *
+ * @example
+ * const batcher = new WriteBatcher(db);
+ * const id = await batcher.run(() => insert.run(row).lastInsertRowid);
+ */
+export class WriteBatcher {
+  readonly #outer: Database.Transaction<(jobs: readonly QueuedJob[]) => JobOutcome[]>;
+  readonly #maxWaitMs: number;
+  #queue: QueuedJob[] = [];
+  #scheduled = false;
+  #flushing = false;
+  #commits = 0;
+  #largestCommit = 0;
+
+  constructor(db: DatabaseHandle, options: { maxWaitMs?: number } = {}) {
+    this.#maxWaitMs = options.maxWaitMs ?? 10_000;
+    // Calling a transaction function inside a transaction opens a SAVEPOINT (better-sqlite3).
+    const savepoint = db.transaction((fn: () => unknown) => fn());
+    this.#outer = db.transaction((jobs: readonly QueuedJob[]): JobOutcome[] =>
+      jobs.map((job) => {
+        try {
+          return { ok: true, value: savepoint(job.fn) };
+        } catch (error) {
+          return { ok: false, error };
+        }
+      }),
+    );
+  }
+
+  /** Commits so far and the most jobs one commit carried. */
+  get stats(): { commits: number; largestCommit: number } {
+    return { commits: this.#commits, largestCommit: this.#largestCommit };
+  }
+
+  run<T>(fn: () => T): Promise<T> {
+    return new Promise<T>((resolve, reject) => {
+      this.#queue.push({ fn, resolve: resolve as (value: unknown) => void, reject });
+      this.#schedule();
+    });
+  }
+
+  /** Resolves once every job submitted so far has settled. */
+  async idle(): Promise<void> {
+    while (this.#queue.length > 0 || this.#flushing || this.#scheduled) {
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+  }
+
+  #schedule(): void {
+    if (this.#scheduled || this.#flushing) return;
+    this.#scheduled = true;
+    setImmediate(() => {
+      this.#scheduled = false;
+      void this.#flush();
+    });
+  }
+
+  async #flush(): Promise<void> {
+    const jobs = this.#queue;
+    this.#queue = [];
+    if (jobs.length === 0) return;
+    this.#flushing = true;
+    try {
+      const outcomes = await runWrite({ immediate: () => this.#outer.immediate(jobs) }, this.#maxWaitMs);
+      this.#commits++;
+      this.#largestCommit = Math.max(this.#largestCommit, jobs.length);
+      jobs.forEach((job, i) => {
+        const outcome = outcomes[i];
+        if (outcome?.ok) job.resolve(outcome.value);
+        else job.reject(outcome ? outcome.error : new Error('job outcome missing'));
+      });
+    } catch (error) {
+      for (const job of jobs) job.reject(error);
+    } finally {
+      this.#flushing = false;
+      if (this.#queue.length > 0) this.#schedule();
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { CELL_TOPOLOGY } from '../../cells/topology.js';
+import { SYNCHRONOUS_MODES, type SynchronousMode } from './db.js';
+import { ENGINE_THREAD_MODES, type EngineThreadMode } from './engine-host.js';
+import { defaultDataDir, startLocalCell } from './local-cell.js';
+import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+
+/**
+ * `npm start` — runs a durable local cell. The only place that reads argv (and nothing reads the
+ * environment). Prints JSON log lines on stdout; the "cell ready" line carries the URL (and the
+ * producer key when one was generated).
+ *
+ * Exit codes: 0 after a graceful stop (SIGTERM/SIGINT), 1 when the cell cannot start or dies,
+ * 2 for bad command-line options.
+ *
+ * @example
+ * npm start -- --port 8787 --data-dir ./data/my-cell --api-key "$KEY"
+ */
+
+function integer(min: number, max: number) {
+  return (value: string): number => {
+    const n = Number(value);
+    if (!/^-?\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < min || n > max) {
+      throw new InvalidArgumentError(`must be an integer from ${min} to ${max}`);
+    }
+    return n;
+  };
+}
+
+const settings = CELL_TOPOLOGY.settings;
+const firstStage = CELL_TOPOLOGY.stages[0];
+
+const program = new Command()
+  .name('local-cell')
+  .description(
+    'Run a durable local invoice-monitoring cell: HTTP API -> bus + archive -> FIFO topics -> FIFO queues + DLQs -> processors -> SQLite time-series store.',
+  )
+  .option('--port <n>', 'TCP port (0 picks a free one)', integer(0, 65_535), 8787)
+  .option(
+    '--host <address>',
+    'address to bind; any non-loopback address makes reads require x-api-key too',
+    '127.0.0.1',
+  )
+  .option('--data-dir <dir>', 'directory of the database and lock file', defaultDataDir())
+  .option(
+    '--api-key <key>',
+    'producer API key to register and accept (without it, one is generated on first start)',
+  )
+  .option('--rate-limit <rps>', 'requests/s per API key', integer(1, 10_000_000), settings.apiRateLimitRps)
+  .option(
+    '--burst <n>',
+    `extra requests per key per 10 s burst window`,
+    integer(1, 10_000_000),
+    settings.apiBurstLimit,
+  )
+  .option(
+    '--visibility-timeout-sec <n>',
+    `queue visibility timeout for every stage (default from the topology: ${firstStage?.visibilityTimeoutSec})`,
+    integer(0, 43_200),
+  )
+  .option(
+    '--max-receive-count <n>',
+    `receives before a message goes to the DLQ (default from the topology: ${firstStage?.maxReceiveCount})`,
+    integer(1, 1_000),
+  )
+  .addOption(
+    new Option(
+      '--synchronous <mode>',
+      'SQLite synchronous mode of API commits: full survives power loss, normal survives kill -9',
+    )
+      .choices(SYNCHRONOUS_MODES.map((m) => m.toLowerCase()))
+      .default('full'),
+  )
+  .addOption(
+    new Option(
+      '--processor-thread <mode>',
+      'run the engine (queues, processors, store writes) in a worker thread or in the API thread',
+    )
+      .choices([...ENGINE_THREAD_MODES])
+      .default('worker'),
+  )
+  .option('--cell-name <name>', 'cell name written into every record', 'local')
+  .option('--enable-fault-injection', 'expose POST/DELETE /admin/faults (tests only)', false)
+  .addOption(new Option('--log-level <level>', 'log level').choices(Object.keys(LOG_LEVELS)).default('info'))
+  .showHelpAfterError()
+  .exitOverride((error) => {
+    process.exit(error.exitCode === 0 ? 0 : 2);
+  });
+
+program.parse(process.argv);
+const opts = program.opts<{
+  port: number;
+  host: string;
+  dataDir: string;
+  apiKey?: string;
+  rateLimit: number;
+  burst: number;
+  visibilityTimeoutSec?: number;
+  maxReceiveCount?: number;
+  synchronous: string;
+  processorThread: EngineThreadMode;
+  cellName: string;
+  enableFaultInjection: boolean;
+  logLevel: string;
+}>();
+
+const logLevel: LogLevel = isLogLevel(opts.logLevel) ? opts.logLevel : 'info';
+const logger = createLogger({ level: logLevel, base: { component: 'cell' } });
+
+async function run(): Promise<void> {
+  let stopping = false;
+  const cell = await startLocalCell({
+    dataDir: opts.dataDir,
+    port: opts.port,
+    host: opts.host,
+    ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+    rateLimitRps: opts.rateLimit,
+    burst: opts.burst,
+    ...(opts.visibilityTimeoutSec !== undefined ? { visibilityTimeoutSec: opts.visibilityTimeoutSec } : {}),
+    ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}),
+    synchronous: opts.synchronous.toUpperCase() as SynchronousMode,
+    processorThread: opts.processorThread,
+    cellName: opts.cellName,
+    enableFaultInjection: opts.enableFaultInjection,
+    logLevel,
+    logger,
+    onFatal: () => {
+      if (!stopping) process.exit(1);
+    },
+  });
+  if (cell.apiKeyGenerated) {
+    logger.info('generated a producer API key; it is stored hashed and shown only now', {
+      apiKey: cell.apiKey,
+    });
+  }
+  logger.info('cell ready', {
+    url: cell.url,
+    dataDir: cell.dataDir,
+    pid: process.pid,
+    stages: cell.topology.stages.map((s) => s.name),
+    synchronous: opts.synchronous,
+    faultInjection: opts.enableFaultInjection,
+    ...(cell.apiKeyGenerated ? { apiKey: cell.apiKey } : {}),
+  });
+
+  const shutdown = (signal: string) => {
+    if (stopping) {
+      logger.warn('second signal: exiting without draining', { signal });
+      process.exit(1);
+    }
+    stopping = true;
+    logger.info('shutting down', { signal });
+    const force = setTimeout(() => {
+      logger.error('graceful shutdown took too long; exiting');
+      process.exit(1);
+    }, 60_000);
+    force.unref();
+    cell.close().then(
+      () => process.exit(0),
+      (error: unknown) => {
+        logger.error('shutdown failed', { error });
+        process.exit(1);
+      },
+    );
+  };
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+}
+
+run().catch((error: unknown) => {
+  logger.error(`local cell failed to start: ${error instanceof Error ? error.message : String(error)}`, {
+    error,
+  });
+  process.exit(1);
+});

@@ -1,0 +1,100 @@
+import { TEST_API_KEY } from './cell-process.js';
+
+/**
+ * A small HTTP client for the local cell in tests (global fetch; throughput does not matter here).
+ *
+ * @example
+ * const client = new CellClient(cell.url);
+ * const res = await client.post('/invoices/posting', event);
+ */
+export interface CellResponse<T = unknown> {
+  readonly status: number;
+  readonly headers: Headers;
+  readonly body: T;
+  readonly text: string;
+}
+
+export interface StageStatsBody {
+  accepted: number;
+  duplicates: number;
+  stored: number;
+  visible: number;
+  inFlight: number;
+  inDlq: number;
+  unaccounted: number;
+  deadLettered: number;
+  failures: Record<string, number>;
+}
+
+export interface StatsBody {
+  status: string;
+  stages: Record<string, StageStatsBody>;
+  totals: {
+    accepted: number;
+    stored: number;
+    visible: number;
+    inFlight: number;
+    inDlq: number;
+    unaccounted: number;
+  };
+}
+
+export interface TimelineBody {
+  invoiceId: string;
+  count: number;
+  timeline: { stage: string; eventId: string; status: string; storeSeq: number; occurredAt: string }[];
+}
+
+export class CellClient {
+  url: string;
+  readonly apiKey: string;
+
+  constructor(url: string, apiKey = TEST_API_KEY) {
+    this.url = url;
+    this.apiKey = apiKey;
+  }
+
+  async request<T = unknown>(
+    method: string,
+    path: string,
+    options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; noKey?: boolean } = {},
+  ): Promise<CellResponse<T>> {
+    const headers: Record<string, string> = {};
+    if (!options.noKey) headers['x-api-key'] = this.apiKey;
+    // Raw bodies go as an untyped Blob so that fetch adds no content-type of its own.
+    let body: string | Blob | undefined;
+    if (options.rawBody !== undefined) body = new Blob([options.rawBody]);
+    else if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    Object.assign(headers, options.headers ?? {});
+    const res = await fetch(`${this.url}${path}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
+    const text = await res.text();
+    let parsed: unknown = text;
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      // not JSON (e.g. /metrics)
+    }
+    return { status: res.status, headers: res.headers, body: parsed as T, text };
+  }
+
+  post<T = unknown>(path: string, body: unknown) {
+    return this.request<T>('POST', path, { body });
+  }
+
+  get<T = unknown>(path: string) {
+    return this.request<T>('GET', path);
+  }
+
+  async stats(): Promise<StatsBody> {
+    const res = await this.get<StatsBody>('/stats');
+    if (res.status !== 200) throw new Error(`/stats answered ${res.status}: ${res.text}`);
+    return res.body;
+  }
+}
