@@ -1,0 +1,108 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { CellClient } from './helpers/cell-client.js';
+import { runCellCli, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
+
+const dirs: string[] = [];
+function dir(): string {
+  const d = tempDataDir('cell-cli-');
+  dirs.push(d);
+  return d;
+}
+
+describe('local cell CLI', () => {
+  afterAll(async () => {
+    await stopAllCells();
+    for (const d of dirs) fs.rmSync(d, { recursive: true, force: true });
+  });
+
+  describe('--help', () => {
+    it('lists every option', async () => {
+      const { code, out } = await runCellCli(['--help']);
+      expect(code).toBe(0);
+      for (const option of [
+        '--port',
+        '--host',
+        '--data-dir',
+        '--api-key',
+        '--rate-limit',
+        '--burst',
+        '--visibility-timeout-sec',
+        '--max-receive-count',
+        '--synchronous',
+        '--enable-fault-injection',
+      ]) {
+        expect(out).toContain(option);
+      }
+    });
+
+    it('exits 2 naming a bad option value', async () => {
+      const { code, out } = await runCellCli(['--port', 'eighty']);
+      expect(code).toBe(2);
+      expect(out).toContain('--port');
+    });
+  });
+
+  describe('API key', () => {
+    it('generates and prints a producer key on first start only, and accepts it', async () => {
+      // Prepare
+      const dataDir = dir();
+
+      // Act
+      const first = await startCellProcess({ dataDir, apiKey: null });
+      const ready = first.lines
+        .map((l) => JSON.parse(l) as { msg: string; apiKey?: string })
+        .find((l) => l.msg === 'cell ready');
+      const key = ready?.apiKey ?? '';
+      const client = new CellClient(first.url, key);
+      const authed = await client.post('/dlq/nope/redrive', {});
+      await first.stop();
+      const second = await startCellProcess({ dataDir, apiKey: null });
+      const secondReady = second.lines
+        .map((l) => JSON.parse(l) as { msg: string; apiKey?: string })
+        .find((l) => l.msg === 'cell ready');
+      await second.stop();
+
+      // Assess: the key authenticates (404 for the unknown stage, not 401/403); printed once.
+      expect(key.length).toBeGreaterThanOrEqual(40);
+      expect(authed.status).toBe(404);
+      expect(secondReady).toBeDefined();
+      expect(secondReady?.apiKey).toBeUndefined();
+      const db = fs.readFileSync(path.join(dataDir, 'cell.sqlite'));
+      expect(db.includes(Buffer.from(key))).toBe(false); // stored hashed only
+    });
+  });
+
+  describe('start-up failures', () => {
+    it('refuses a data dir in use, naming the dir and the pid', async () => {
+      // Prepare
+      const dataDir = dir();
+      const running = await startCellProcess({ dataDir });
+
+      // Act
+      const { code, out } = await runCellCli(['--port', '0', '--data-dir', dataDir]);
+      await running.stop();
+
+      // Assess
+      expect(code).toBe(1);
+      expect(out).toContain(dataDir);
+      expect(out).toContain(`pid ${running.pid}`);
+    });
+
+    it('refuses a corrupt database, naming the file', async () => {
+      // Prepare
+      const dataDir = dir();
+      const file = path.join(dataDir, 'cell.sqlite');
+      fs.writeFileSync(file, 'this is not a database, it is a grocery list'.repeat(200));
+
+      // Act
+      const { code, out } = await runCellCli(['--port', '0', '--data-dir', dataDir]);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(out).toContain(file);
+      expect(out).toContain('corrupt');
+    });
+  });
+});
