@@ -17,6 +17,10 @@ export const LAMBDA_ENV = {
   table: 'TIMESTREAM_TABLE',
   retryBudgetMs: 'STORE_RETRY_BUDGET_MS',
   region: 'AWS_REGION',
+  /** Stuck-invoice monitor: the SNS topic its alerts go to (the cell's warning topic). */
+  alertTopicArn: 'ALERT_TOPIC_ARN',
+  /** Stuck-invoice monitor: how far back it looks for unfinished invoices, in hours. */
+  lookbackHours: 'STUCK_LOOKBACK_HOURS',
 } as const;
 
 export class ConfigError extends Error {
@@ -71,5 +75,29 @@ export function processorConfigFrom(env: Env): ProcessorConfig {
     database: required(env, LAMBDA_ENV.database),
     table: required(env, LAMBDA_ENV.table),
     retryBudgetMs: budget,
+  };
+}
+
+export interface StuckMonitorConfig {
+  readonly cellName: string;
+  readonly region: string;
+  readonly database: string;
+  readonly table: string;
+  readonly alertTopicArn: string;
+  readonly lookbackHours: number;
+}
+
+export function stuckMonitorConfigFrom(env: Env): StuckMonitorConfig {
+  const hours = Number(required(env, LAMBDA_ENV.lookbackHours));
+  if (!Number.isInteger(hours) || hours < 1) {
+    throw new ConfigError(`environment variable ${LAMBDA_ENV.lookbackHours} must be a positive integer`);
+  }
+  return {
+    cellName: required(env, LAMBDA_ENV.cellName),
+    region: required(env, LAMBDA_ENV.region),
+    database: required(env, LAMBDA_ENV.database),
+    table: required(env, LAMBDA_ENV.table),
+    alertTopicArn: required(env, LAMBDA_ENV.alertTopicArn),
+    lookbackHours: hours,
   };
 }

@@ -3,6 +3,8 @@ import {
   quoteIdentifier,
   quoteLiteral,
   stageOrderCase,
+  stageSlaMsCase,
+  terminalStatusCondition,
   timestreamTable,
   timestreamTimeExpression,
 } from '../../dashboards/sql-fragments.js';
@@ -170,6 +172,13 @@ export interface TimestreamLatestOptions {
   /** Look-back start, e.g. `ago(30d)` (see `TIMESTREAM_WINDOW`). */
   readonly fromParam: string;
   readonly cell?: string;
+  /**
+   * Return only the rows {@link findStuckInvoices} can list: past their stage SLA (by the query's
+   * `now()`) and not ended by a terminal status. Without it the query returns every unfinished
+   * invoice, which at the target load is millions of rows per run; a scheduled monitor sets it.
+   * `findStuckInvoices` still decides (with its own clock), so the result is the same.
+   */
+  readonly overdueOnly?: boolean;
 }
 
 /**
@@ -188,6 +197,10 @@ export function timestreamLatestByInvoiceSql(
     `time >= ${timestreamTimeExpression(options.fromParam, 'fromParam')}`,
     ...(options.cell !== undefined ? [`cell = ${quoteLiteral(options.cell, 'cell')}`] : []),
   ];
+  const overdue = options.overdueOnly
+    ? ` AND NOT ${terminalStatusCondition('stage_order', 'status', topology)}` +
+      ` AND to_milliseconds(entered_at) < to_milliseconds(now()) - ${stageSlaMsCase('stage_order', topology)}`
+    : '';
   return `WITH events AS (
   SELECT ${q('invoiceId')} AS invoice_id, stage, status, time, ${q('vendorId')} AS vendor_id, ${q('eventId')} AS event_id,
     ${stageOrderCase('stage', topology)} AS stage_order
@@ -202,7 +215,7 @@ ranked AS (
 )
 SELECT invoice_id, stage, status, to_milliseconds(entered_at) AS time_ms, vendor_id
 FROM ranked
-WHERE latest_rank = 1 AND stage_order < ${lastOrder}
+WHERE latest_rank = 1 AND stage_order < ${lastOrder}${overdue}
 ORDER BY entered_at, invoice_id`;
 }
 

@@ -236,6 +236,21 @@ describe('timestreamLatestByInvoiceSql', () => {
     );
   });
 
+  it('keeps only overdue, non-terminal invoices in SQL when asked (the scheduled monitor)', () => {
+    // Act
+    const sql = timestreamLatestByInvoiceSql(
+      { database: 'invoices', table: 'events', fromParam: 'ago(7d)', overdueOnly: true },
+      CELL_TOPOLOGY,
+    );
+
+    // Assess: the final filter names every stage SLA and the terminal statuses from the topology
+    expect(sql.split('\n').at(-2)).toBe(
+      'WHERE latest_rank = 1 AND stage_order < 3' +
+        " AND NOT ((stage_order = 0 AND status IN ('REJECTED')) OR (stage_order = 2 AND status IN ('REJECTED')))" +
+        ' AND to_milliseconds(entered_at) < to_milliseconds(now()) - CASE stage_order WHEN 0 THEN 900000 WHEN 1 THEN 3600000 WHEN 2 THEN 14400000 WHEN 3 THEN 0 END',
+    );
+  });
+
   it('parses Timestream rows into latest states', () => {
     // Act
     const latest = latestFromTimestreamRows([
