@@ -287,7 +287,7 @@ export class AwsBackend implements OpsBackend {
     const { database, table } = await this.#timestream();
     const lookbackDays = Math.max(1, Math.round(this.#lookbackSec / 86_400));
     const query = timestreamLatestByInvoiceSql(
-      { database, table, fromParam: `ago(${lookbackDays}d)`, cell: this.#cell.name },
+      { database, table, fromParam: `ago(${lookbackDays}d)`, cell: this.#cell.name, overdueOnly: true },
       this.#topology,
     );
     const rows = await this.#call('Timestream stuck-invoice query', () => this.#queryAll(query));
@@ -575,6 +575,17 @@ export class AwsBackend implements OpsBackend {
       };
       watch.onProgress(progress);
       return progress;
+    }
+    if (depth.visible + depth.inFlight === 0) {
+      const empty: RedriveProgress = {
+        stage: stage.name,
+        state: REDRIVE_STATES.completed,
+        total: 0,
+        moved: 0,
+        notes: [approximate],
+      };
+      watch.onProgress(empty);
+      return empty;
     }
     const startedAtMs = this.#now();
     const started = await this.#call(`StartMessageMoveTask ${queueNameFromUrl(r.dlqUrl)}`, () =>

@@ -215,7 +215,14 @@ export class LocalBackend implements OpsBackend {
   async stuck(request: StuckRequest): Promise<StuckReport> {
     const query = request.stage ? `?stage=${encodeURIComponent(request.stage)}` : '';
     const body = asRecord(await this.#get(`stuck${query}`, 'stuck invoices and messages'));
-    return parseStuckReport(body, this.#topology, this.#now());
+    const report = parseStuckReport(body, this.#topology, this.#now());
+    if (!request.stage) return report;
+    // The cell may ignore ?stage=; filter here too.
+    return {
+      ...report,
+      business: report.business.filter((b) => b.stage === request.stage),
+      technical: report.technical.filter((t) => t.stage === request.stage),
+    };
   }
 
   async dlqList(stage: StageTopology, request: DlqListRequest): Promise<DlqListing> {

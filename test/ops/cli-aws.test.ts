@@ -509,6 +509,20 @@ describe('invoice-ops against a deployed cell', () => {
       ]);
     });
 
+    it('starts no move task for an empty DLQ', async () => {
+      // Prepare
+      sqs.on(GetQueueAttributesCommand).resolves(depth(0));
+
+      // Act
+      const result = await run(['dlq', 'redrive', ...CELL]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(sqs.commandCalls(StartMessageMoveTaskCommand)).toHaveLength(0);
+      for (const s of CELL_TOPOLOGY.stages)
+        expect(result.stdout).toMatch(new RegExp(`${s.name}\\s+all\\s+completed\\s+0\\s+0`));
+    });
+
     it('refuses a rate a move task cannot take with exit 2', async () => {
       // Prepare
       sqs.on(GetQueueAttributesCommand).resolves(depth(1));
@@ -631,6 +645,7 @@ describe('invoice-ops against a deployed cell', () => {
       const query = timestream.commandCalls(QueryCommand)[0]?.args[0].input.QueryString ?? '';
       expect(query).toMatch(/time >= ago\(7d\)/);
       expect(query).toMatch(/cell = 'us-east-1'/);
+      expect(query).toMatch(/to_milliseconds\(now\(\)\)/); // overdue rows only, not every open invoice
     });
   });
 
