@@ -1013,7 +1013,7 @@ export class AwsBackend implements OpsBackend {
         ...(stage ? { stage } : {}),
       });
     }
-    const known = alarmRuleMatcher(this.#topology);
+    const known = alarmRuleMatcher(this.#topology, prefix);
     for (const [i, alarm] of alarms.entries()) {
       const rule = known(alarm.name);
       if (!rule) continue;
@@ -1056,7 +1056,7 @@ export class AwsBackend implements OpsBackend {
       alarms,
       transitions,
       notes: [
-        `alarms named ${prefix}* (CloudFormation-generated names of the ${resources.stackName} stack)`,
+        `alarms named ${prefix}<rule id> (stacks/cell-alarms.ts naming)`,
         ...(alarms.length === 0 ? ['no alarms found: the CellStack may not define alarms yet'] : []),
       ],
     };
@@ -1064,12 +1064,14 @@ export class AwsBackend implements OpsBackend {
 }
 
 /**
- * Finds the rule (cells/alarm-rules.ts) an AWS alarm was rendered from by its name: the rule id,
- * letters and digits only, inside the alarm name (`InvoiceCell-x-posting-dlq-not-empty` or a
- * CloudFormation-generated `InvoiceCell-x-AlarmsPostingDlqNotEmpty1A2B-XYZ`); the longest id wins. Pure.
+ * Finds the rule (cells/alarm-rules.ts) an AWS alarm was rendered from by its name. CellAlarms names
+ * every alarm `<stack name>-<rule id>` (`InvoiceCell-x-posting-dlq-not-empty`); for names made
+ * otherwise (a CloudFormation-generated `InvoiceCell-x-AlarmsPostingDlqNotEmpty1A2B-XYZ`) the rule
+ * id, letters and digits only, is looked for inside the name, the longest id first. Pure.
  */
 export function alarmRuleMatcher(
   topology: CellTopology,
+  prefix = '',
 ): (alarmName: string) => { id: string; title: string; severity: string; stage?: string } | undefined {
   const rules = deriveAlarmRules(topology);
   const all = [...rules, deriveCellUnhealthy(rules)];
@@ -1078,8 +1080,10 @@ export function alarmRuleMatcher(
     .map((r) => ({ rule: r, key: squash(r.id) }))
     .sort((a, b) => b.key.length - a.key.length);
   return (alarmName) => {
-    const name = squash(alarmName);
-    const hit = byLength.find((r) => name.includes(r.key))?.rule;
+    const rest = prefix !== '' && alarmName.startsWith(prefix) ? alarmName.slice(prefix.length) : alarmName;
+    const exact = all.find((r) => r.id === rest);
+    const name = squash(rest);
+    const hit = exact ?? byLength.find((r) => name.includes(r.key))?.rule;
     if (!hit) return undefined;
     return {
       id: hit.id,

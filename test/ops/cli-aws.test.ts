@@ -688,7 +688,7 @@ describe('invoice-ops against a deployed cell', () => {
         .resolvesOnce({
           MetricAlarms: [
             {
-              AlarmName: `${prefix}AlarmsPostingDlqNotEmpty1A2B-XYZ`,
+              AlarmName: `${prefix}posting-dlq-not-empty`,
               StateValue: 'ALARM',
               StateReason: 'Threshold Crossed',
               StateUpdatedTimestamp: new Date(NOW - 60_000),
@@ -697,15 +697,15 @@ describe('invoice-ops against a deployed cell', () => {
           NextToken: 'alarms-2',
         })
         .resolvesOnce({
-          MetricAlarms: [{ AlarmName: `${prefix}AlarmsIngestionLatencyP99C3D4-XYZ`, StateValue: 'OK' }],
-          CompositeAlarms: [{ AlarmName: `${prefix}AlarmsCellUnhealthyE5F6-XYZ`, StateValue: 'ALARM' }],
+          MetricAlarms: [{ AlarmName: `${prefix}ingestion-latency-p99`, StateValue: 'OK' }],
+          CompositeAlarms: [{ AlarmName: `${prefix}cell-unhealthy`, StateValue: 'ALARM' }],
         });
       cloudWatch
         .on(DescribeAlarmHistoryCommand)
         .resolvesOnce({
           AlarmHistoryItems: [
             {
-              AlarmName: `${prefix}AlarmsPostingDlqNotEmpty1A2B-XYZ`,
+              AlarmName: `${prefix}posting-dlq-not-empty`,
               Timestamp: new Date(NOW - 60_000),
               HistoryItemType: 'StateUpdate',
               HistorySummary: 'Alarm updated from OK to ALARM',
@@ -745,7 +745,7 @@ describe('invoice-ops against a deployed cell', () => {
       ]);
       expect(report.transitions).toEqual([
         expect.objectContaining({
-          name: `${prefix}AlarmsPostingDlqNotEmpty1A2B-XYZ`,
+          name: `${prefix}posting-dlq-not-empty`,
           from: 'OK',
           to: 'ALARM',
         }),

@@ -172,5 +172,7 @@ describe('alarmRuleMatcher', () => {
       severity: 'critical',
     });
     expect(match('InvoiceCell-us-east-1-SomethingElse')).toBeUndefined();
+    const named = alarmRuleMatcher(CELL_TOPOLOGY, 'InvoiceCell-us-east-1-');
+    expect(named('InvoiceCell-us-east-1-cell-unhealthy')).toMatchObject({ id: 'cell-unhealthy' });
   });
 });
