@@ -5,6 +5,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { CellStack } from '../stacks/cell-stack.js';
 import { bundledLambdaCode } from '../stacks/lambda-bundle.js';
 import type { LambdaCodeProvider } from '../stacks/lambda-code.js';
+import { QUICKSIGHT_PRINCIPAL_ARN } from '../stacks/quicksight-definition.js';
 import { assertRegionSupported, type CellDefinition, DEFAULT_CATALOG, selectCells } from './catalog.js';
 import { buildTopology } from './topology.js';
 
@@ -15,10 +16,14 @@ import { buildTopology } from './topology.js';
  *
  * Context:
  * - `cells`: comma-separated cell names (or region names); default: the whole catalog.
- * - `quicksight`: `true`/`false`, default false (reserved for the QuickSight dashboards).
+ * - `quicksight`: `true`/`false`, default false: adds the QuickSight dashboards (the account must
+ *   subscribe to QuickSight first).
+ * - `quicksightPrincipals`: comma-separated QuickSight user/group ARNs given the dashboards;
+ *   required when `quicksight` is true.
  *
  * @example
  * npx cdk synth -c cells=us-east-1,us-west-2
+ * npx cdk synth -c cells=us-east-1 -c quicksight=true -c quicksightPrincipals=arn:aws:quicksight:us-east-1:123456789012:user/default/ops
  * // in a test, without spawning:
  * const app = buildApp({ cells: 'us-east-1' }, { lambdaCode: stubCode });
  */
@@ -27,12 +32,15 @@ import { buildTopology } from './topology.js';
 export interface CellAppContext {
   readonly cells?: unknown;
   readonly quicksight?: unknown;
+  readonly quicksightPrincipals?: unknown;
 }
 
 export interface CellAppConfig {
   readonly cells: readonly CellDefinition[];
-  /** Reserved: renders QuickSight dashboards once they exist (they need an account subscription). */
+  /** Renders the QuickSight dashboards (they need an account subscription). */
   readonly quicksight: boolean;
+  /** QuickSight user/group ARNs given the dashboards; non-empty when `quicksight` is true. */
+  readonly quicksightPrincipals: readonly string[];
   /** Account for cells that name none (`CDK_DEFAULT_ACCOUNT`); undefined = environment-agnostic. */
   readonly defaultAccount?: string;
 }
@@ -51,6 +59,29 @@ function parseFlag(name: string, value: unknown): boolean {
   throw new AppConfigError(`context ${name} must be true or false, got ${JSON.stringify(value)}`);
 }
 
+/** `-c quicksightPrincipals=arn1,arn2` → validated ARNs; each must be a QuickSight user or group. */
+function parsePrincipals(value: unknown): string[] {
+  if (value === undefined || value === null || value === '') return [];
+  if (typeof value !== 'string') {
+    throw new AppConfigError(
+      `context quicksightPrincipals must be a comma-separated string, got ${JSON.stringify(value)}`,
+    );
+  }
+  const principals = value
+    .split(',')
+    .map((p) => p.trim())
+    .filter((p) => p !== '');
+  for (const principal of principals) {
+    if (!QUICKSIGHT_PRINCIPAL_ARN.test(principal)) {
+      throw new AppConfigError(
+        `context quicksightPrincipals: ${JSON.stringify(principal)} is not a QuickSight user or group ARN ` +
+          '(arn:aws:quicksight:<region>:<account>:user/<namespace>/<name>)',
+      );
+    }
+  }
+  return [...new Set(principals)];
+}
+
 /**
  * Context → typed config. Throws for an unknown cell, a malformed flag, or a cell whose region
  * lacks a service the cell needs (e.g. us-west-1 has no Timestream), before any stack exists.
@@ -67,9 +98,18 @@ export function configFromContext(
   }
   const cells = selectCells(catalog, context.cells);
   for (const cell of cells) assertRegionSupported(cell);
+  const quicksight = parseFlag('quicksight', context.quicksight);
+  const quicksightPrincipals = parsePrincipals(context.quicksightPrincipals);
+  if (quicksight && quicksightPrincipals.length === 0) {
+    throw new AppConfigError(
+      'context quicksight=true needs -c quicksightPrincipals=<QuickSight user or group ARN>[,...]: ' +
+        'dashboards nobody may open are of no use',
+    );
+  }
   return {
     cells,
-    quicksight: parseFlag('quicksight', context.quicksight),
+    quicksight,
+    quicksightPrincipals,
     ...(env.defaultAccount ? { defaultAccount: env.defaultAccount } : {}),
   };
 }
@@ -90,6 +130,7 @@ export function addCells(app: App, config: CellAppConfig, lambdaCode: LambdaCode
         topology: buildTopology(cell.overrides),
         lambdaCode,
         quicksight: config.quicksight,
+        quicksightPrincipals: config.quicksightPrincipals,
       }),
   );
 }
@@ -120,6 +161,7 @@ export function main(): void {
     const context: CellAppContext = {
       cells: app.node.tryGetContext('cells'),
       quicksight: app.node.tryGetContext('quicksight'),
+      quicksightPrincipals: app.node.tryGetContext('quicksightPrincipals'),
     };
     const config = configFromContext(context, { defaultAccount: process.env.CDK_DEFAULT_ACCOUNT });
     addCells(app, config, bundledLambdaCode());

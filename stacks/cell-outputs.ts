@@ -27,6 +27,16 @@ export const CELL_OUTPUT_IDS = {
   timestreamTable: 'TimestreamTable',
   /** Timestream's reports of late records it rejected asynchronously (magnetic store writes). */
   rejectedDataBucket: 'RejectedDataBucket',
+  /** SNS topic of critical alarms (and the cell-unhealthy composite); subscribe pagers here. */
+  criticalAlertTopicArn: 'CriticalAlertTopicArn',
+  /** SNS topic of warning alarms and of the stuck-invoice monitor's lists. */
+  warningAlertTopicArn: 'WarningAlertTopicArn',
+  /** Every alarm of the cell is named `<prefix><rule id>` (`DescribeAlarms --alarm-name-prefix`). */
+  alarmNamePrefix: 'AlarmNamePrefix',
+  /** The cell's CloudWatch dashboard. */
+  dashboardName: 'DashboardName',
+  /** Stuck-monitor runs that failed or could not be delivered. */
+  stuckMonitorDlqUrl: 'StuckMonitorDlqUrl',
 } as const;
 
 /** Output ids of one stage, prefixed with the stage title (e.g. `IngestionQueueUrl`). */

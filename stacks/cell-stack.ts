@@ -1,14 +1,20 @@
-import { CfnOutput, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
+import { DEFAULT_CELL_ALARM_SETTINGS } from '../cells/alarm-rules.js';
 import { assertRegionSupported, type CellDefinition } from '../cells/catalog.js';
-import type { CellTopology } from '../cells/topology.js';
+import type { CellTopology, StageName } from '../cells/topology.js';
+import { CellAlarms } from './cell-alarms.js';
+import { CellDashboard } from './cell-dashboard.js';
 import { CELL_OUTPUT_IDS, stageOutputIds } from './cell-outputs.js';
+import type { CellMetricResources, StageMetricQueues } from './cloudwatch-signals.js';
 import { LogsKey } from './encryption.js';
 import { EventRouting } from './event-routing.js';
 import { IngestApi } from './ingest-api.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
+import { QuickSightDashboards } from './quicksight-dashboards.js';
 import { StageConsumer } from './stage-consumer.js';
+import { StuckMonitor } from './stuck-monitor.js';
 import { TimeseriesStore } from './timeseries-store.js';
 
 export interface CellStackProps extends StackProps {
@@ -16,8 +22,10 @@ export interface CellStackProps extends StackProps {
   /** The cell's topology (`buildTopology(cell.overrides)`); the stack names no stage itself. */
   readonly topology: CellTopology;
   readonly lambdaCode: LambdaCodeProvider;
-  /** Reserved for the QuickSight dashboards (DESIGN §6); nothing reads it yet. */
+  /** Adds the QuickSight dashboards (DESIGN §6); the account must subscribe to QuickSight. */
   readonly quicksight?: boolean;
+  /** QuickSight users/groups given the dashboards; required when `quicksight` is on. */
+  readonly quicksightPrincipals?: readonly string[];
   readonly logRetention?: logs.RetentionDays;
 }
 
@@ -27,12 +35,18 @@ export const CELL_CONSTRUCT_IDS = {
   store: 'Store',
   routing: 'Routing',
   api: 'Api',
+  alarms: 'Alarms',
+  stuckMonitor: 'StuckMonitor',
+  dashboard: 'Dashboard',
+  quicksight: 'QuickSight',
 } as const;
 
 /**
  * One cell: ingest API → event bus + archive → per stage relay → FIFO topic → FIFO queue + DLQ →
- * processor → Timestream. Only wires the constructs and publishes the outputs the ops CLI reads
- * (ids in `cell-outputs.ts`); every stage comes from the topology.
+ * processor → Timestream; alarms routed to alert topics by severity, a scheduled stuck-invoice
+ * monitor, a CloudWatch dashboard, and (with `quicksight`) the QuickSight dashboards. Only wires the
+ * constructs and publishes the outputs the ops CLI reads (ids in `cell-outputs.ts`); every stage
+ * comes from the topology.
  *
  * @example
  * new CellStack(app, `InvoiceCell-${cell.name}`, {
@@ -46,10 +60,22 @@ export class CellStack extends Stack {
   readonly consumers: readonly StageConsumer[];
   readonly routing: EventRouting;
   readonly api: IngestApi;
+  readonly alarms: CellAlarms;
+  readonly stuckMonitor: StuckMonitor;
+  readonly dashboard: CellDashboard;
   readonly quicksight: boolean;
+  readonly quicksightDashboards?: QuickSightDashboards;
 
   constructor(scope: Construct, id: string, props: CellStackProps) {
-    const { cell, topology, lambdaCode, quicksight, logRetention: retention, ...stackProps } = props;
+    const {
+      cell,
+      topology,
+      lambdaCode,
+      quicksight,
+      quicksightPrincipals,
+      logRetention: retention,
+      ...stackProps
+    } = props;
     super(scope, id, {
       ...stackProps,
       description: stackProps.description ?? `Invoice event monitoring cell ${cell.name} (${cell.region})`,
@@ -97,7 +123,56 @@ export class CellStack extends Stack {
       ...logRetention,
     });
 
+    const resources = this.metricResources();
+    this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
+
+    this.stuckMonitor = new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
+      cellName: cell.name,
+      store: this.store,
+      alertTopic: this.alarms.warningTopic,
+      alertKey: this.alarms.key,
+      code: lambdaCode.stuckMonitor(),
+      logsKey,
+      ...logRetention,
+      // The `<stage>-stuck-invoices` alarms evaluate one period of the metric the monitor publishes.
+      period: Duration.seconds(DEFAULT_CELL_ALARM_SETTINGS.stuckCheckPeriodSec),
+      // The memory store: fast to query; an invoice stuck longer than that drops out of the check.
+      lookbackHours: topology.settings.memoryRetentionHours,
+    });
+
+    this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
+      topology,
+      resources,
+      alarms: this.alarms.allAlarms,
+      rules: this.alarms.rules,
+      title: `Invoice cell ${cell.name} (${cell.region})`,
+    });
+
+    if (this.quicksight) {
+      this.quicksightDashboards = new QuickSightDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
+        topology,
+        store: this.store,
+        cellName: cell.name,
+        principals: quicksightPrincipals ?? [],
+      });
+    }
+
     this.addOutputs();
+  }
+
+  /** The queues and API the alarms' and dashboard's metrics are about, by stage. */
+  private metricResources(): CellMetricResources {
+    const stages = new Map<StageName, StageMetricQueues>();
+    for (const consumer of this.consumers) {
+      const route = this.routing.routes.find((r) => r.stage.name === consumer.stage.name);
+      if (!route) throw new Error(`cell stack: no route for stage ${consumer.stage.name}`);
+      stages.set(consumer.stage.name, { queue: consumer.queue, dlq: consumer.dlq, relayDlq: route.relayDlq });
+    }
+    return {
+      stages,
+      busDlq: this.routing.busDlq,
+      api: { apiName: this.api.api.restApiName, stageName: this.api.api.deploymentStage.stageName },
+    };
   }
 
   private addOutputs(): void {
@@ -132,6 +207,31 @@ export class CellStack extends Stack {
       CELL_OUTPUT_IDS.rejectedDataBucket,
       this.store.rejectedDataBucket.bucketName,
       'Timestream rejected-record reports',
+    );
+    out(
+      CELL_OUTPUT_IDS.criticalAlertTopicArn,
+      this.alarms.criticalTopic.topicArn,
+      'Critical alarms and the cell-unhealthy composite; subscribe on-call here',
+    );
+    out(
+      CELL_OUTPUT_IDS.warningAlertTopicArn,
+      this.alarms.warningTopic.topicArn,
+      'Warning alarms and stuck-invoice lists',
+    );
+    out(
+      CELL_OUTPUT_IDS.alarmNamePrefix,
+      this.alarms.alarmNamePrefix,
+      'Every alarm of the cell is named <prefix><rule id>',
+    );
+    out(
+      CELL_OUTPUT_IDS.dashboardName,
+      this.dashboard.dashboard.dashboardName,
+      'CloudWatch dashboard of the cell',
+    );
+    out(
+      CELL_OUTPUT_IDS.stuckMonitorDlqUrl,
+      this.stuckMonitor.dlq.queueUrl,
+      'Stuck-monitor runs that failed or could not be delivered',
     );
     for (const consumer of this.consumers) {
       const ids = stageOutputIds(consumer.stage);

@@ -8,7 +8,7 @@ import { LAMBDA_RUNTIME, type LambdaCodeProvider } from './lambda-code.js';
 
 /**
  * Bundles each Lambda handler once per process with esbuild and hands out `Code.fromAsset` of the
- * result. One build per handler (not one per function, as `NodejsFunction` would do: 8 functions
+ * result. One build per handler (not one per function, as `NodejsFunction` would do: 9 functions
  * per cell times every cell) keeps `cdk synth` fast on small machines.
  *
  * @example
@@ -20,6 +20,7 @@ import { LAMBDA_RUNTIME, type LambdaCodeProvider } from './lambda-code.js';
 export const HANDLER_ENTRIES = {
   relay: 'consumers/lambda/relay-handler.ts',
   processor: 'consumers/lambda/processor-handler.ts',
+  stuckMonitor: 'consumers/lambda/stuck-monitor-handler.ts',
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
@@ -94,5 +95,9 @@ export function bundleHandler(entry: string, name: string, outRoot: string = OUT
 export function bundledLambdaCode(outRoot: string = OUT_ROOT): LambdaCodeProvider {
   const code = (name: HandlerName) =>
     lambda.Code.fromAsset(bundleHandler(HANDLER_ENTRIES[name], name, outRoot));
-  return { relay: () => code('relay'), processor: () => code('processor') };
+  return {
+    relay: () => code('relay'),
+    processor: () => code('processor'),
+    stuckMonitor: () => code('stuckMonitor'),
+  };
 }

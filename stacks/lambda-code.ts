@@ -13,6 +13,8 @@ export interface LambdaCodeProvider {
   relay(): lambda.Code;
   /** Code of the stage processor (SQS FIFO batch → time-series store). A new `Code` per call. */
   processor(): lambda.Code;
+  /** Code of the scheduled stuck-invoice monitor (Timestream → StuckInvoices metric + alert). */
+  stuckMonitor(): lambda.Code;
 }
 
 /**

@@ -17,6 +17,15 @@ export interface TimeseriesWriteTarget {
   grantWrite(grantee: iam.IGrantable): iam.Grant;
 }
 
+/** What a reader (the stuck monitor, QuickSight) needs from the store: names and a query grant. */
+export interface TimeseriesQueryTarget {
+  readonly databaseName: string;
+  readonly tableName: string;
+  readonly tableArn: string;
+  /** Select on this table only (+ DescribeEndpoints, which has no resource). */
+  grantQuery(grantee: iam.IGrantable): iam.Grant;
+}
+
 export interface TimeseriesStoreProps {
   /** Memory/magnetic retention come from here. */
   readonly settings: CellSettings;
@@ -73,7 +82,7 @@ function validate(props: TimeseriesStoreProps): void {
  * const store = new TimeseriesStore(this, 'Store', { settings: topology.settings });
  * store.grantWrite(processor);
  */
-export class TimeseriesStore extends Construct implements TimeseriesWriteTarget {
+export class TimeseriesStore extends Construct implements TimeseriesWriteTarget, TimeseriesQueryTarget {
   readonly key: kms.Key;
   readonly database: timestream.CfnDatabase;
   readonly table: timestream.CfnTable;
@@ -158,6 +167,17 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget 
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['timestream:WriteRecords'],
+      resourceArns: [this.tableArn],
+    });
+  }
+
+  grantQuery(grantee: iam.IGrantable): iam.Grant {
+    iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] });
+    // Query needs Select on every table the statement reads; the cell's queries read this one only
+    // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazontimestream.html).
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['timestream:Select'],
       resourceArns: [this.tableArn],
     });
   }

@@ -7,6 +7,9 @@ import { assertRegionSupported, DEFAULT_CATALOG, selectCells } from '../../cells
 import { CellStack } from '../../stacks/cell-stack.js';
 import { cdkJsonContext, STUB_LAMBDA_CODE } from './cell-fixture.js';
 
+const OPS_USER = 'arn:aws:quicksight:us-east-1:123456789012:user/default/ops';
+const FINANCE_GROUP = 'arn:aws:quicksight:us-east-1:123456789012:group/default/finance';
+
 describe('configFromContext', () => {
   it('selects the whole default catalog when no cells are given', () => {
     // Act
@@ -29,11 +32,37 @@ describe('configFromContext', () => {
   });
 
   it('parses the quicksight flag and rejects anything but true or false', () => {
-    expect(configFromContext({ quicksight: 'true' }).quicksight).toBe(true);
+    expect(configFromContext({ quicksight: 'true', quicksightPrincipals: OPS_USER }).quicksight).toBe(true);
     expect(configFromContext({ quicksight: false }).quicksight).toBe(false);
     expect(() => configFromContext({ quicksight: 'yes' })).toThrow(AppConfigError);
     expect(() => configFromContext({ quicksight: 'yes' })).toThrow(
       'context quicksight must be true or false, got "yes"',
+    );
+  });
+
+  it('parses comma-separated QuickSight principals, dropping blanks and duplicates', () => {
+    // Act
+    const config = configFromContext({
+      quicksight: 'true',
+      quicksightPrincipals: ` ${OPS_USER},,${FINANCE_GROUP},${OPS_USER}`,
+    });
+
+    // Assess
+    expect(config.quicksightPrincipals).toEqual([OPS_USER, FINANCE_GROUP]);
+    expect(configFromContext({}).quicksightPrincipals).toEqual([]);
+  });
+
+  it('refuses the quicksight flag without principals, and a principal that is not a QuickSight ARN', () => {
+    expect(() => configFromContext({ quicksight: 'true' })).toThrow(
+      'context quicksight=true needs -c quicksightPrincipals=',
+    );
+    expect(() =>
+      configFromContext({ quicksight: 'true', quicksightPrincipals: 'arn:aws:iam::123456789012:user/ops' }),
+    ).toThrow(
+      'context quicksightPrincipals: "arn:aws:iam::123456789012:user/ops" is not a QuickSight user or group ARN',
+    );
+    expect(() => configFromContext({ quicksightPrincipals: ['x'] })).toThrow(
+      'context quicksightPrincipals must be a comma-separated string',
     );
   });
 
@@ -138,7 +167,8 @@ describe('main', () => {
       Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown } } }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    expect(functions).toHaveLength(8);
+    // Per stage a relay and a processor, plus the stuck-invoice monitor.
+    expect(functions).toHaveLength(9);
     for (const fn of functions) expect(fn.Properties.Code?.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
   });
 });

@@ -2,9 +2,10 @@ import { Validations } from 'aws-cdk-lib';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { buildApp } from '../../cells/app.js';
 import { DEFAULT_CATALOG } from '../../cells/catalog.js';
-import type { CellStack } from '../../stacks/cell-stack.js';
-import { synthCells } from './cell-fixture.js';
+import { CellStack } from '../../stacks/cell-stack.js';
+import { cdkJsonContext, STUB_LAMBDA_CODE, synthCells } from './cell-fixture.js';
 
 /**
  * cdk-nag 3 runs as a CDK policy-validation plugin (`Validations.of(app).addPlugins(...)`, see
@@ -36,6 +37,13 @@ const EXPECTED_ACKNOWLEDGMENTS: readonly string[] = [
   'Store/Database CloudFormation-Validate::W3697',
   'Store/RejectedData Annotation::AwsSolutions-S1',
   'Store/Table CloudFormation-Validate::W3697',
+  'StuckMonitor/Dlq Annotation::AwsSolutions-SQS3',
+  'StuckMonitor/Function/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+];
+
+/** Added by `-c quicksight=true`: QuickSight's service role gets endpoint discovery on `*`. */
+const QUICKSIGHT_ACKNOWLEDGMENTS: readonly string[] = [
+  'QuickSight/ReadCellTable Annotation::AwsSolutions-IAM5[Resource::*]',
 ];
 
 interface Acknowledgment {
@@ -108,5 +116,31 @@ describe('AwsSolutionsChecks', () => {
         expect(a.reason.length, `${a.at} ${a.id}`).toBeGreaterThan(60);
       }
     }
+  });
+
+  it('stays clean with -c quicksight=true, acknowledging only the QuickSight read policy in addition', () => {
+    // Prepare
+    const app = buildApp(
+      {
+        ...cdkJsonContext(),
+        cells: 'us-east-1',
+        quicksight: 'true',
+        quicksightPrincipals: 'arn:aws:quicksight:us-east-1:111122223333:user/default/ops',
+      },
+      { lambdaCode: STUB_LAMBDA_CODE, defaultAccount: '111122223333' },
+    );
+    const stack = app.node.children.find((c): c is CellStack => c instanceof CellStack);
+    if (!stack) throw new Error('no cell stack');
+
+    // Act
+    const report = new AwsSolutionsChecks(undefined, { verbose: true }).validateScope(stack);
+    const acknowledgments = acknowledgmentsOf(stack);
+
+    // Assess
+    expect(report.violations.map((v) => `${v.severity} ${v.ruleName}`)).toEqual([]);
+    expect(acknowledgments.map((a) => `${a.at} ${a.id}`).sort()).toEqual(
+      [...EXPECTED_ACKNOWLEDGMENTS, ...QUICKSIGHT_ACKNOWLEDGMENTS].sort(),
+    );
+    for (const a of acknowledgments) expect(a.reason.length, `${a.at} ${a.id}`).toBeGreaterThan(60);
   });
 });

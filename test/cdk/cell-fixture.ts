@@ -23,6 +23,7 @@ export function cdkJsonContext(): Record<string, unknown> {
 export const STUB_LAMBDA_CODE: LambdaCodeProvider = {
   relay: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
   processor: () => lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
+  stuckMonitor: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
 };
 
 export interface SynthesizedCells {

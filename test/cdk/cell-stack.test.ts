@@ -75,6 +75,11 @@ const PINNED_STATEFUL_LOGICAL_IDS = [
   'RoutingPostingRelayLogsF8D1FD1C',
   'ApiAccessLogs50B185DB',
   'ApiExecutionLogsB326CF6B',
+  'AlarmsKey3C2381B3',
+  'AlarmsCriticalTopicA1297F46',
+  'AlarmsWarningTopic11FDBE4A',
+  'StuckMonitorDlqE3D38AA6',
+  'StuckMonitorFunctionLogsFCA5E826',
 ];
 
 function resourcesOfTypes(template: Template, types: readonly string[]): [string, CfnResource][] {
@@ -125,24 +130,28 @@ describe('CellStack', () => {
           "AWS::ApiGateway::RestApi": 1,
           "AWS::ApiGateway::Stage": 1,
           "AWS::ApiGateway::UsagePlan": 1,
+          "AWS::CloudWatch::Alarm": 26,
+          "AWS::CloudWatch::CompositeAlarm": 1,
+          "AWS::CloudWatch::Dashboard": 1,
           "AWS::Events::Archive": 1,
           "AWS::Events::EventBus": 1,
           "AWS::Events::Rule": 4,
-          "AWS::IAM::Policy": 9,
-          "AWS::IAM::Role": 10,
-          "AWS::KMS::Key": 12,
-          "AWS::Lambda::EventInvokeConfig": 4,
+          "AWS::IAM::Policy": 11,
+          "AWS::IAM::Role": 12,
+          "AWS::KMS::Key": 13,
+          "AWS::Lambda::EventInvokeConfig": 5,
           "AWS::Lambda::EventSourceMapping": 4,
-          "AWS::Lambda::Function": 8,
+          "AWS::Lambda::Function": 9,
           "AWS::Lambda::Permission": 4,
-          "AWS::Logs::LogGroup": 10,
+          "AWS::Logs::LogGroup": 11,
           "AWS::S3::Bucket": 1,
           "AWS::S3::BucketPolicy": 1,
           "AWS::SNS::Subscription": 4,
-          "AWS::SNS::Topic": 4,
-          "AWS::SNS::TopicPolicy": 4,
-          "AWS::SQS::Queue": 13,
-          "AWS::SQS::QueuePolicy": 13,
+          "AWS::SNS::Topic": 6,
+          "AWS::SNS::TopicPolicy": 6,
+          "AWS::SQS::Queue": 14,
+          "AWS::SQS::QueuePolicy": 14,
+          "AWS::Scheduler::Schedule": 1,
           "AWS::Timestream::Database": 1,
           "AWS::Timestream::Table": 1,
           "AWS::WAFv2::WebACL": 1,
@@ -186,7 +195,7 @@ describe('CellStack', () => {
       }
     });
 
-    it('names no physical resource except the execution log group API Gateway dictates', () => {
+    it('names no physical resource except the execution log group API Gateway dictates and the alarms', () => {
       const nameProperties = [
         'QueueName',
         'BucketName',
@@ -195,8 +204,15 @@ describe('CellStack', () => {
         'LogGroupName',
         'FunctionName',
         'RoleName',
+        'TopicName',
+        'DashboardName',
       ];
-      for (const template of templates.values()) {
+      for (const [cell, template] of templates) {
+        // Alarms are named `<stack>-<rule id>` on purpose (stateless; found by prefix, see CellAlarms).
+        const alarmNames = Object.values(templateJson(template).Resources)
+          .filter((r) => r.Type === 'AWS::CloudWatch::Alarm' || r.Type === 'AWS::CloudWatch::CompositeAlarm')
+          .map((r) => String(r.Properties?.AlarmName));
+        expect(alarmNames.every((n) => n.startsWith(`InvoiceCell-${cell}-`))).toBe(true);
         const named = Object.entries(templateJson(template).Resources)
           .filter(
             ([, r]) => r.Type !== 'AWS::Timestream::Table' && r.Type !== 'AWS::Lambda::EventSourceMapping',
@@ -204,6 +220,8 @@ describe('CellStack', () => {
           .filter(
             ([, r]) => r.Type !== 'AWS::Lambda::EventInvokeConfig' && r.Type !== 'AWS::Lambda::Permission',
           )
+          // FIFO topics get a generated name (a FIFO name must end in .fifo).
+          .filter(([, r]) => r.Type !== 'AWS::SNS::Topic' || r.Properties?.FifoTopic !== true)
           .filter(([, r]) => nameProperties.some((p) => r.Properties?.[p] !== undefined))
           .map(([id]) => id);
         expect(named).toEqual(['ApiExecutionLogsB326CF6B']);

@@ -57,7 +57,8 @@ describe('StageConsumer', () => {
           TopicName: Match.stringLikeRegexp(`${stage.title}Topic.*\\.fifo$`),
         });
       }
-      template.resourceCountIs('AWS::SNS::Topic', stages.length);
+      // One FIFO topic per stage; the cell's other topics are the (standard) alert topics.
+      template.resourcePropertiesCountIs('AWS::SNS::Topic', { FifoTopic: true }, stages.length);
     });
 
     it('delivers raw messages to the stage queue, with the stage DLQ for undeliverable ones', () => {

@@ -1,0 +1,216 @@
+import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import { Construct } from 'constructs';
+import {
+  type AlarmComparison,
+  type AlarmRule,
+  type AlarmSeverity,
+  type CellAlarmSettings,
+  type CompositeAlarmRule,
+  DEFAULT_CELL_ALARM_SETTINGS,
+  deriveAlarmRules,
+  deriveCellUnhealthy,
+  type MissingDataTreatment,
+} from '../cells/alarm-rules.js';
+import type { CellTopology } from '../cells/topology.js';
+import { renderAlarmMetric } from '../dashboards/render-cloudwatch-metric.js';
+import { type CellMetricResources, toCloudWatchSignal } from './cloudwatch-signals.js';
+import { cellKeyProps } from './encryption.js';
+
+export interface CellAlarmsProps {
+  readonly topology: CellTopology;
+  /** The queues, DLQs and API the rules' metrics are about. */
+  readonly resources: CellMetricResources;
+  /** @default DEFAULT_CELL_ALARM_SETTINGS */
+  readonly alarmSettings?: CellAlarmSettings;
+  /**
+   * Every alarm name is `<prefix><rule id>`. @default `<stack name>-`, so the ops CLI lists a cell's
+   * alarms with `DescribeAlarms --alarm-name-prefix InvoiceCell-<cell>-`.
+   */
+  readonly alarmNamePrefix?: string;
+}
+
+/** CloudWatch allows alarm names of up to 255 characters. */
+const MAX_ALARM_NAME = 255;
+
+const COMPARISONS: Readonly<Record<AlarmComparison, cloudwatch.ComparisonOperator>> = {
+  '>': cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+  '>=': cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+};
+
+const MISSING_DATA: Readonly<Record<MissingDataTreatment, cloudwatch.TreatMissingData>> = {
+  missing: cloudwatch.TreatMissingData.MISSING,
+  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
+};
+
+/** `posting-dlq-not-empty` → `PostingDlqNotEmpty`: the construct id of a rule's alarm. Pure. */
+export function alarmConstructId(ruleId: string): string {
+  return ruleId
+    .split(/[^A-Za-z0-9]+/)
+    .filter((part) => part !== '')
+    .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
+    .join('');
+}
+
+/** The alarm props of one rule, without the metric. Pure. */
+export function alarmPropsOf(rule: AlarmRule, alarmName: string): Omit<cloudwatch.AlarmProps, 'metric'> {
+  return {
+    alarmName,
+    alarmDescription: `${rule.title}. ${rule.description} (severity ${rule.severity}, rule ${rule.id})`,
+    threshold: rule.threshold,
+    comparisonOperator: COMPARISONS[rule.comparison],
+    evaluationPeriods: rule.evaluationPeriods,
+    // Consecutive breaching periods, as the local evaluator counts them.
+    datapointsToAlarm: rule.evaluationPeriods,
+    treatMissingData: MISSING_DATA[rule.treatMissingData],
+  };
+}
+
+/**
+ * The cell's CloudWatch alarms: one per rule of `deriveAlarmRules(topology)` (metric or metric math
+ * from `renderAlarmMetric`, completed with the cell's queues and API), and the composite "cell
+ * unhealthy" (any critical alarm in ALARM). Alarms notify the SNS topic of their severity on ALARM
+ * and on OK. Not on INSUFFICIENT_DATA: the stuck-invoice alarms read one datapoint per 5-minute
+ * period from a scheduled monitor, and a run landing a few seconds late would page people about a
+ * gap that heals itself; a monitor that stopped shows as INSUFFICIENT_DATA on the dashboard and in
+ * `invoice-ops alarms`.
+ *
+ * Alarm names are set (`<stack name>-<rule id>`), the one exception to "no physical names" in the
+ * cell: an alarm holds no data (a rename only restarts its history), and deterministic names let
+ * operators and the ops CLI find a cell's alarms by prefix and map each back to its rule — the same
+ * ids the local cell's evaluator reports — and let the topic and key policies admit this cell's
+ * alarms only (`aws:SourceArn` = `arn:...:alarm:<prefix>*`).
+ *
+ * The alert topics are encrypted with a customer-managed key. CloudWatch cannot publish to a topic
+ * under the AWS-managed `alias/aws/sns` key, and needs `kms:Decrypt` + `kms:GenerateDataKey*` on a
+ * customer-managed one, plus `sns:Publish` in the topic policy
+ * (https://repost.aws/knowledge-center/cloudwatch-configure-alarm-sns,
+ * https://repost.aws/knowledge-center/cloudwatch-receive-sns-for-alarm-trigger,
+ * https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html#compatibility-with-aws-services);
+ * both grants are limited with `aws:SourceAccount` and `aws:SourceArn` against the confused deputy.
+ *
+ * @example
+ * const alarms = new CellAlarms(this, 'Alarms', { topology, resources });
+ * new CfnOutput(this, 'CriticalAlertTopicArn', { value: alarms.criticalTopic.topicArn });
+ */
+export class CellAlarms extends Construct {
+  /** Encrypts both alert topics (and, in the cell, the stuck monitor's DLQ). */
+  readonly key: kms.Key;
+  readonly criticalTopic: sns.Topic;
+  readonly warningTopic: sns.Topic;
+  readonly rules: readonly AlarmRule[];
+  /** Alarm of each rule, by rule id. */
+  readonly alarms: ReadonlyMap<string, cloudwatch.Alarm>;
+  readonly cellUnhealthyRule: CompositeAlarmRule;
+  readonly cellUnhealthy: cloudwatch.CompositeAlarm;
+  readonly alarmNamePrefix: string;
+
+  constructor(scope: Construct, id: string, props: CellAlarmsProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const prefix = props.alarmNamePrefix ?? `${stack.stackName}-`;
+    if (Token.isUnresolved(prefix) || !/^[A-Za-z0-9._-]{1,128}$/.test(prefix)) {
+      throw new Error(
+        `cell alarms: alarmNamePrefix must be 1-128 letters, digits, '.', '_' or '-', got ${JSON.stringify(prefix)}`,
+      );
+    }
+    this.alarmNamePrefix = prefix;
+    this.rules = deriveAlarmRules(props.topology, props.alarmSettings ?? DEFAULT_CELL_ALARM_SETTINGS);
+    this.cellUnhealthyRule = deriveCellUnhealthy(this.rules);
+
+    const sourceConditions = {
+      StringEquals: { 'aws:SourceAccount': stack.account },
+      ArnLike: {
+        'aws:SourceArn': stack.formatArn({
+          service: 'cloudwatch',
+          resource: 'alarm',
+          resourceName: `${prefix}*`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      },
+    };
+    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
+
+    this.key = new kms.Key(
+      this,
+      'Key',
+      cellKeyProps('Alert topics (and stuck monitor DLQ) of an invoice cell'),
+    );
+    this.key.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisCellsAlarmsToPublishToEncryptedTopics',
+        principals: [cloudWatch],
+        actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+        resources: ['*'],
+        conditions: sourceConditions,
+      }),
+    );
+
+    const topic = (topicId: string, severity: AlarmSeverity): sns.Topic => {
+      const t = new sns.Topic(this, topicId, {
+        displayName: `Invoice cell ${severity} alerts`,
+        masterKey: this.key,
+        enforceSSL: true,
+      });
+      // Subscriptions (emails, chat, pagers) are confirmed by people and live with the topic.
+      t.applyRemovalPolicy(RemovalPolicy.RETAIN);
+      t.addToResourcePolicy(
+        new iam.PolicyStatement({
+          sid: 'AllowThisCellsAlarmsToPublish',
+          principals: [cloudWatch],
+          actions: ['sns:Publish'],
+          resources: [t.topicArn],
+          conditions: sourceConditions,
+        }),
+      );
+      return t;
+    };
+    this.criticalTopic = topic('CriticalTopic', 'critical');
+    this.warningTopic = topic('WarningTopic', 'warning');
+    const topics: Readonly<Record<AlarmSeverity, sns.ITopic>> = {
+      critical: this.criticalTopic,
+      warning: this.warningTopic,
+    };
+
+    const alarms = new Map<string, cloudwatch.Alarm>();
+    for (const rule of this.rules) {
+      const name = `${prefix}${rule.id}`;
+      if (name.length > MAX_ALARM_NAME)
+        throw new Error(`cell alarms: alarm name ${name} is over 255 characters`);
+      const alarm = new cloudwatch.Alarm(this, alarmConstructId(rule.id), {
+        ...alarmPropsOf(rule, name),
+        metric: toCloudWatchSignal(renderAlarmMetric(rule, props.topology), props.resources),
+      });
+      const action = new actions.SnsAction(topics[rule.severity]);
+      alarm.addAlarmAction(action);
+      alarm.addOkAction(action);
+      alarms.set(rule.id, alarm);
+    }
+    this.alarms = alarms;
+
+    const members = this.cellUnhealthyRule.ruleIds.map((ruleId) => {
+      const alarm = alarms.get(ruleId);
+      if (!alarm) throw new Error(`cell alarms: composite names rule ${ruleId}, which has no alarm`);
+      return cloudwatch.AlarmRule.fromAlarm(alarm, cloudwatch.AlarmState.ALARM);
+    });
+    if (members.length === 0)
+      throw new Error('cell alarms: no critical rule for the cell-unhealthy composite');
+    this.cellUnhealthy = new cloudwatch.CompositeAlarm(this, alarmConstructId(this.cellUnhealthyRule.id), {
+      compositeAlarmName: `${prefix}${this.cellUnhealthyRule.id}`,
+      alarmDescription: `${this.cellUnhealthyRule.title}. ${this.cellUnhealthyRule.description}`,
+      alarmRule: cloudwatch.AlarmRule.anyOf(...members),
+    });
+    const critical = new actions.SnsAction(topics[this.cellUnhealthyRule.severity]);
+    this.cellUnhealthy.addAlarmAction(critical);
+    this.cellUnhealthy.addOkAction(critical);
+  }
+
+  /** Every alarm of the cell, metric alarms in rule order, then the composite. */
+  get allAlarms(): cloudwatch.IAlarm[] {
+    return [...this.alarms.values(), this.cellUnhealthy];
+  }
+}

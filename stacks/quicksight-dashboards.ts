@@ -1,0 +1,170 @@
+import { Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as quicksight from 'aws-cdk-lib/aws-quicksight';
+import { Construct } from 'constructs';
+import type { CellTopology } from '../cells/topology.js';
+import { buildDashboards, type Dashboard } from '../dashboards/panels.js';
+import {
+  bindTableNames,
+  customSqlTable,
+  dashboardDefinition,
+  panelSql,
+  QUICKSIGHT_PRINCIPAL_ARN,
+  QUICKSIGHT_READ_ACTIONS,
+  quickSightPanels,
+  timestreamColumns,
+} from './quicksight-definition.js';
+import type { TimeseriesQueryTarget } from './timeseries-store.js';
+
+export interface QuickSightDashboardsProps {
+  readonly topology: CellTopology;
+  readonly store: TimeseriesQueryTarget;
+  readonly cellName: string;
+  /** QuickSight users or groups that may view the dashboards and reuse the data sets (≥ 1). */
+  readonly principals: readonly string[];
+  /** The window every data set covers. @default 30 */
+  readonly lookbackDays?: number;
+  /** @default buildDashboards(topology) */
+  readonly dashboards?: readonly Dashboard[];
+  /**
+   * The role QuickSight reads AWS data sources with; it exists once the account subscribes to
+   * QuickSight (https://docs.aws.amazon.com/quicksight/latest/user/security_iam_service-with-iam.html).
+   * @default 'aws-quicksight-service-role-v0'
+   */
+  readonly quickSightServiceRoleName?: string;
+}
+
+/** Physical ids of QuickSight assets: letters, digits, `-` and `_`, unique per account and region. */
+const QUICKSIGHT_ID = /^[\w-]{1,512}$/;
+
+function validate(props: QuickSightDashboardsProps): void {
+  if (props.principals.length === 0) {
+    throw new Error(
+      'quicksight dashboards need at least one principal (a QuickSight user or group ARN), got 0',
+    );
+  }
+  for (const principal of props.principals) {
+    if (!QUICKSIGHT_PRINCIPAL_ARN.test(principal)) {
+      throw new Error(
+        `quicksight principal must be a QuickSight user or group ARN, got ${JSON.stringify(principal)}`,
+      );
+    }
+  }
+}
+
+/**
+ * The executive, operations and finance views in QuickSight (behind `-c quicksight=true`: QuickSight
+ * needs an account subscription): one Timestream data source, one direct-query data set per panel
+ * that has a Timestream form (custom SQL from `renderTimestreamSql`, see `quicksight-definition.ts`
+ * for the window), and one dashboard per view whose definition is rendered from the same panels.
+ * The given principals may view the dashboards and reuse (not change) the data sets and source.
+ *
+ * QuickSight reads Timestream with its account-wide service role; this construct adds a policy to
+ * that role allowing `timestream:Select` on this cell's table only (plus endpoint discovery).
+ *
+ * QuickSight asset ids are physical names (the API requires them): `<stack name>-<panel or view>`,
+ * unique per account and region like the stack name.
+ *
+ * @example
+ * new QuickSightDashboards(this, 'QuickSight', { topology, store, cellName, principals: ['arn:aws:quicksight:...:user/default/ops'] });
+ */
+export class QuickSightDashboards extends Construct {
+  readonly dataSource: quicksight.CfnDataSource;
+  /** Data set of each panel, by panel id. */
+  readonly dataSets: ReadonlyMap<string, quicksight.CfnDataSet>;
+  /** Dashboard of each view, by view id. */
+  readonly dashboards: ReadonlyMap<string, quicksight.CfnDashboard>;
+  readonly readPolicy: iam.Policy;
+
+  constructor(scope: Construct, id: string, props: QuickSightDashboardsProps) {
+    super(scope, id);
+    validate(props);
+    const stack = Stack.of(this);
+    const account = stack.account;
+    const physicalId = (suffix: string) => {
+      const value = `${stack.stackName}-${suffix}`;
+      if (!QUICKSIGHT_ID.test(value)) throw new Error(`quicksight id ${JSON.stringify(value)} is not valid`);
+      return value;
+    };
+    const permissions = (actions: readonly string[]) =>
+      props.principals.map((principal) => ({ principal, actions: [...actions] }));
+    const views = props.dashboards ?? buildDashboards(props.topology);
+    const items = quickSightPanels(views);
+
+    // Timestream sources take no parameters: QuickSight uses its service role in this region.
+    this.dataSource = new quicksight.CfnDataSource(this, 'DataSource', {
+      awsAccountId: account,
+      dataSourceId: physicalId('timestream'),
+      name: `Invoice cell ${props.cellName} (Timestream)`,
+      type: 'TIMESTREAM',
+      permissions: permissions(QUICKSIGHT_READ_ACTIONS.dataSource),
+    });
+
+    const dataSets = new Map<string, quicksight.CfnDataSet>();
+    for (const item of items) {
+      const sql = bindTableNames(
+        panelSql(item.query, {
+          lookbackDays: props.lookbackDays ?? 30,
+          topology: props.topology,
+          cell: props.cellName,
+        }),
+        props.store.databaseName,
+        props.store.tableName,
+      );
+      const dataSet = new quicksight.CfnDataSet(this, `DataSet-${item.panel.id}`, {
+        awsAccountId: account,
+        dataSetId: physicalId(item.panel.id),
+        name: `${props.cellName} ${item.panel.title}`,
+        // Direct query: dashboards show what the store holds now (events are visible within 2 minutes).
+        importMode: 'DIRECT_QUERY',
+        physicalTableMap: {
+          [item.panel.id]: customSqlTable(
+            item.panel.title,
+            this.dataSource.attrArn,
+            sql,
+            timestreamColumns(item.query),
+          ),
+        },
+        permissions: permissions(QUICKSIGHT_READ_ACTIONS.dataSet),
+      });
+      dataSets.set(item.panel.id, dataSet);
+    }
+    this.dataSets = dataSets;
+
+    const arns = new Map([...dataSets].map(([panelId, ds]) => [panelId, ds.attrArn] as const));
+    const dashboards = new Map<string, quicksight.CfnDashboard>();
+    for (const view of views) {
+      if (!items.some((i) => i.dashboardId === view.id)) continue;
+      dashboards.set(
+        view.id,
+        new quicksight.CfnDashboard(this, `Dashboard-${view.id}`, {
+          awsAccountId: account,
+          dashboardId: physicalId(view.id),
+          name: `Invoice cell ${props.cellName}: ${view.title}`,
+          definition: dashboardDefinition(view, items, arns),
+          permissions: permissions(QUICKSIGHT_READ_ACTIONS.dashboard),
+        }),
+      );
+    }
+    this.dashboards = dashboards;
+
+    const serviceRole = iam.Role.fromRoleName(
+      this,
+      'ServiceRole',
+      props.quickSightServiceRoleName ?? 'aws-quicksight-service-role-v0',
+    );
+    this.readPolicy = new iam.Policy(this, 'ReadCellTable', {
+      statements: [
+        new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
+        new iam.PolicyStatement({ actions: ['timestream:Select'], resources: [props.store.tableArn] }),
+      ],
+      roles: [serviceRole],
+    });
+    Validations.of(this.readPolicy).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'timestream:DescribeEndpoints (endpoint discovery) supports no resource-level permissions, so it is granted ' +
+        'on "*"; the policy\'s only other statement allows timestream:Select on this cell\'s table.',
+    });
+  }
+}

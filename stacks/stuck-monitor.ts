@@ -1,0 +1,173 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as kms from 'aws-cdk-lib/aws-kms';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { LAMBDA_ENV } from '../consumers/lambda/config.js';
+import { CellFunction } from './cell-function.js';
+import { standardDlqProps } from './event-routing.js';
+import type { TimeseriesQueryTarget } from './timeseries-store.js';
+
+export interface StuckMonitorProps {
+  /** Written into the query's `cell` filter and the alert text. */
+  readonly cellName: string;
+  /** The monitor may query this table and nothing else. */
+  readonly store: TimeseriesQueryTarget;
+  /** Where stuck-invoice alerts go (the cell's warning topic). */
+  readonly alertTopic: sns.ITopic;
+  /** The alert topic's key; also encrypts the monitor's DLQ. */
+  readonly alertKey: kms.IKey;
+  readonly code: lambda.Code;
+  readonly logsKey: kms.IKey;
+  readonly logRetention?: logs.RetentionDays;
+  /** How often the check runs; the `<stage>-stuck-invoices` alarms use the same period. */
+  readonly period: Duration;
+  /** How far back the query looks for unfinished invoices, in hours. */
+  readonly lookbackHours: number;
+}
+
+/** EventBridge Scheduler limits (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html). */
+const SCHEDULER_MIN_EVENT_AGE_SEC = 60;
+
+function validate(props: StuckMonitorProps): void {
+  const periodSec = props.period.toSeconds();
+  if (!Number.isInteger(periodSec / 60) || periodSec < 120 || periodSec > 3_600) {
+    throw new Error(`stuck monitor period must be whole minutes in 2..60, got ${periodSec} s`);
+  }
+  if (!Number.isInteger(props.lookbackHours) || props.lookbackHours < 1) {
+    throw new Error(`stuck monitor lookbackHours must be a positive integer, got ${props.lookbackHours}`);
+  }
+  if (props.cellName.trim() === '') throw new Error('stuck monitor cellName must not be empty, got ""');
+}
+
+/**
+ * The business stuck-event check on AWS (DESIGN §4): every `period` EventBridge Scheduler invokes a
+ * Lambda that queries Timestream for invoices past their stage SLA, publishes `StuckInvoices` per
+ * stage (the `<stage>-stuck-invoices` alarms read it) and alerts the warning topic with the list.
+ *
+ * Failure handling. Scheduler invokes Lambda asynchronously
+ * (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html): Scheduler
+ * retries only failed *deliveries* (its retry policy), then dead-letters them; a failed *run* is
+ * not retried by Lambda (`retryAttempts: 0`: the next scheduled run is the retry, and a check is
+ * stale after one period anyway) and goes to the same DLQ. Both keep at most one period of age.
+ * Least privilege: the function may `timestream:Select` the cell table (+ endpoint discovery) and
+ * publish to the warning topic; the scheduler role may invoke this function and write the DLQ.
+ *
+ * @example
+ * new StuckMonitor(this, 'StuckMonitor', { cellName, store, alertTopic: alarms.warningTopic,
+ *   alertKey: alarms.key, code: lambdaCode.stuckMonitor(), logsKey, period: Duration.minutes(5), lookbackHours: 168 });
+ */
+export class StuckMonitor extends Construct {
+  readonly function: CellFunction;
+  /** Standard queue: invocations Scheduler could not deliver and runs that failed. */
+  readonly dlq: sqs.Queue;
+  /** The role EventBridge Scheduler assumes to invoke the function. */
+  readonly schedulerRole: iam.Role;
+  readonly schedule: scheduler.Schedule;
+
+  constructor(scope: Construct, id: string, props: StuckMonitorProps) {
+    super(scope, id);
+    validate(props);
+    const stack = Stack.of(this);
+    // A run that has waited a whole period is superseded by the next one.
+    const maxEventAge = Duration.seconds(
+      Math.max(SCHEDULER_MIN_EVENT_AGE_SEC, props.period.toSeconds() - 60),
+    );
+
+    this.dlq = new sqs.Queue(this, 'Dlq', standardDlqProps(props.alertKey));
+    Validations.of(this.dlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason:
+        'This queue is itself a dead-letter queue: of the stuck-monitor schedule (undeliverable invocations) ' +
+        "and of the monitor function's failed asynchronous runs.",
+    });
+
+    this.function = new CellFunction(this, 'Function', {
+      code: props.code,
+      description: `Invoice cell ${props.cellName}: stuck-invoice check (Timestream -> StuckInvoices metric, alert)`,
+      // Shorter than the period, so runs do not pile up.
+      timeout: Duration.seconds(Math.min(props.period.toSeconds() - 60, 900)),
+      memorySize: 1024,
+      logsKey: props.logsKey,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      // Timestream endpoint discovery (granted by `store.grantQuery`).
+      unscopedActions: ['timestream:DescribeEndpoints'],
+      deadLetterQueue: this.dlq,
+      retryAttempts: 0,
+      maxEventAge,
+      environment: {
+        [LAMBDA_ENV.cellName]: props.cellName,
+        [LAMBDA_ENV.database]: props.store.databaseName,
+        [LAMBDA_ENV.table]: props.store.tableName,
+        [LAMBDA_ENV.alertTopicArn]: props.alertTopic.topicArn,
+        [LAMBDA_ENV.lookbackHours]: String(props.lookbackHours),
+      },
+    });
+    props.store.grantQuery(this.function.role);
+    this.function.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }),
+    );
+    // SSE: publishing to the encrypted topic and writing the encrypted DLQ both generate data keys.
+    this.function.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.alertKey.keyArn],
+      }),
+    );
+
+    const scheduleGroupArn = stack.formatArn({
+      service: 'scheduler',
+      resource: 'schedule-group',
+      resourceName: 'default',
+    });
+    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+      description: 'EventBridge Scheduler: invoke the stuck-invoice monitor, dead-letter to its DLQ',
+      // Confused deputy: only schedules of this account's default group may assume it.
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: {
+          StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': scheduleGroupArn },
+        },
+      }),
+    });
+    this.schedulerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.function.fn.functionArn],
+      }),
+    );
+    this.schedulerRole.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
+    );
+    this.schedulerRole.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [props.alertKey.keyArn],
+      }),
+    );
+
+    // Not `aws-scheduler-targets.LambdaInvoke`: it grants invoke on `<function>:*` (every version and
+    // alias) too; this target names the one function ARN and brings its own role.
+    const target: scheduler.IScheduleTarget = {
+      bind: () => ({
+        arn: this.function.fn.functionArn,
+        role: this.schedulerRole,
+        deadLetterConfig: { arn: this.dlq.queueArn },
+        retryPolicy: {
+          maximumEventAgeInSeconds: maxEventAge.toSeconds(),
+          maximumRetryAttempts: 3,
+        },
+      }),
+    };
+    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+      description: `Invoice cell ${props.cellName}: stuck-invoice check`,
+      schedule: scheduler.ScheduleExpression.rate(props.period),
+      target,
+    });
+    // Scheduler checks the role when the schedule is created: create its permissions first.
+    this.schedule.node.addDependency(this.schedulerRole);
+  }
+}
