@@ -151,13 +151,39 @@ function request(
   });
 }
 
-/** A request body of `size` events of one stage, each for a fresh invoice. */
-function makeBody(stage: StageTopology, size: number): string {
-  const events = Array.from({ length: size }, () =>
-    samples.event(stage, { invoiceId: `INV-${randomUUID()}`, occurredAtMs: Date.now() }),
-  );
-  return JSON.stringify(size === 1 ? events[0] : { events });
+/**
+ * Request bodies from per-stage templates: each event gets a fresh eventId and invoiceId by string
+ * concatenation (a few µs), so the client neither pre-builds hundreds of MB of bodies nor spends
+ * its CPU on JSON while it should be sending.
+ */
+class BodyFactory {
+  readonly #parts = new Map<StageTopology, [string, string, string]>();
+
+  constructor() {
+    for (const stage of topology.stages) {
+      const json = JSON.stringify(
+        samples.event(stage, { invoiceId: 'INVOICE-PLACEHOLDER', eventId: 'EVENT-PLACEHOLDER' }),
+      );
+      const [head, rest] = json.split('EVENT-PLACEHOLDER') as [string, string];
+      const [middle, tail] = rest.split('INVOICE-PLACEHOLDER') as [string, string];
+      this.#parts.set(stage, [head, middle, tail]);
+    }
+  }
+
+  event(stage: StageTopology): string {
+    const [head, middle, tail] = this.#parts.get(stage) as [string, string, string];
+    return `${head}${randomUUID()}${middle}INV-${randomUUID()}${tail}`;
+  }
+
+  body(stage: StageTopology, size: number): string {
+    if (size === 1) return this.event(stage);
+    const events: string[] = [];
+    for (let i = 0; i < size; i++) events.push(this.event(stage));
+    return `{"events":[${events.join(',')}]}`;
+  }
 }
+
+const bodies = new BodyFactory();
 
 interface LoadResult {
   readonly sentEvents: number;
@@ -175,30 +201,13 @@ function percentile(sorted: readonly number[], q: number): number {
 }
 
 /**
- * Sends requests of `size` events. rate > 0: open loop (a request every size/rate seconds, at most
- * CONCURRENCY outstanding; a send that finds the cap reached is skipped and counted late).
- * rate = 0: closed loop with CONCURRENCY senders.
+ * Sends requests of `size` events, at most MAX_EVENTS_PER_RUN in all. rate > 0: open loop (a
+ * request every size/rate seconds, at most OPEN_LOOP_CAP outstanding; a send that finds the cap
+ * reached is skipped and counted late). rate = 0: closed loop with CONCURRENCY senders.
  */
-/** Request bodies built before the clock starts, so the client spends its CPU on HTTP only. */
-function buildBodies(size: number, rate: number): string[] {
+async function generateLoad(port: number, size: number, rate: number): Promise<LoadResult> {
   const stages = topology.stages;
-  const maxRequests = Math.ceil(
-    Math.min(MAX_EVENTS_PER_RUN, rate > 0 ? rate * DURATION_SEC : MAX_EVENTS_PER_RUN) / size,
-  );
-  const bodies: string[] = [];
-  for (let i = 0; i < maxRequests; i++)
-    bodies.push(makeBody(stages[i % stages.length] as StageTopology, size));
-  return bodies;
-}
-
-async function generateLoad(
-  port: number,
-  size: number,
-  rate: number,
-  bodies: readonly string[],
-): Promise<LoadResult> {
-  const stages = topology.stages;
-  const paths = stages.map((s) => s.routePath);
+  const maxRequests = Math.ceil(MAX_EVENTS_PER_RUN / size);
   const latencies: number[] = [];
   let next = 0;
   let accepted = 0;
@@ -208,11 +217,12 @@ async function generateLoad(
   const started = performance.now();
   const deadline = started + DURATION_SEC * 1000;
   const sendOne = async (i: number) => {
-    const body = bodies[i] as string;
+    const stage = stages[i % stages.length] as StageTopology;
+    const body = bodies.body(stage, size);
     const t0 = performance.now();
     outstanding++;
     try {
-      const res = await request(port, 'POST', paths[i % paths.length] as string, body);
+      const res = await request(port, 'POST', stage.routePath, body);
       if (res.status === 200) accepted += size;
       else failed++;
     } catch {
@@ -225,12 +235,12 @@ async function generateLoad(
   if (rate > 0) {
     const intervalMs = (1000 * size) / rate;
     const inFlight = new Set<Promise<void>>();
-    while (next < bodies.length && performance.now() < deadline) {
+    while (next < maxRequests && performance.now() < deadline) {
       const due = started + next * intervalMs;
       const wait = due - performance.now();
       if (wait > 1) await delay(wait);
       // Catch up on every send that is due (timers are coarse), each as its own request.
-      while (next < bodies.length && started + next * intervalMs <= performance.now()) {
+      while (next < maxRequests && started + next * intervalMs <= performance.now()) {
         if (outstanding >= OPEN_LOOP_CAP) {
           late++;
           next++;
@@ -245,7 +255,7 @@ async function generateLoad(
     await Promise.all(inFlight);
   } else {
     const worker = async () => {
-      while (performance.now() < deadline && next < bodies.length) await sendOne(next++);
+      while (performance.now() < deadline && next < maxRequests) await sendOne(next++);
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, worker));
   }
@@ -319,11 +329,10 @@ async function runScenario(sync: string, size: number, rate: number): Promise<Ro
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'cell-bench-'));
   const cell = await startCell(dataDir, sync);
   try {
-    const bodies = buildBodies(size, rate);
     // Warm up the validators and connections before the clock starts.
     await generateLoadWarmup(cell.port);
     const loadStartMs = Date.now();
-    const load = await generateLoad(cell.port, size, rate, bodies);
+    const load = await generateLoad(cell.port, size, rate);
     await waitDrained(cell.port, load.acceptedEvents + WARMUP_EVENTS);
     await stopCell(cell);
     const stored = readStoredFigures(dataDir, loadStartMs);
@@ -343,7 +352,7 @@ const WARMUP_EVENTS = 200;
 async function generateLoadWarmup(port: number): Promise<void> {
   for (let i = 0; i < WARMUP_EVENTS / 10; i++) {
     const stage = topology.stages[i % topology.stages.length] as StageTopology;
-    const res = await request(port, 'POST', stage.routePath, makeBody(stage, 10));
+    const res = await request(port, 'POST', stage.routePath, bodies.body(stage, 10));
     if (res.status !== 200) throw new Error(`warm-up request failed: ${res.status} ${res.body}`);
   }
 }

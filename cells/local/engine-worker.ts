@@ -33,7 +33,12 @@ port.on('message', (request: EngineRequest) => {
   try {
     switch (request.type) {
       case 'ingest':
-        engine.ingest(request.batch).then(reply, fail);
+        // One reply for the whole message; a failed batch carries its error in its slot.
+        Promise.all(
+          request.batches.map((batch) =>
+            engine.ingest(batch).catch((error: unknown) => ({ error: serializeError(error) })),
+          ),
+        ).then(reply, fail);
         return;
       case 'snapshot':
         return reply(engine.snapshot());

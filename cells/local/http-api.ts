@@ -28,7 +28,7 @@ import type { SqliteStore } from './sqlite-store.js';
  *
  * Writes need `x-api-key` (401 without, 403 when unknown) and are throttled per key (429 with
  * `Retry-After`). Reads are open because the cell binds loopback by default; bound to any other
- * address, reads need the key too. Every error is JSON `{"message": ..., "errors"?: [...]}`; no
+ * address, reads (including /metrics) need the key too; only /health stays open. Every error is JSON `{"message": ..., "errors"?: [...]}`; no
  * input can crash the process.
  *
  * @example
@@ -198,9 +198,9 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
   // Readiness, then authentication and throttling, before any body is read.
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;
-    if (route === '/health' || route === '/metrics') return;
+    if (route === '/health') return;
     const state = deps.state();
-    if (state !== 'ready') {
+    if (state !== 'ready' && route !== '/metrics') {
       throw new HttpError(503, `the cell is ${state}; retry shortly`, { headers: { 'retry-after': '1' } });
     }
     const isRead = request.method === 'GET' || request.method === 'HEAD';

@@ -83,17 +83,25 @@ export function isLoopbackHost(host: string): boolean {
   return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
 }
 
-/** The topology with the CLI's per-cell overrides applied to every stage. */
+/**
+ * The topology with the CLI's per-cell overrides applied to every stage. A shorter visibility
+ * timeout also caps the processor timeout (the poller's per-batch deadline), so a batch never
+ * outlives its messages' invisibility and two batches of one invoice never run at once.
+ */
 export function applyStageOverrides(
   topology: CellTopology,
   overrides: { visibilityTimeoutSec?: number; maxReceiveCount?: number },
 ): CellTopology {
+  const vt = overrides.visibilityTimeoutSec;
+  if (vt !== undefined && !(Number.isInteger(vt) && vt >= 1)) {
+    throw new RangeError(`visibilityTimeoutSec must be a positive integer, got ${vt}`);
+  }
   return {
     settings: topology.settings,
     stages: topology.stages.map((stage) => ({
       ...stage,
-      ...(overrides.visibilityTimeoutSec !== undefined
-        ? { visibilityTimeoutSec: overrides.visibilityTimeoutSec }
+      ...(vt !== undefined
+        ? { visibilityTimeoutSec: vt, processorTimeoutSec: Math.min(stage.processorTimeoutSec, vt) }
         : {}),
       ...(overrides.maxReceiveCount !== undefined ? { maxReceiveCount: overrides.maxReceiveCount } : {}),
     })),

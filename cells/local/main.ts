@@ -56,7 +56,7 @@ const program = new Command()
   .option(
     '--visibility-timeout-sec <n>',
     `queue visibility timeout for every stage (default from the topology: ${firstStage?.visibilityTimeoutSec})`,
-    integer(0, 43_200),
+    integer(1, 43_200),
   )
   .option(
     '--max-receive-count <n>',
