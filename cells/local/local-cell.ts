@@ -56,7 +56,27 @@ export interface LocalCellOptions {
   readonly clock?: Clock;
   /** Called when the engine dies after start (the CLI exits non-zero). */
   readonly onFatal?: (error: Error) => void;
+  /** Extra routes (dashboard, monitoring); they get the same readiness, auth and error handling. */
+  readonly plugins?: readonly LocalCellPlugin[];
 }
+
+/** What a plugin may use: the API thread's connection (reads), the topology, live stats. */
+export interface LocalCellContext {
+  readonly topology: CellTopology;
+  readonly db: DatabaseHandle;
+  readonly cellName: string;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  stats(): Promise<CellStats>;
+}
+
+/**
+ * Adds routes to the cell's HTTP API before it listens, e.g. a web dashboard or `/alarms`.
+ *
+ * @example
+ * const plugin: LocalCellPlugin = (app, ctx) => app.get('/hello', async () => ({ cell: ctx.cellName }));
+ */
+export type LocalCellPlugin = (app: FastifyInstance, context: LocalCellContext) => unknown;
 
 export interface LocalCell {
   readonly url: string;
@@ -208,6 +228,9 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
       httpCounters,
     });
     const server = app;
+    for (const plugin of options.plugins ?? []) {
+      await plugin(server, { topology, db: apiDb, cellName, clock, logger, stats });
+    }
     await server.listen({ host, port: options.port ?? 0 });
     const address = server.server.address();
     const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
