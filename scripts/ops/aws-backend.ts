@@ -978,7 +978,7 @@ export class AwsBackend implements OpsBackend {
 
   async alarms(request: AlarmsRequest): Promise<AlarmReport> {
     const resources = await this.resources();
-    const prefix = `${resources.stackName}-`;
+    const prefix = resources.alarmNamePrefix;
     const metricAlarms: MetricAlarm[] = [];
     const alarms: AlarmState[] = [];
     let nextToken: string | undefined;
@@ -1056,7 +1056,7 @@ export class AwsBackend implements OpsBackend {
       alarms,
       transitions,
       notes: [
-        `alarms named ${prefix}<rule id> (stacks/cell-alarms.ts naming)`,
+        `alarms named ${prefix}<rule id> (stack output AlarmNamePrefix)`,
         ...(alarms.length === 0 ? ['no alarms found: the CellStack may not define alarms yet'] : []),
       ],
     };

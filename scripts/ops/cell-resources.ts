@@ -42,6 +42,8 @@ export interface CellResources {
   readonly archiveArn: string;
   readonly timestreamDatabase?: string;
   readonly timestreamTable?: string;
+  /** Every alarm of the cell is named `<alarmNamePrefix><rule id>` (stacks/cell-alarms.ts). */
+  readonly alarmNamePrefix: string;
   readonly stages: ReadonlyMap<StageName, StageResources>;
   /** Values derived instead of read from an output, e.g. `ArchiveArn (from ArchiveName)`. */
   readonly derived: readonly string[];
@@ -151,6 +153,8 @@ export function resourcesFromOutputs(
     ),
     ...(database ? { timestreamDatabase: database } : {}),
     ...(table ? { timestreamTable: table } : {}),
+    // CellAlarms' default prefix is the stack name and a dash.
+    alarmNamePrefix: orDerive(CELL_OUTPUT_IDS.alarmNamePrefix, 'the stack name', () => `${stack.stackName}-`),
     stages,
     derived,
   };

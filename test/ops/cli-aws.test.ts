@@ -36,6 +36,7 @@ import type { InvoiceEvent } from '../../schemas/types.js';
 import { createAwsClients } from '../../scripts/ops/cli.js';
 import { queryPage, timelinePage } from '../consumers/support/timestream-fakes.js';
 import {
+  ALARM_PREFIX,
   ARCHIVE_ARN,
   ARCHIVE_NAME,
   BUS_ARN,
@@ -680,9 +681,27 @@ describe('invoice-ops against a deployed cell', () => {
   });
 
   describe('alarms', () => {
+    it('falls back to the stack name as the alarm prefix when the stack has no AlarmNamePrefix output', async () => {
+      // Prepare
+      const { AlarmNamePrefix: _p, ...older } = stackOutputs();
+      cfn.on(DescribeStacksCommand).resolves(describeStacks(older));
+      cloudWatch.on(DescribeAlarmsCommand).resolves({ MetricAlarms: [] });
+      cloudWatch.on(DescribeAlarmHistoryCommand).resolves({ AlarmHistoryItems: [] });
+
+      // Act
+      const result = await run(['alarms', ...CELL]);
+
+      // Assess
+      expect(result.code).toBe(0);
+      expect(cloudWatch.commandCalls(DescribeAlarmsCommand)[0]?.args[0].input.AlarmNamePrefix).toBe(
+        `${STACK_NAME}-`,
+      );
+      expect(result.stdout).toMatch(/no alarms found/);
+    });
+
     it('pages DescribeAlarms and DescribeAlarmHistory by NextToken and maps alarms to their rules', async () => {
       // Prepare
-      const prefix = `${STACK_NAME}-`;
+      const prefix = ALARM_PREFIX;
       cloudWatch
         .on(DescribeAlarmsCommand)
         .resolvesOnce({

@@ -17,6 +17,8 @@ export const STACK_ID = `arn:aws:cloudformation:${REGION}:${ACCOUNT}:stack/${STA
 export const BUS_NAME = 'InvoiceCellus-east-1RoutingBus1A2B3C4D';
 export const BUS_ARN = `arn:aws:events:${REGION}:${ACCOUNT}:event-bus/${BUS_NAME}`;
 export const ARCHIVE_NAME = 'InvoiceCellus-east-1RoutingArchive5E6F';
+/** An explicit prefix, unlike the default, so a test shows it is read from the output. */
+export const ALARM_PREFIX = 'invoice-cell-use1-';
 export const ARCHIVE_ARN = `arn:aws:events:${REGION}:${ACCOUNT}:archive/${ARCHIVE_NAME}`;
 
 export function queueName(stage: StageTopology, kind: 'queue' | 'dlq' | 'relay-dlq'): string {
@@ -45,6 +47,7 @@ export function stackOutputs(): Record<string, string> {
     [CELL_OUTPUT_IDS.archiveArn]: ARCHIVE_ARN,
     [CELL_OUTPUT_IDS.timestreamDatabase]: 'InvoiceCellDatabase-abc',
     [CELL_OUTPUT_IDS.timestreamTable]: 'InvoiceEvents-abc',
+    [CELL_OUTPUT_IDS.alarmNamePrefix]: ALARM_PREFIX,
   };
   for (const stage of CELL_TOPOLOGY.stages) {
     const ids = stageOutputIds(stage);
