@@ -485,12 +485,10 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
     return exitCode;
   } catch (error) {
     if (error instanceof CommanderError) {
-      if (error.code === 'commander.helpDisplayed' || error.code === 'commander.version')
-        return EXIT_CODES.ok;
-      // `invoice-ops` or `invoice-ops dlq` without a verb prints help and exits 1 in commander.
-      if (error.code === 'commander.help' || error.code === 'commander.executeSubCommandAsync')
-        return EXIT_CODES.usage;
-      return EXIT_CODES.usage;
+      // Commander has printed its message (or the help) already; `invoice-ops` without a verb is a usage error.
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version'
+        ? EXIT_CODES.ok
+        : EXIT_CODES.usage;
     }
     if (error instanceof OpsError) {
       io.stderr(`error: ${error.message}\n`);
