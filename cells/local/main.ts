@@ -2,6 +2,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from './db.js';
 import { ENGINE_THREAD_MODES, type EngineThreadMode } from './engine-host.js';
+import { DEFAULT_PLUGINS } from './default-plugins.js';
 import { defaultDataDir, startLocalCell } from './local-cell.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
 
@@ -122,6 +123,7 @@ async function run(): Promise<void> {
     processorThread: opts.processorThread,
     cellName: opts.cellName,
     enableFaultInjection: opts.enableFaultInjection,
+    plugins: DEFAULT_PLUGINS,
     logLevel,
     logger,
     onFatal: () => {
