@@ -1,3 +1,5 @@
+import { compileFilterPolicy, PatternError } from '../consumers/matching/index.js';
+
 /**
  * The one description of a cell. Every stage and everything derived from it (route, detail-type,
  * relay, topic, queue, DLQ, processor, receive limits, visibility timeout, SLA, alarm thresholds)
@@ -38,6 +40,53 @@ export type StageName = (typeof STAGE_SETTINGS)[number]['name'];
 
 /** The chosen settings of one stage (one entry of {@link STAGE_SETTINGS}). */
 export type StageSettings = (typeof STAGE_SETTINGS)[number];
+
+/**
+ * An extra subscriber of a stage topic, declared by a downstream team: its own FIFO queue (+ FIFO
+ * DLQ) that receives only the stage messages whose body matches `filterPolicy`, an SNS filter
+ * policy with `FilterPolicyScope: MessageBody`. The body is the JSON `StageMessage`
+ * (schemas/types.ts), so policies address `stage`, `receivedAtMs`, `event.*` and `replayName`.
+ *
+ * @example
+ * const eurOnly: StageSubscriberSettings = {
+ *   id: 'eur-only',
+ *   filterPolicy: { event: { amount: { currency: ['EUR'] } } },
+ *   description: 'Treasury: EUR invoices',
+ * };
+ */
+export interface StageSubscriberSettings {
+  /** Lowercase kebab-case, unique per stage; part of queue names, construct and output ids. */
+  readonly id: string;
+  /** SNS filter policy (MessageBody scope), validated by `compileFilterPolicy` when the topology is built. */
+  readonly filterPolicy: Readonly<Record<string, unknown>>;
+  readonly description?: string;
+}
+
+/** Subscribers declared per stage; stages not named have none. */
+export type StageSubscribers = Partial<Record<StageName, readonly StageSubscriberSettings[]>>;
+
+/**
+ * The extra subscribers of the default topology. Empty: a cell renders no subscriber resources
+ * until one is declared here (or passed to {@link buildTopology}).
+ */
+export const STAGE_SUBSCRIBERS: StageSubscribers = {};
+
+/** A declared subscriber with what is derived from it. */
+export interface StageSubscriberTopology {
+  readonly id: string;
+  /** PascalCase of the id (`eur-only` → `EurOnly`), for construct and output ids. */
+  readonly title: string;
+  /** Plain JSON (a copy of what was declared). */
+  readonly filterPolicy: Readonly<Record<string, unknown>>;
+  readonly description?: string;
+  readonly ids: {
+    /** Construct id inside the stage consumer. */
+    readonly construct: string;
+    /** Queue names, unique in the cell (the local cell names its queues by them). */
+    readonly queue: string;
+    readonly dlq: string;
+  };
+}
 
 /** Stage names in lifecycle order. */
 export const STAGE_NAMES: readonly StageName[] = STAGE_SETTINGS.map((s) => s.name);
@@ -91,6 +140,8 @@ export interface StageTopology {
   /** Statuses that end the invoice's lifecycle at this stage (e.g. REJECTED): never stuck. */
   readonly terminalStatuses: readonly string[];
   readonly alarms: StageAlarmThresholds;
+  /** Extra subscribers of the stage topic (filtered queues for downstream teams); usually none. */
+  readonly subscribers: readonly StageSubscriberTopology[];
 }
 
 /** Cell-wide settings; catalog entries may override them per cell. */
@@ -152,8 +203,64 @@ function titleOf(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
 }
 
-/** Derives one stage's topology from its chosen settings. Pure. */
-export function deriveStage(settings: StageSettings, order: number, isLast: boolean): StageTopology {
+const SUBSCRIBER_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
+const MAX_SUBSCRIBER_ID_LENGTH = 40;
+
+/**
+ * Validates declared subscribers (id shape, uniqueness, and the filter policy with SNS's own rules
+ * and limits) and derives their ids. Throws at declaration rather than rendering a policy SNS would
+ * reject or one that silently matches nothing. Pure.
+ */
+export function deriveSubscribers(
+  stage: { readonly name: string; readonly title: string },
+  declared: readonly StageSubscriberSettings[],
+): StageSubscriberTopology[] {
+  const seen = new Set<string>();
+  return declared.map((sub) => {
+    const id: unknown = sub.id;
+    if (typeof id !== 'string' || !SUBSCRIBER_ID.test(id) || id.length > MAX_SUBSCRIBER_ID_LENGTH) {
+      throw new Error(
+        `stage ${stage.name} subscriber ${JSON.stringify(id)}: id must be lowercase kebab-case (a-z, 0-9, single hyphens), at most ${MAX_SUBSCRIBER_ID_LENGTH} characters`,
+      );
+    }
+    if (seen.has(id)) throw new Error(`stage ${stage.name} subscriber ${id}: declared twice`);
+    seen.add(id);
+    const policy: unknown = sub.filterPolicy;
+    if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) {
+      throw new Error(`stage ${stage.name} subscriber ${id}: filterPolicy must be a JSON object`);
+    }
+    try {
+      compileFilterPolicy(policy);
+    } catch (error) {
+      if (!(error instanceof PatternError)) throw error;
+      throw new Error(`stage ${stage.name} subscriber ${id}: invalid filter policy: ${error.message}`, {
+        cause: error,
+      });
+    }
+    const title = id.split('-').map(titleOf).join('');
+    return {
+      id,
+      title,
+      // A JSON copy: later edits of the declaration cannot change what was validated, and it
+      // crosses to the engine worker and into CloudFormation as it is.
+      filterPolicy: JSON.parse(JSON.stringify(policy)) as Record<string, unknown>,
+      ...(sub.description !== undefined ? { description: sub.description } : {}),
+      ids: {
+        construct: `${title}Subscriber`,
+        queue: `${stage.title}${title}SubscriberQueue`,
+        dlq: `${stage.title}${title}SubscriberDlq`,
+      },
+    };
+  });
+}
+
+/** Derives one stage's topology from its chosen settings (and its declared subscribers). Pure. */
+export function deriveStage(
+  settings: StageSettings,
+  order: number,
+  isLast: boolean,
+  subscribers: readonly StageSubscriberSettings[] = [],
+): StageTopology {
   const title = titleOf(settings.name);
   return {
     name: settings.name,
@@ -184,23 +291,38 @@ export function deriveStage(settings: StageSettings, order: number, isLast: bool
       latencyP99Sec: 120,
       dlqDepth: 0,
     },
+    subscribers: deriveSubscribers({ name: settings.name, title }, subscribers),
   };
 }
 
 /**
  * Builds the topology with optional cell-level overrides. `stages` defaults to
- * {@link STAGE_SETTINGS}; tests pass a subset to show that derived things follow the stage list. Pure.
+ * {@link STAGE_SETTINGS}; tests pass a subset to show that derived things follow the stage list.
+ * `subscribers` (default {@link STAGE_SUBSCRIBERS}) declares extra filtered subscribers per stage;
+ * an invalid one throws here, naming the stage, the subscriber and the problem. Pure.
+ *
+ * @example
+ * const topology = buildTopology({}, STAGE_SETTINGS, {
+ *   ingestion: [{ id: 'eur-only', filterPolicy: { event: { amount: { currency: ['EUR'] } } } }],
+ * });
  */
 export function buildTopology(
   overrides: Partial<CellSettings> = {},
   stages: readonly StageSettings[] = STAGE_SETTINGS,
+  subscribers: StageSubscribers = STAGE_SUBSCRIBERS,
 ): CellTopology {
   const settings = { ...DEFAULT_CELL_SETTINGS, ...overrides };
   validateSettings(settings);
   if (stages.length === 0) throw new Error('a cell topology needs at least one stage, got 0');
+  const names = stages.map((s) => s.name as string);
+  for (const name of Object.keys(subscribers)) {
+    if (!names.includes(name)) {
+      throw new Error(`subscribers declared on unknown stage ${name}; stages are ${names.join(', ')}`);
+    }
+  }
   return {
     settings,
-    stages: stages.map((s, i) => deriveStage(s, i, i === stages.length - 1)),
+    stages: stages.map((s, i) => deriveStage(s, i, i === stages.length - 1, subscribers[s.name] ?? [])),
   };
 }
 
