@@ -65,3 +65,19 @@ export function stageOutputIds(stage: Pick<StageTopology, 'title'>): StageOutput
     relayDlqArn: `${t}RelayDlqArn`,
   };
 }
+
+/** Output ids of one declared stage subscriber (e.g. `IngestionEurOnlyQueueUrl`). */
+export interface SubscriberOutputIds {
+  readonly queueUrl: string;
+  readonly queueArn: string;
+  readonly dlqUrl: string;
+}
+
+/** The output ids of one stage subscriber: stage title + subscriber title. Pure. */
+export function subscriberOutputIds(
+  stage: Pick<StageTopology, 'title'>,
+  subscriber: { readonly title: string },
+): SubscriberOutputIds {
+  const t = `${stage.title}${subscriber.title}`;
+  return { queueUrl: `${t}QueueUrl`, queueArn: `${t}QueueArn`, dlqUrl: `${t}DlqUrl` };
+}

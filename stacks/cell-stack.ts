@@ -6,7 +6,7 @@ import { assertRegionSupported, type CellDefinition } from '../cells/catalog.js'
 import type { CellTopology, StageName } from '../cells/topology.js';
 import { CellAlarms } from './cell-alarms.js';
 import { CellDashboard } from './cell-dashboard.js';
-import { CELL_OUTPUT_IDS, stageOutputIds } from './cell-outputs.js';
+import { CELL_OUTPUT_IDS, stageOutputIds, subscriberOutputIds } from './cell-outputs.js';
 import type { CellMetricResources, StageMetricQueues } from './cloudwatch-signals.js';
 import { LogsKey } from './encryption.js';
 import { EventRouting } from './event-routing.js';
@@ -245,6 +245,13 @@ export class CellStack extends Stack {
       out(ids.topicArn, consumer.topic.topicArn, `${name} FIFO topic`);
       out(ids.relayDlqUrl, route.relayDlq.queueUrl, `${name} relay DLQ (bus events not published)`);
       out(ids.relayDlqArn, route.relayDlq.queueArn, `${name} relay DLQ ARN`);
+      for (const sub of consumer.subscribers) {
+        const subIds = subscriberOutputIds(consumer.stage, sub.subscriber);
+        const what = `${name} subscriber ${sub.subscriber.id}`;
+        out(subIds.queueUrl, sub.queue.queueUrl, `${what}: FIFO queue of the filtered stage messages`);
+        out(subIds.queueArn, sub.queue.queueArn, `${what}: FIFO queue ARN`);
+        out(subIds.dlqUrl, sub.dlq.queueUrl, `${what}: FIFO DLQ`);
+      }
     }
   }
 }

@@ -11,6 +11,7 @@ import type { CellSettings, StageTopology } from '../cells/topology.js';
 import { LAMBDA_ENV } from '../consumers/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './encryption.js';
+import { StageSubscriber } from './stage-subscriber.js';
 import type { TimeseriesWriteTarget } from './timeseries-store.js';
 
 export interface StageConsumerProps {
@@ -123,6 +124,8 @@ export class StageConsumer extends Construct {
   readonly queue: sqs.Queue;
   readonly dlq: sqs.Queue;
   readonly processor: CellFunction;
+  /** The stage's declared extra subscribers (none by default). */
+  readonly subscribers: readonly StageSubscriber[];
 
   constructor(scope: Construct, id: string, props: StageConsumerProps) {
     super(scope, id);
@@ -159,6 +162,16 @@ export class StageConsumer extends Construct {
         // SNS gives up on a queue it cannot reach after its retries; keep such messages too.
         deadLetterQueue: this.dlq,
       }),
+    );
+
+    this.subscribers = stage.subscribers.map(
+      (subscriber) =>
+        new StageSubscriber(this, subscriber.ids.construct, {
+          stage,
+          subscriber,
+          topic: this.topic,
+          queueKey: this.queueKey,
+        }),
     );
 
     this.processor = new CellFunction(this, stage.ids.processor, {
