@@ -1,4 +1,5 @@
 import type { CellTopology, StageName } from '../../cells/topology.js';
+import { compileFilterPolicy } from '../../consumers/matching/index.js';
 import type { CellIdentity } from '../../consumers/record.js';
 import { type FailureKind, processBatch } from '../../consumers/stage-processor.js';
 import type { TimeseriesStore } from '../../consumers/store.js';
@@ -13,6 +14,7 @@ import { type EntryResult, type IngestBatch, IngestCommitter, type IngestStats }
 import { createLogger, type Logger, type LogLevel } from './logger.js';
 import { QueuePoller } from './poller.js';
 import { SqliteStore } from './sqlite-store.js';
+import { openSubscriberQueues, subscriberKey } from './subscriber-queues.js';
 
 /**
  * The cell engine: the one hot writer of the cell database and everything that writes through it
@@ -158,6 +160,16 @@ export class CellEngine {
       topic.subscribe(queue);
       this.#queues.set(stage.name, queue);
       topics.set(stage.name, topic);
+    }
+    // Declared subscribers: filtered queues on the same topics (validated when the topology was built).
+    const subscriberQueues = openSubscriberQueues(db, topology, clock);
+    for (const stage of topology.stages) {
+      for (const sub of stage.subscribers) {
+        (topics.get(stage.name) as FifoTopic).subscribe(
+          subscriberQueues.get(subscriberKey(stage, sub)) as FifoQueue,
+          compileFilterPolicy(sub.filterPolicy),
+        );
+      }
     }
     this.#ingest = new IngestCommitter({
       db,

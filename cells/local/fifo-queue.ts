@@ -338,6 +338,22 @@ export class FifoQueue {
     return row?.n ?? 0;
   }
 
+  /**
+   * Source-queue messages in send order, read from the table without receiving them (no receive
+   * count, no visibility change), for inspection of queues nothing in the cell consumes.
+   */
+  peek(limit = 100): DlqMessage[] {
+    return this.#selectDlq.all(this.queueId, limit).map((r) => ({
+      messageId: r.message_id,
+      groupId: r.group_id,
+      dedupId: r.dedup_id,
+      body: r.body,
+      sentAtMs: r.sent_at_ms,
+      receiveCount: r.receive_count,
+      deadLetteredAtMs: r.dead_lettered_at_ms,
+    }));
+  }
+
   /** DLQ messages in the order they were first sent, optionally of one group. */
   listDlq(options: { groupId?: string; limit?: number } = {}): DlqMessage[] {
     const limit = options.limit ?? 100;

@@ -1,3 +1,4 @@
+import type { CompiledMatcher } from '../../consumers/matching/index.js';
 import type { PublishEntry } from '../../consumers/relay.js';
 import type { QueueMessageInput } from './fifo-queue.js';
 
@@ -10,27 +11,43 @@ import type { QueueMessageInput } from './fifo-queue.js';
  * (SNS FIFO → SQS FIFO forwards the id), rather than a second table at the topic: with queue
  * subscribers the effect is the same and every accepted event costs one dedup row less.
  *
+ * A subscription may carry a filter (an SNS filter policy with `MessageBody` scope, compiled by
+ * `compileFilterPolicy`): it then receives only the messages whose parsed body matches, as SNS
+ * does; a body that is not JSON matches no filter.
+ *
  * Synchronous: call inside the write transaction that also stores what caused the publish.
  *
  * @example
  * const topic = new FifoTopic('PostingTopic');
  * topic.subscribe(postingQueue);
+ * topic.subscribe(eurOnlyQueue, compileFilterPolicy({ event: { amount: { currency: ['EUR'] } } }));
  * topic.publish(entries); // entries from consumers/relay.ts
  */
 export interface TopicSubscription {
   send(messages: readonly QueueMessageInput[]): unknown;
 }
 
+/** What a subscription filter needs of a compiled filter policy. */
+export type SubscriptionFilter = Pick<CompiledMatcher, 'matches'>;
+
+interface Subscribed {
+  readonly subscription: TopicSubscription;
+  readonly filter: SubscriptionFilter | undefined;
+}
+
+const NOT_JSON = Symbol('not JSON');
+
 export class FifoTopic {
   readonly name: string;
-  readonly #subscriptions: TopicSubscription[] = [];
+  readonly #subscriptions: Subscribed[] = [];
 
   constructor(name: string) {
     this.name = name;
   }
 
-  subscribe(subscription: TopicSubscription): void {
-    this.#subscriptions.push(subscription);
+  /** Adds a subscription; with `filter`, it gets only the messages whose parsed body matches. */
+  subscribe(subscription: TopicSubscription, filter?: SubscriptionFilter): void {
+    this.#subscriptions.push({ subscription, filter });
   }
 
   get subscriptionCount(): number {
@@ -45,6 +62,25 @@ export class FifoTopic {
       dedupId: e.MessageDeduplicationId,
       body: e.Message,
     }));
-    for (const subscription of this.#subscriptions) subscription.send(messages);
+    // Parsed once per publish, and only when some subscription filters.
+    let parsed: unknown[] | undefined;
+    for (const { subscription, filter } of this.#subscriptions) {
+      if (!filter) {
+        subscription.send(messages);
+        continue;
+      }
+      parsed ??= messages.map((m) => parseBody(m.body));
+      const bodies = parsed;
+      const matching = messages.filter((_, i) => bodies[i] !== NOT_JSON && filter.matches(bodies[i]));
+      if (matching.length > 0) subscription.send(matching);
+    }
+  }
+}
+
+function parseBody(body: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    return NOT_JSON;
   }
 }

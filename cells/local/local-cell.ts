@@ -19,6 +19,7 @@ import { ProducerRateLimiter } from './rate-limit.js';
 import { RedriveService } from './redrive-service.js';
 import { ReplayService } from './replay-service.js';
 import { SqliteStore } from './sqlite-store.js';
+import { openSubscriberQueues, registerSubscriberRoutes } from './subscriber-queues.js';
 
 /**
  * Composition root of the local cell: one data directory (lock file + SQLite database), the API
@@ -228,6 +229,7 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
       httpCounters,
     });
     const server = app;
+    registerSubscriberRoutes(server, topology, openSubscriberQueues(apiDb, topology, clock));
     for (const plugin of options.plugins ?? []) {
       await plugin(server, { topology, db: apiDb, cellName, clock, logger, stats });
     }
