@@ -1,10 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from './db.js';
+import { defaultPlugins } from './default-plugins.js';
 import { ENGINE_THREAD_MODES, type EngineThreadMode } from './engine-host.js';
-import { DEFAULT_PLUGINS } from './default-plugins.js';
 import { defaultDataDir, startLocalCell } from './local-cell.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { assertWebhookUrl } from './monitoring-plugin.js';
 
 /**
  * `npm start` — runs a durable local cell. The only place that reads argv (and nothing reads the
@@ -81,6 +82,18 @@ const program = new Command()
       .default('worker'),
   )
   .option('--cell-name <name>', 'cell name written into every record', 'local')
+  .option(
+    '--alarm-webhook <url>',
+    'http(s) URL that receives a JSON POST on every alarm state change (alarms are always logged)',
+    (value: string) => {
+      try {
+        assertWebhookUrl(value);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+      return value;
+    },
+  )
   .option('--enable-fault-injection', 'expose POST/DELETE /admin/faults (tests only)', false)
   .addOption(new Option('--log-level <level>', 'log level').choices(Object.keys(LOG_LEVELS)).default('info'))
   .showHelpAfterError()
@@ -102,6 +115,7 @@ const opts = program.opts<{
   processorThread: EngineThreadMode;
   cellName: string;
   enableFaultInjection: boolean;
+  alarmWebhook?: string;
   logLevel: string;
 }>();
 
@@ -123,7 +137,7 @@ async function run(): Promise<void> {
     processorThread: opts.processorThread,
     cellName: opts.cellName,
     enableFaultInjection: opts.enableFaultInjection,
-    plugins: DEFAULT_PLUGINS,
+    plugins: defaultPlugins(opts.alarmWebhook !== undefined ? { alarmWebhookUrl: opts.alarmWebhook } : {}),
     logLevel,
     logger,
     onFatal: () => {

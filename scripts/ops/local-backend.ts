@@ -396,12 +396,16 @@ function notesOf(body: Record<string, unknown>): string[] {
   return asArray(body.notes).filter((n): n is string => typeof n === 'string');
 }
 
-/** Technical kinds of the local cell (consumers/monitoring/stuck.ts) and of this CLI's contract. */
+/**
+ * Technical kinds of the local cell's `GET /stuck` (`dlq`, `oldest-message`; cells/local/monitoring-plugin.ts),
+ * of consumers/monitoring/stuck.ts and of this CLI's contract.
+ */
 const MESSAGE_KINDS: Readonly<Record<string, StuckMessage['kind']>> = {
   dlq: STUCK_MESSAGE_KINDS.dlq,
   'dlq-not-empty': STUCK_MESSAGE_KINDS.dlq,
   'relay-dlq': STUCK_MESSAGE_KINDS.relayDlq,
   'queue-age': STUCK_MESSAGE_KINDS.queueAge,
+  'oldest-message': STUCK_MESSAGE_KINDS.queueAge,
   'oldest-message-too-old': STUCK_MESSAGE_KINDS.queueAge,
 };
 
