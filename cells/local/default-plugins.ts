@@ -1,4 +1,3 @@
-import { dashboardPlugin } from './dashboard-plugin.js';
 import type { LocalCellPlugin } from './local-cell.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
 
@@ -12,7 +11,7 @@ export const DEFAULT_MONITORING_PLUGIN: LocalCellPlugin = monitoringPlugin();
  * @example
  * await startLocalCell({ ...options, plugins: DEFAULT_PLUGINS });
  */
-export const DEFAULT_PLUGINS: readonly LocalCellPlugin[] = [DEFAULT_MONITORING_PLUGIN, dashboardPlugin()];
+export const DEFAULT_PLUGINS: readonly LocalCellPlugin[] = [DEFAULT_MONITORING_PLUGIN];
 
 export interface DefaultPluginOptions {
   /** http(s) URL that receives alarm transitions (`--alarm-webhook`). */
