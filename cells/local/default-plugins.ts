@@ -1,3 +1,4 @@
+import { dashboardPlugin } from './dashboard-plugin.js';
 import type { LocalCellPlugin } from './local-cell.js';
 import { monitoringPlugin } from './monitoring-plugin.js';
 
@@ -11,7 +12,7 @@ export const DEFAULT_MONITORING_PLUGIN: LocalCellPlugin = monitoringPlugin();
  * @example
  * await startLocalCell({ ...options, plugins: DEFAULT_PLUGINS });
  */
-export const DEFAULT_PLUGINS: readonly LocalCellPlugin[] = [DEFAULT_MONITORING_PLUGIN];
+export const DEFAULT_PLUGINS: readonly LocalCellPlugin[] = [DEFAULT_MONITORING_PLUGIN, dashboardPlugin()];
 
 export interface DefaultPluginOptions {
   /** http(s) URL that receives alarm transitions (`--alarm-webhook`). */
