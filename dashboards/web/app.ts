@@ -247,8 +247,14 @@ function binStep(starts: readonly number[]): number {
   return starts.length === 1 && (starts[0] as number) % DAY_MS === 0 ? DAY_MS : 0;
 }
 
+/** A group value as shown: payment terms carry their unit. */
+function groupLabel(fieldName: string, value: unknown): string {
+  if (value === null || value === undefined || value === 'null') return '(none)';
+  return fieldName === 'paymentTermsDays' ? `${String(value)} days` : String(value);
+}
+
 function groupKey(row: Row, fields: readonly string[]): string {
-  return fields.map((f) => (row[f] === null || row[f] === undefined ? '(none)' : String(row[f]))).join(' · ');
+  return fields.map((f) => groupLabel(f, row[f])).join(' · ');
 }
 
 // ---- query state ------------------------------------------------------------------------------
@@ -351,7 +357,13 @@ function toSeries(rows: readonly Row[], options: SeriesOptions): Series {
 }
 
 function chartConfig(panel: PanelMeta, series: Series): ChartConfiguration {
-  const kind = panel.chart === 'stacked-bar' ? 'bar' : panel.chart === 'doughnut' ? 'doughnut' : panel.chart;
+  // A line through one bin is a lone dot on the axis: draw that bin as a bar until there are more.
+  const kind =
+    panel.chart === 'stacked-bar' || (panel.chart === 'line' && series.labels.length === 1)
+      ? 'bar'
+      : panel.chart === 'doughnut'
+        ? 'doughnut'
+        : panel.chart;
   const stacked = panel.chart === 'stacked-bar';
   const datasets = series.datasets.map((s, i): ChartDataset => {
     const color = PALETTE[i % PALETTE.length] as string;
@@ -425,13 +437,17 @@ function chartConfig(panel: PanelMeta, series: Series): ChartConfiguration {
 function drawChart(panel: PanelMeta, body: HTMLElement, series: Series): void {
   let canvas = body.querySelector('canvas');
   let chart = state.charts.get(panel.id);
+  const next = chartConfig(panel, series);
+  if (chart && (chart.config as { type?: string }).type !== next.type) {
+    chart.destroy();
+    chart = undefined;
+  }
   if (!canvas || !chart) {
     canvas = el('canvas');
     body.replaceChildren(el('div', { class: 'chart-box' }, canvas));
-    chart = new window.Chart(canvas, chartConfig(panel, series));
+    chart = new window.Chart(canvas, next);
     state.charts.set(panel.id, chart);
   } else {
-    const next = chartConfig(panel, series);
     chart.data = next.data;
     chart.update('none');
   }

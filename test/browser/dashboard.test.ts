@@ -126,6 +126,32 @@ describe('Dashboard web UI', () => {
   const statValue = (testId: string) =>
     page.getByTestId(testId).getByTestId('stat-value').getAttribute('data-value');
 
+  describe('assets', () => {
+    it('serves the page and its assets with their content types, and nothing outside the allow-list', async () => {
+      // Act
+      const answers = await Promise.all(
+        ['/', '/assets/app.js', '/assets/app.css', '/assets/chart.umd.js'].map((p) =>
+          fetch(`${cell.url}${p}`),
+        ),
+      );
+      const outside = await Promise.all(
+        ['/assets/..%2Fapp.ts', '/assets/%2e%2e%2f%2e%2e%2fpackage.json', '/assets/index.html'].map((p) =>
+          fetch(`${cell.url}${p}`),
+        ),
+      );
+
+      // Assess
+      expect(answers.map((r) => r.status)).toEqual([200, 200, 200, 200]);
+      expect(answers.map((r) => r.headers.get('content-type')?.split(';')[0])).toEqual([
+        'text/html',
+        'text/javascript',
+        'text/css',
+        'text/javascript',
+      ]);
+      expect(outside.map((r) => r.status)).toEqual([404, 404, 404]);
+    });
+  });
+
   describe('executive view', () => {
     it('shows the stored-record total and invoices per stage that match the store', async () => {
       // Prepare
