@@ -1,4 +1,5 @@
 import type { StageName, StageTopology } from '../../cells/topology.js';
+import type { StageReconciliation } from '../../consumers/monitoring/reconcile.js';
 import type { InvoiceRecord } from '../../consumers/record.js';
 import { formatMinorUnits } from '../../schemas/money.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
@@ -285,21 +286,9 @@ export interface ReplayProgress {
  * One stage of the verify count, in the shape of consumers/monitoring/reconcile.ts: set-based
  * where the backend knows event ids (local), count-based where it only has counts (AWS).
  */
-export interface ReconcileStage {
-  readonly stage: StageName;
-  readonly accepted: number;
-  readonly stored: number;
-  readonly inDlq: number;
-  readonly inFlight: number;
-  /** Accepted events found stored, in the DLQ or in flight. */
-  readonly accounted: number;
+export interface ReconcileStage extends StageReconciliation {
   /** Accepted events accounted for nowhere (local: by id; AWS: `accepted − stored − inDlq − inFlight`). */
   readonly gap: number;
-  /** Ids of accepted events found nowhere, when the backend can name them. */
-  readonly missing: readonly string[];
-  /** Ids stored or queued but not accepted in the window (e.g. archive retention), when known. */
-  readonly unexpected: readonly string[];
-  readonly balanced: boolean;
 }
 
 export interface ReconcileReport {
