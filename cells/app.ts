@@ -6,7 +6,13 @@ import { CellStack } from '../stacks/cell-stack.js';
 import { bundledLambdaCode } from '../stacks/lambda-bundle.js';
 import type { LambdaCodeProvider } from '../stacks/lambda-code.js';
 import { QUICKSIGHT_PRINCIPAL_ARN } from '../stacks/quicksight-definition.js';
-import { assertRegionSupported, type CellDefinition, DEFAULT_CATALOG, selectCells } from './catalog.js';
+import {
+  assertRegionSupported,
+  type CellDefinition,
+  cellStackName,
+  DEFAULT_CATALOG,
+  selectCells,
+} from './catalog.js';
 import { buildTopology } from './topology.js';
 
 /**
@@ -112,11 +118,6 @@ export function configFromContext(
     quicksightPrincipals,
     ...(env.defaultAccount ? { defaultAccount: env.defaultAccount } : {}),
   };
-}
-
-/** The stack name of a cell; the ops CLI finds the cell's outputs under it. */
-export function cellStackName(cell: CellDefinition): string {
-  return `InvoiceCell-${cell.name}`;
 }
 
 /** Adds one `CellStack` per configured cell to `app`, and the AwsSolutions checks. */

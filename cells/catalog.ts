@@ -17,6 +17,14 @@ export interface CellDefinition {
   readonly overrides?: Partial<CellSettings>;
 }
 
+/**
+ * The CloudFormation stack name of a cell. The CDK app names stacks with it and the ops CLI finds
+ * a deployed cell's outputs under it; it lives here, free of aws-cdk-lib, so the CLI loads fast.
+ */
+export function cellStackName(cell: Pick<CellDefinition, 'name'>): string {
+  return `InvoiceCell-${cell.name}`;
+}
+
 /** Default catalog. us-west-1 is left out on purpose: it has no Timestream for LiveAnalytics. */
 export const DEFAULT_CATALOG: readonly CellDefinition[] = [
   { name: 'us-east-1', region: 'us-east-1' },

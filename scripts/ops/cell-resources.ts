@@ -3,7 +3,7 @@ import {
   DescribeStacksCommand,
   type Output,
 } from '@aws-sdk/client-cloudformation';
-import { type CellDefinition, cellFromRegion } from '../../cells/catalog.js';
+import { type CellDefinition, cellFromRegion, cellStackName } from '../../cells/catalog.js';
 import type { CellTopology, StageName } from '../../cells/topology.js';
 import { CELL_OUTPUT_IDS, stageOutputIds } from '../../stacks/cell-outputs.js';
 import { NotFoundError, OpsError, UsageError } from './backend.js';
@@ -47,14 +47,6 @@ export interface CellResources {
   readonly stages: ReadonlyMap<StageName, StageResources>;
   /** Values derived instead of read from an output, e.g. `ArchiveArn (from ArchiveName)`. */
   readonly derived: readonly string[];
-}
-
-/**
- * The stack name of a cell. Mirrors `cellStackName` in cells/app.ts, which imports aws-cdk-lib (seconds
- * to load for every CLI call); a test pins the two together.
- */
-export function cellStackName(cellName: string): string {
-  return `InvoiceCell-${cellName}`;
 }
 
 /** The catalog entry of `--cell <name>`, or a cell built from a region name; {@link UsageError} otherwise. */
@@ -174,7 +166,7 @@ export async function describeCellResources(
   cell: CellDefinition,
   topology: CellTopology,
 ): Promise<CellResources> {
-  const stackName = cellStackName(cell.name);
+  const stackName = cellStackName(cell);
   const outputs: Output[] = [];
   let stackId: string | undefined;
   let status: string | undefined;

@@ -2,8 +2,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { AppConfigError, buildApp, cellStackName, configFromContext, main } from '../../cells/app.js';
-import { assertRegionSupported, DEFAULT_CATALOG, selectCells } from '../../cells/catalog.js';
+import { AppConfigError, buildApp, configFromContext, main } from '../../cells/app.js';
+import { assertRegionSupported, cellStackName, DEFAULT_CATALOG, selectCells } from '../../cells/catalog.js';
 import { CellStack } from '../../stacks/cell-stack.js';
 import { cdkJsonContext, STUB_LAMBDA_CODE } from './cell-fixture.js';
 
@@ -103,7 +103,7 @@ describe('buildApp', () => {
       ['InvoiceCell-us-east-1', 'us-east-1'],
       ['InvoiceCell-us-west-2', 'us-west-2'],
     ]);
-    expect(cellStackName({ name: 'x', region: 'us-east-1' })).toBe('InvoiceCell-x');
+    expect(cellStackName({ name: 'x' })).toBe('InvoiceCell-x');
   });
 
   it('refuses us-west-1 before creating any stack', () => {

@@ -1,13 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ALARM_RULES } from '../../cells/alarm-rules.js';
-import { cellStackName as cdkCellStackName } from '../../cells/app.js';
 import { DEFAULT_CATALOG } from '../../cells/catalog.js';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
 import { evaluateAlarms } from '../../consumers/monitoring/alarm-evaluator.js';
 import { reconcile } from '../../consumers/monitoring/reconcile.js';
 import { findStuckInvoices, findStuckMessages } from '../../consumers/monitoring/stuck.js';
 import { alarmRuleMatcher } from '../../scripts/ops/aws-backend.js';
-import { cellStackName, queueArnFromUrl, resolveCell } from '../../scripts/ops/cell-resources.js';
+import { queueArnFromUrl, resolveCell } from '../../scripts/ops/cell-resources.js';
 import { parseAlarmReport, parseReconcileReport, parseStuckReport } from '../../scripts/ops/local-backend.js';
 
 /**
@@ -136,11 +135,6 @@ describe('parseAlarmReport', () => {
 });
 
 describe('cell resources', () => {
-  it('names the stack like the CDK app does', () => {
-    // Act + Assess
-    for (const cell of DEFAULT_CATALOG) expect(cellStackName(cell.name)).toBe(cdkCellStackName(cell));
-  });
-
   it('derives a queue ARN from its URL', () => {
     // Act + Assess
     expect(queueArnFromUrl('https://sqs.us-east-2.amazonaws.com/123456789012/posting-dlq.fifo')).toBe(
