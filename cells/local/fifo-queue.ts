@@ -80,6 +80,26 @@ export interface DlqMessage {
   readonly deadLetteredAtMs: number | null;
 }
 
+/**
+ * A stored message as operators see it over HTTP: ids named for invoices, times as RFC 3339, and
+ * the body parsed when it is JSON (shown raw otherwise, so a poison body is still visible).
+ */
+export function describeQueueMessage(m: DlqMessage) {
+  let message: unknown;
+  try {
+    message = JSON.parse(m.body);
+  } catch {
+    message = m.body;
+  }
+  return {
+    messageId: m.messageId,
+    invoiceId: m.groupId,
+    eventId: m.dedupId,
+    sentAt: new Date(m.sentAtMs).toISOString(),
+    message,
+  };
+}
+
 export interface QueueCounts {
   /** Messages not in flight (ApproximateNumberOfMessagesVisible; includes messages of blocked groups). */
   readonly visible: number;

@@ -6,7 +6,7 @@ import type { ApiKeyStore } from './api-keys.js';
 import type { CellState } from './cell-stats.js';
 import type { Clock } from './clock.js';
 import type { EngineHandle } from './engine-host.js';
-import type { FifoQueue } from './fifo-queue.js';
+import { describeQueueMessage, type FifoQueue } from './fifo-queue.js';
 import { type IngestClient, IngestUnavailableError } from './ingest-client.js';
 import type { Logger } from './logger.js';
 import type { ProducerRateLimiter } from './rate-limit.js';
@@ -323,23 +323,11 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
       stage: stage.name,
       dlq: stage.ids.dlq,
       total: queue.dlqDepth(groupId),
-      messages: messages.map((m) => {
-        let message: unknown;
-        try {
-          message = JSON.parse(m.body);
-        } catch {
-          message = m.body;
-        }
-        return {
-          messageId: m.messageId,
-          invoiceId: m.groupId,
-          eventId: m.dedupId,
-          receiveCount: m.receiveCount,
-          sentAt: new Date(m.sentAtMs).toISOString(),
-          deadLetteredAt: m.deadLetteredAtMs === null ? null : new Date(m.deadLetteredAtMs).toISOString(),
-          message,
-        };
-      }),
+      messages: messages.map((m) => ({
+        ...describeQueueMessage(m),
+        receiveCount: m.receiveCount,
+        deadLetteredAt: m.deadLetteredAtMs === null ? null : new Date(m.deadLetteredAtMs).toISOString(),
+      })),
     };
   });
 

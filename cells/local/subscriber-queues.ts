@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { CellTopology, StageTopology } from '../../cells/topology.js';
 import type { Clock } from './clock.js';
 import type { DatabaseHandle } from './db.js';
-import { FifoQueue } from './fifo-queue.js';
+import { describeQueueMessage, FifoQueue } from './fifo-queue.js';
 
 /**
  * The local side of declared stage subscribers (`StageTopology.subscribers`): one durable FIFO
@@ -92,21 +92,7 @@ export function registerSubscriberRoutes(
       queue: sub.ids.queue,
       filterPolicy: sub.filterPolicy,
       depth: queue.depth(),
-      messages: queue.peek(limit).map((m) => {
-        let message: unknown;
-        try {
-          message = JSON.parse(m.body);
-        } catch {
-          message = m.body;
-        }
-        return {
-          messageId: m.messageId,
-          invoiceId: m.groupId,
-          eventId: m.dedupId,
-          sentAt: new Date(m.sentAtMs).toISOString(),
-          message,
-        };
-      }),
+      messages: queue.peek(limit).map(describeQueueMessage),
     };
   });
 }
