@@ -8,7 +8,8 @@ import { SampleEvents } from '../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../cells/topology.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
 import { CellClient, type TimelineBody } from '../local/helpers/cell-client.js';
-import { PROJECT_ROOT, TEST_API_KEY, tempDataDir } from '../local/helpers/cell-process.js';
+import { PROJECT_ROOT } from '../local/helpers/cell-process.js';
+import { deadLetterCellOptions } from '../local/helpers/dead-letter-cell.js';
 import { waitFor } from '../local/helpers/wait-for.js';
 
 /**
@@ -43,18 +44,9 @@ describe('Dashboard web UI', () => {
   let storedEvents = 0;
 
   beforeAll(async () => {
-    dataDir = tempDataDir('dashboard-web-');
-    cell = await startLocalCell({
-      dataDir,
-      port: 0,
-      apiKey: TEST_API_KEY,
-      plugins: DEFAULT_PLUGINS,
-      enableFaultInjection: true,
-      visibilityTimeoutSec: 1,
-      maxReceiveCount: 2,
-      processorThread: 'inline',
-      logLevel: 'error',
-    });
+    const options = deadLetterCellOptions('dashboard-web-', DEFAULT_PLUGINS);
+    dataDir = options.dataDir;
+    cell = await startLocalCell({ ...options, processorThread: 'inline', logLevel: 'error' });
     client = new CellClient(cell.url);
 
     const nowMs = Date.now();

@@ -8,7 +8,8 @@ import { monitoringPlugin, readAlarmTransitions } from '../../cells/local/monito
 import { SampleEvents } from '../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../cells/topology.js';
 import { CellClient } from './helpers/cell-client.js';
-import { runCellCli, TEST_API_KEY, tempDataDir } from './helpers/cell-process.js';
+import { runCellCli } from './helpers/cell-process.js';
+import { deadLetterCellOptions } from './helpers/dead-letter-cell.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /**
@@ -98,23 +99,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((resolve) => webhook.listen(0, '127.0.0.1', resolve));
   const port = (webhook.address() as AddressInfo).port;
-  dataDir = tempDataDir('cell-monitoring-');
-  cell = await startLocalCell({
-    dataDir,
-    port: 0,
-    apiKey: TEST_API_KEY,
-    logLevel: 'silent',
-    enableFaultInjection: true,
-    visibilityTimeoutSec: 1,
-    maxReceiveCount: 2,
-    plugins: [
-      monitoringPlugin({
-        evaluationIntervalMs: 200,
-        rulePeriodSecOverride: 0.2,
-        webhookUrl: `http://127.0.0.1:${port}/hook`,
-      }),
-    ],
-  });
+  const options = deadLetterCellOptions('cell-monitoring-', [
+    monitoringPlugin({
+      evaluationIntervalMs: 200,
+      rulePeriodSecOverride: 0.2,
+      webhookUrl: `http://127.0.0.1:${port}/hook`,
+    }),
+  ]);
+  dataDir = options.dataDir;
+  cell = await startLocalCell(options);
   client = new CellClient(cell.url);
 
   // Three complete lifecycles, and one invoice that entered the first stage two hours ago.

@@ -7,7 +7,7 @@ import { SampleEvents } from '../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../cells/topology.js';
 import type { AlarmReport, StuckReport } from '../../scripts/ops/backend.js';
 import { CellClient } from '../local/helpers/cell-client.js';
-import { TEST_API_KEY, tempDataDir } from '../local/helpers/cell-process.js';
+import { deadLetterCellOptions } from '../local/helpers/dead-letter-cell.js';
 import { waitFor } from '../local/helpers/wait-for.js';
 import { jsonOf, runOps } from './support/run-ops.js';
 
@@ -32,17 +32,11 @@ let dataDir: string;
 const target = () => ['--local', cell.url];
 
 beforeAll(async () => {
-  dataDir = tempDataDir('ops-monitoring-');
-  cell = await startLocalCell({
-    dataDir,
-    port: 0,
-    apiKey: TEST_API_KEY,
-    logLevel: 'silent',
-    enableFaultInjection: true,
-    visibilityTimeoutSec: 1,
-    maxReceiveCount: 2,
-    plugins: [monitoringPlugin({ evaluationIntervalMs: 200, rulePeriodSecOverride: 0.2 })],
-  });
+  const options = deadLetterCellOptions('ops-monitoring-', [
+    monitoringPlugin({ evaluationIntervalMs: 200, rulePeriodSecOverride: 0.2 }),
+  ]);
+  dataDir = options.dataDir;
+  cell = await startLocalCell(options);
   const client = new CellClient(cell.url);
   expect((await client.post('/admin/faults', { failEventIds: [poison.eventId] })).status).toBe(200);
   const events = [
