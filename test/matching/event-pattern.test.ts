@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { compileEventPattern } from '../../consumers/matching/index.js';
+import { EC2_TERMINATED_PATTERN, EC2_TERMINATION_EVENT } from './fixtures/eventbridge-doc-examples.js';
 
 /** Prepare/Act/Assess in one line per case: compile once, then ask about one event. */
 function matches(pattern: unknown, event: unknown): boolean {
@@ -11,36 +12,24 @@ describe('compileEventPattern', () => {
     // https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern.html
     // (also eb-event-patterns.html): the EC2 example event and the instance-termination pattern.
     describe('the "Creating event patterns" examples', () => {
-      const ec2Event = {
-        version: '0',
-        id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
-        'detail-type': 'EC2 Instance State-change Notification',
-        source: 'aws.ec2',
-        account: '111122223333',
-        time: '2017-12-22T18:43:48Z',
-        region: 'us-west-1',
-        resources: ['arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0'],
-        detail: { 'instance-id': 'i-1234567890abcdef0', state: 'terminated' },
-      };
-      const terminated = {
-        source: ['aws.ec2'],
-        'detail-type': ['EC2 Instance State-change Notification'],
-        detail: { state: ['terminated'] },
-      };
-
       it('matches the terminated instance event and ignores fields the pattern does not name', () => {
-        expect(matches(terminated, ec2Event)).toBe(true);
+        expect(matches(EC2_TERMINATED_PATTERN, EC2_TERMINATION_EVENT)).toBe(true);
       });
 
       it('does not match when one field differs', () => {
-        const running = { ...ec2Event, detail: { ...ec2Event.detail, state: 'running' } };
-        expect(matches(terminated, running)).toBe(false);
+        const running = {
+          ...EC2_TERMINATION_EVENT,
+          detail: { ...EC2_TERMINATION_EVENT.detail, state: 'running' },
+        };
+        expect(matches(EC2_TERMINATED_PATTERN, running)).toBe(false);
       });
 
       it('does not match when a named field is missing or nested differently', () => {
-        const { detail: _detail, ...withoutDetail } = ec2Event;
-        expect(matches(terminated, withoutDetail)).toBe(false);
-        expect(matches(terminated, { ...ec2Event, state: 'terminated', detail: {} })).toBe(false);
+        const { detail: _detail, ...withoutDetail } = EC2_TERMINATION_EVENT;
+        expect(matches(EC2_TERMINATED_PATTERN, withoutDetail)).toBe(false);
+        expect(
+          matches(EC2_TERMINATED_PATTERN, { ...EC2_TERMINATION_EVENT, state: 'terminated', detail: {} }),
+        ).toBe(false);
       });
 
       it('treats the values of one field as OR ("aws.ec2" or "aws.fargate")', () => {

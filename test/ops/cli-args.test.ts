@@ -2,6 +2,10 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import {
+  EC2_TERMINATED_PATTERN,
+  EC2_TERMINATION_EVENT,
+} from '../matching/fixtures/eventbridge-doc-examples.js';
 import { jsonOf, runOps, runOpsInProcess } from './support/run-ops.js';
 
 /**
@@ -17,24 +21,6 @@ const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'ops-args-'));
 afterAll(() => {
   fs.rmSync(tmp, { recursive: true, force: true });
 });
-
-// The EventBridge user guide's example event and instance-termination pattern ("Creating event patterns").
-const EC2_EVENT = {
-  version: '0',
-  id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
-  'detail-type': 'EC2 Instance State-change Notification',
-  source: 'aws.ec2',
-  account: '111122223333',
-  time: '2017-12-22T18:43:48Z',
-  region: 'us-west-1',
-  resources: ['arn:aws:ec2:us-west-1:123456789012:instance/i-1234567890abcdef0'],
-  detail: { 'instance-id': 'i-1234567890abcdef0', state: 'terminated' },
-};
-const TERMINATED = {
-  source: ['aws.ec2'],
-  'detail-type': ['EC2 Instance State-change Notification'],
-  detail: { state: ['terminated'] },
-};
 
 describe('invoice-ops arguments', () => {
   describe('--help', () => {
@@ -178,9 +164,9 @@ describe('invoice-ops arguments', () => {
       const result = await runOps([
         'test-pattern',
         '--pattern',
-        JSON.stringify(TERMINATED),
+        JSON.stringify(EC2_TERMINATED_PATTERN),
         '--event',
-        JSON.stringify(EC2_EVENT),
+        JSON.stringify(EC2_TERMINATION_EVENT),
       ]);
 
       // Assess
@@ -191,10 +177,13 @@ describe('invoice-ops arguments', () => {
       // Prepare
       const patternFile = path.join(tmp, 'pattern.json');
       const eventFile = path.join(tmp, 'event.json');
-      fs.writeFileSync(patternFile, JSON.stringify(TERMINATED));
+      fs.writeFileSync(patternFile, JSON.stringify(EC2_TERMINATED_PATTERN));
       fs.writeFileSync(
         eventFile,
-        JSON.stringify({ ...EC2_EVENT, detail: { ...EC2_EVENT.detail, state: 'running' } }),
+        JSON.stringify({
+          ...EC2_TERMINATION_EVENT,
+          detail: { ...EC2_TERMINATION_EVENT.detail, state: 'running' },
+        }),
       );
 
       // Act
@@ -241,7 +230,7 @@ describe('invoice-ops arguments', () => {
         '--pattern',
         '{"source": "aws.ec2"}',
         '--event',
-        JSON.stringify(EC2_EVENT),
+        JSON.stringify(EC2_TERMINATION_EVENT),
       ]);
 
       // Assess
