@@ -1,4 +1,4 @@
-import { compileFilterPolicy, PatternError } from '../consumers/matching/index.js';
+import { compileFilterPolicy, PatternError } from './matching/index.js';
 
 /**
  * The one description of a cell. Every stage and everything derived from it (route, detail-type,

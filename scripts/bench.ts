@@ -8,9 +8,9 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { SYSTEM_CLOCK } from '../cells/local/clock.js';
-import { openCellDatabase, type SynchronousMode } from '../cells/local/db.js';
-import { FifoQueue } from '../cells/local/fifo-queue.js';
+import { FifoQueue } from '../cells/local/messaging/fifo-queue.js';
 import { SampleEvents } from '../cells/local/sample-events.js';
+import { openCellDatabase, type SynchronousMode } from '../cells/local/storage/db.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../cells/topology.js';
 import { toInvoiceRecord } from '../consumers/record.js';
 

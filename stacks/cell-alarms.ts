@@ -17,7 +17,7 @@ import {
   type MissingDataTreatment,
 } from '../cells/alarm-rules.js';
 import type { CellTopology } from '../cells/topology.js';
-import { renderAlarmMetric } from '../dashboards/render-cloudwatch-metric.js';
+import { renderAlarmMetric } from '../dashboards/renderers/cloudwatch-metric.js';
 import { type CellMetricResources, toCloudWatchSignal } from './cloudwatch-signals.js';
 import { cellKeyProps } from './encryption.js';
 

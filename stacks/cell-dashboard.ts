@@ -3,14 +3,14 @@ import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import { Construct } from 'constructs';
 import type { AlarmRule } from '../cells/alarm-rules.js';
 import type { CellTopology } from '../cells/topology.js';
-import { buildDashboards, type Dashboard, type Panel } from '../dashboards/panels.js';
+import { buildDashboards, type Dashboard, type Panel } from '../dashboards/panels/panels.js';
 import {
   type CloudWatchMetricSpec,
   renderAlarmMetric,
   renderCloudWatchMetric,
   SQS_METRICS,
-} from '../dashboards/render-cloudwatch-metric.js';
-import { UnsupportedQueryError } from '../dashboards/render-timestream-sql.js';
+} from '../dashboards/renderers/cloudwatch-metric.js';
+import { UnsupportedQueryError } from '../dashboards/renderers/timestream-sql.js';
 import { type CellMetricResources, toCloudWatchMetric } from './cloudwatch-signals.js';
 
 export interface CellDashboardProps {

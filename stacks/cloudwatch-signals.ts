@@ -6,7 +6,7 @@ import type {
   CloudWatchMetricSpec,
   CloudWatchResource,
   CloudWatchSignalSpec,
-} from '../dashboards/render-cloudwatch-metric.js';
+} from '../dashboards/renderers/cloudwatch-metric.js';
 
 /**
  * Turns the renderer's plain-data metric specs (dashboards/render-cloudwatch-metric.ts) into CDK

@@ -9,7 +9,7 @@ import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { CellSettings, StageTopology } from '../cells/topology.js';
-import { LAMBDA_ENV } from '../consumers/lambda/config.js';
+import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './encryption.js';
 

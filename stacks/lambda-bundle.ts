@@ -18,9 +18,9 @@ import { LAMBDA_RUNTIME, type LambdaCodeProvider } from './lambda-code.js';
 
 /** The handler entry points, relative to the repository root. */
 export const HANDLER_ENTRIES = {
-  relay: 'consumers/lambda/relay-handler.ts',
-  processor: 'consumers/lambda/processor-handler.ts',
-  stuckMonitor: 'consumers/lambda/stuck-monitor-handler.ts',
+  relay: 'consumers/aws/lambda/relay-handler.ts',
+  processor: 'consumers/aws/lambda/processor-handler.ts',
+  stuckMonitor: 'consumers/aws/lambda/stuck-monitor-handler.ts',
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;

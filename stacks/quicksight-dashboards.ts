@@ -3,7 +3,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as quicksight from 'aws-cdk-lib/aws-quicksight';
 import { Construct } from 'constructs';
 import type { CellTopology } from '../cells/topology.js';
-import { buildDashboards, type Dashboard } from '../dashboards/panels.js';
+import { buildDashboards, type Dashboard } from '../dashboards/panels/panels.js';
 import {
   bindTableNames,
   customSqlTable,

@@ -7,8 +7,8 @@ import type {
   RecordsQuery,
   SlaQuery,
   TimeBin,
-} from '../dashboards/panels.js';
-import { renderTimestreamSql } from '../dashboards/render-timestream-sql.js';
+} from '../dashboards/panels/panels.js';
+import { renderTimestreamSql } from '../dashboards/renderers/timestream-sql.js';
 
 /**
  * The QuickSight half of "dashboards are data" (DESIGN §6), as pure functions over the panel

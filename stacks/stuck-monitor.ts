@@ -7,7 +7,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV } from '../consumers/lambda/config.js';
+import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { standardDlqProps } from './event-routing.js';
 import type { TimeseriesQueryTarget } from './timeseries-store.js';

@@ -1,25 +1,25 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
-import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../../cells/topology.js';
-import { ApiKeyStore } from './api-keys.js';
-import { assembleStats, type CellState, type CellStats, renderPrometheus } from './cell-stats.js';
+import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../topology.js';
+import { ApiKeyStore } from './api/api-keys.js';
+import { buildHttpApi } from './api/http-api.js';
+import { ProducerRateLimiter } from './api/rate-limit.js';
+import { EventBus } from './bus/event-bus.js';
+import { IngestClient } from './bus/ingest-client.js';
+import type { EntryResult, IngestBatch } from './bus/ingest-committer.js';
+import { ReplayService } from './bus/replay-service.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
-import { acquireDataDirLock, type DataDirLock } from './data-dir-lock.js';
-import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './db.js';
-import type { EngineSnapshot } from './engine.js';
-import { type EngineHandle, type EngineThreadMode, startEngine } from './engine-host.js';
-import { EventBus } from './event-bus.js';
-import { FifoQueue } from './fifo-queue.js';
-import { buildHttpApi } from './http-api.js';
-import { IngestClient } from './ingest-client.js';
-import type { EntryResult, IngestBatch } from './ingest-committer.js';
+import type { EngineSnapshot } from './engine/engine.js';
+import { type EngineHandle, type EngineThreadMode, startEngine } from './engine/engine-host.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
-import { ProducerRateLimiter } from './rate-limit.js';
-import { RedriveService } from './redrive-service.js';
-import { ReplayService } from './replay-service.js';
-import { SqliteStore } from './sqlite-store.js';
-import { openSubscriberQueues, registerSubscriberRoutes } from './subscriber-queues.js';
+import { FifoQueue } from './messaging/fifo-queue.js';
+import { RedriveService } from './messaging/redrive-service.js';
+import { openSubscriberQueues, registerSubscriberRoutes } from './messaging/subscriber-queues.js';
+import { assembleStats, type CellState, type CellStats, renderPrometheus } from './monitoring/cell-stats.js';
+import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js';
+import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './storage/db.js';
+import { SqliteStore } from './storage/sqlite-store.js';
 
 /**
  * Composition root of the local cell: one data directory (lock file + SQLite database), the API

@@ -1,11 +1,11 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { CELL_TOPOLOGY } from '../../cells/topology.js';
-import { SYNCHRONOUS_MODES, type SynchronousMode } from './db.js';
-import { defaultPlugins } from './default-plugins.js';
-import { ENGINE_THREAD_MODES, type EngineThreadMode } from './engine-host.js';
+import { CELL_TOPOLOGY } from '../topology.js';
+import { ENGINE_THREAD_MODES, type EngineThreadMode } from './engine/engine-host.js';
 import { defaultDataDir, startLocalCell } from './local-cell.js';
 import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
-import { assertWebhookUrl } from './monitoring-plugin.js';
+import { defaultPlugins } from './plugins/default-plugins.js';
+import { assertWebhookUrl } from './plugins/monitoring-plugin.js';
+import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/db.js';
 
 /**
  * `npm start` — runs a durable local cell. The only place that reads argv (and nothing reads the

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import fs from 'node:fs';
-import type { CellTopology, StageName, StageTopology } from '../../cells/topology.js';
+import { readExampleEvent } from '../../schemas/files.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
+import type { CellTopology, StageName, StageTopology } from '../topology.js';
 
 /**
  * Valid sample events for every stage of a topology, built from the contract's own examples
@@ -25,8 +25,7 @@ export class SampleEvents {
 
   constructor(topology: CellTopology) {
     for (const stage of topology.stages) {
-      const file = new URL(`../../schemas/examples/${stage.name}.json`, import.meta.url);
-      this.#templates.set(stage.name, JSON.parse(fs.readFileSync(file, 'utf8')) as InvoiceEvent);
+      this.#templates.set(stage.name, readExampleEvent(stage.name) as unknown as InvoiceEvent);
     }
   }
 

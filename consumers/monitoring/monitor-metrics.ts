@@ -1,4 +1,4 @@
-import { METRICS_NAMESPACE } from '../lambda/metric-names.js';
+import { METRICS_NAMESPACE } from './metric-names.js';
 
 /**
  * Metrics of the scheduled monitor (not the stage handlers): the stuck-invoice count per stage,
@@ -6,7 +6,7 @@ import { METRICS_NAMESPACE } from '../lambda/metric-names.js';
  * + `findStuckInvoices` and publishes {@link MONITOR_METRIC_NAMES.stuckInvoices} per stage, which
  * the `<stage>-stuck-invoices` alarms watch; locally the evaluator reads the count directly.
  *
- * Same namespace and dimension style as consumers/lambda/metric-names.ts: `service` + `stage`.
+ * Same namespace and dimension style as ./metric-names.ts: `service` + `stage`.
  *
  * @example
  * new cloudwatch.Metric({ namespace: MONITOR_METRICS_NAMESPACE, metricName: MONITOR_METRIC_NAMES.stuckInvoices,

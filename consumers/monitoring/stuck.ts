@@ -7,9 +7,9 @@ import {
   terminalStatusCondition,
   timestreamTable,
   timestreamTimeExpression,
-} from '../../dashboards/sql-fragments.js';
+} from '../../dashboards/renderers/sql-fragments.js';
+import type { QueryRow } from '../aws/timestream-store.js';
 import { INVOICE_MEASURE_NAME } from '../record.js';
-import type { QueryRow } from '../timestream-store.js';
 
 /**
  * Stuck events (DESIGN §4), both kinds:

@@ -35,9 +35,10 @@ import { QueryCommand, type TimestreamQueryClient } from '@aws-sdk/client-timest
 import type { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import { deriveAlarmRules, deriveCellUnhealthy } from '../../cells/alarm-rules.js';
 import type { CellDefinition } from '../../cells/catalog.js';
+import { compileEventPattern } from '../../cells/matching/index.js';
 import type { CellTopology, StageName, StageTopology } from '../../cells/topology.js';
-import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../consumers/lambda/metric-names.js';
-import { compileEventPattern } from '../../consumers/matching/index.js';
+import { rowsToObjects, TimestreamStore } from '../../consumers/aws/timestream-store.js';
+import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../consumers/monitoring/metric-names.js';
 import {
   findStuckInvoices,
   findStuckMessages,
@@ -48,7 +49,6 @@ import {
 } from '../../consumers/monitoring/stuck.js';
 import type { BusDetail } from '../../consumers/relay.js';
 import { isTransientError } from '../../consumers/stage-processor.js';
-import { rowsToObjects, TimestreamStore } from '../../consumers/timestream-store.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
 import {
   type AlarmReport,

@@ -1,6 +1,6 @@
-import fs from 'node:fs';
 import type { CellTopology, StageTopology } from '../../cells/topology.js';
 import { CURRENCY_EXPONENTS } from '../../schemas/currencies.js';
+import { readExampleEvent } from '../../schemas/files.js';
 import { type JsonSchema, STAGE_SCHEMA_FILES, stageEventSchema } from '../../schemas/index.js';
 import { formatMinorUnits } from '../../schemas/money.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
@@ -221,8 +221,7 @@ interface StageVocabulary {
 }
 
 function vocabularyOf(stage: StageTopology): StageVocabulary {
-  const file = new URL(`../../schemas/examples/${stage.name}.json`, import.meta.url);
-  const template = JSON.parse(fs.readFileSync(file, 'utf8')) as Record<string, unknown>;
+  const template = readExampleEvent(stage.name) as Record<string, unknown>;
   const statuses = statusesOf(stage);
   const ok = statuses.filter((s) => !FAILURE_STATUSES.includes(s));
   if (ok.length === 0) throw new Error(`stage ${stage.name}: every status is a failure status`);

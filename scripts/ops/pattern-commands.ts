@@ -5,7 +5,7 @@ import {
   compileFilterPolicy,
   PatternError,
   parsePatternText,
-} from '../../consumers/matching/index.js';
+} from '../../cells/matching/index.js';
 import { EXIT_CODES, UsageError } from './backend.js';
 import { renderJson, type VerbContext } from './output.js';
 

@@ -2,9 +2,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import AjvDraft04Module from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY, isStageName, type StageName } from '../../cells/topology.js';
+import { SCHEMAS_DIR } from '../../schemas/files.js';
 import { stageRequestSchema, validateRequestBody } from '../../schemas/index.js';
 
-const FIXTURES = new URL('../../schemas/fixtures/', import.meta.url);
+const FIXTURES = new URL('fixtures/', SCHEMAS_DIR);
 const MAX_EVENTS = CELL_TOPOLOGY.settings.maxEventsPerRequest;
 
 interface InvalidFixture {

@@ -1,9 +1,10 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
+import { SCHEMAS_DIR } from '../../schemas/files.js';
 import { STAGE_SCHEMA_FILES, validateEvent } from '../../schemas/index.js';
 
-const SCHEMAS = new URL('../../schemas/', import.meta.url);
+const SCHEMAS = SCHEMAS_DIR;
 const stages = CELL_TOPOLOGY.stages.map((s) => s.name);
 
 describe('stage schemas', () => {

@@ -1,8 +1,8 @@
-import { readFileSync } from 'node:fs';
 import AjvDraft04Module from 'ajv-draft-04';
 import { describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY, type StageName } from '../../cells/topology.js';
 import { CURRENCY_CODES } from '../../schemas/currencies.js';
+import { readExampleEvent } from '../../schemas/files.js';
 import {
   type JsonSchema,
   STAGE_SCHEMA_FILES,
@@ -102,7 +102,7 @@ function compileForGateway(stage: StageName) {
 }
 
 function example(stage: StageName): Record<string, unknown> {
-  return JSON.parse(readFileSync(new URL(`../../schemas/examples/${stage}.json`, import.meta.url), 'utf8'));
+  return readExampleEvent(stage);
 }
 
 describe('stageRequestSchema', () => {

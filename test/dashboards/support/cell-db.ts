@@ -2,8 +2,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../../../cells/local/clock.js';
-import { type DatabaseHandle, openCellDatabase, queueIds } from '../../../cells/local/db.js';
-import { SqliteStore } from '../../../cells/local/sqlite-store.js';
+import { type DatabaseHandle, openCellDatabase, queueIds } from '../../../cells/local/storage/db.js';
+import { SqliteStore } from '../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../../../cells/topology.js';
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../consumers/record.js';
 

@@ -1,0 +1,358 @@
+import type { CellIdentity } from '../../../consumers/record.js';
+import { type FailureKind, processBatch } from '../../../consumers/stage-processor.js';
+import type { TimeseriesStore } from '../../../consumers/store.js';
+import { validateEvent } from '../../../schemas/index.js';
+import { compileFilterPolicy } from '../../matching/index.js';
+import type { CellTopology, StageName } from '../../topology.js';
+import { EventArchive } from '../bus/event-bus.js';
+import {
+  type EntryResult,
+  type IngestBatch,
+  IngestCommitter,
+  type IngestStats,
+} from '../bus/ingest-committer.js';
+import { type Clock, SYSTEM_CLOCK } from '../clock.js';
+import { createLogger, type Logger, type LogLevel } from '../logger.js';
+import { FifoQueue, pruneDedup } from '../messaging/fifo-queue.js';
+import { FifoTopic } from '../messaging/fifo-topic.js';
+import { openSubscriberQueues, subscriberKey } from '../messaging/subscriber-queues.js';
+import { type DatabaseHandle, openCellDatabase, type SynchronousMode, WriteBatcher } from '../storage/db.js';
+import { FaultInjectingStore } from '../storage/fault-injecting-store.js';
+import { SqliteStore } from '../storage/sqlite-store.js';
+import { QueuePoller } from './poller.js';
+
+/**
+ * The cell engine: the one hot writer of the cell database and everything that writes through it
+ * — ingest commits (archive + topic + queue), the stage queues' receivers, the poller driving the
+ * real `processBatch`, the SQLite store (wrapped by the fault injector when enabled) and
+ * housekeeping (dedup and archive pruning, WAL checkpoints). All its writes share one group commit
+ * ({@link WriteBatcher}). It runs in a `worker_threads` Worker (engine-worker.ts), so HTTP handling
+ * and durable work use both cores, or inline in the API thread (`--processor-thread inline`).
+ *
+ * @example
+ * const engine = CellEngine.open(config);
+ * engine.start();
+ * const entries = await engine.ingest({ archive: true, events });
+ * await engine.stop();
+ */
+
+export interface EngineConfig {
+  readonly dbFile: string;
+  readonly topology: CellTopology;
+  readonly cell: CellIdentity;
+  readonly synchronous: SynchronousMode;
+  readonly faultInjection: boolean;
+  readonly logLevel: LogLevel;
+  readonly idlePollMs?: number;
+}
+
+/** Upper bounds (seconds) of the ingest-to-store latency histogram. */
+export const LATENCY_BUCKETS_SEC = [
+  0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300,
+] as const;
+
+export interface LatencyHistogram {
+  /** Count of observations ≤ each bound of {@link LATENCY_BUCKETS_SEC} (cumulative). */
+  readonly buckets: readonly number[];
+  readonly count: number;
+  readonly sumSec: number;
+}
+
+export interface StageEngineSnapshot {
+  /** Records in the store for this stage (first writes only). */
+  readonly stored: number;
+  /** Messages processed successfully, including idempotent rewrites. */
+  readonly processed: number;
+  readonly failures: Readonly<Record<FailureKind, number>>;
+  readonly storeRetries: number;
+  readonly visible: number;
+  readonly inFlight: number;
+  readonly oldestMessageAgeSec: number | null;
+  /** Messages this process moved to the DLQ. */
+  readonly deadLettered: number;
+  readonly batchesInFlight: number;
+  readonly batches: number;
+  readonly batchTimeouts: number;
+  readonly batchErrors: number;
+  readonly latency: LatencyHistogram;
+}
+
+export interface EngineSnapshot {
+  readonly stages: Readonly<Record<string, StageEngineSnapshot>>;
+  readonly ingest: IngestStats;
+  readonly commits: number;
+  readonly largestCommit: number;
+  readonly faultEventIds: readonly string[];
+}
+
+interface StageCounters {
+  stored: number;
+  processed: number;
+  failures: Record<FailureKind, number>;
+  storeRetries: number;
+  buckets: number[];
+  count: number;
+  sumSec: number;
+}
+
+const DEDUP_PRUNE_MS = 30_000;
+const ARCHIVE_PRUNE_MS = 10 * 60_000;
+const CHECKPOINT_MS = 5_000;
+const PRUNE_CHUNK = 5_000;
+
+export class CellEngine {
+  readonly #config: EngineConfig;
+  readonly #db: DatabaseHandle;
+  readonly #clock: Clock;
+  readonly #logger: Logger;
+  readonly #batcher: WriteBatcher;
+  readonly #queues: Map<StageName, FifoQueue>;
+  readonly #ingest: IngestCommitter;
+  readonly #faults: FaultInjectingStore | undefined;
+  readonly #poller: QueuePoller;
+  readonly #counters = new Map<string, StageCounters>();
+  readonly #timers: NodeJS.Timeout[] = [];
+  #maintenance: Promise<void> = Promise.resolve();
+
+  static open(config: EngineConfig, clock: Clock = SYSTEM_CLOCK, logger?: Logger): CellEngine {
+    const log = logger ?? createLogger({ level: config.logLevel, base: { component: 'engine' } });
+    const db = openCellDatabase({ file: config.dbFile, synchronous: config.synchronous, role: 'engine' });
+    try {
+      return new CellEngine(config, db, clock, log);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  private constructor(config: EngineConfig, db: DatabaseHandle, clock: Clock, logger: Logger) {
+    this.#config = config;
+    this.#db = db;
+    this.#clock = clock;
+    this.#logger = logger;
+    const { topology } = config;
+    this.#batcher = new WriteBatcher(db);
+    for (const stage of topology.stages) {
+      this.#counters.set(stage.name, {
+        stored: 0,
+        processed: 0,
+        failures: { invalid: 0, rejected: 0, transient: 0, 'group-blocked': 0 },
+        storeRetries: 0,
+        buckets: LATENCY_BUCKETS_SEC.map(() => 0),
+        count: 0,
+        sumSec: 0,
+      });
+      // Compile the stage validator now rather than inside the first batch.
+      validateEvent(stage.name, {});
+    }
+
+    // Queues, and the topics that fan out to them.
+    this.#queues = new Map();
+    const topics = new Map<StageName, FifoTopic>();
+    for (const stage of topology.stages) {
+      const queue = new FifoQueue(
+        db,
+        {
+          name: stage.ids.queue,
+          dlqName: stage.ids.dlq,
+          visibilityTimeoutSec: stage.visibilityTimeoutSec,
+          maxReceiveCount: stage.maxReceiveCount,
+          dedupWindowSec: topology.settings.dedupWindowSec,
+        },
+        clock,
+      );
+      const topic = new FifoTopic(stage.ids.topic);
+      topic.subscribe(queue);
+      this.#queues.set(stage.name, queue);
+      topics.set(stage.name, topic);
+    }
+    // Declared subscribers: filtered queues on the same topics (validated when the topology was built).
+    const subscriberQueues = openSubscriberQueues(db, topology, clock);
+    for (const stage of topology.stages) {
+      for (const sub of stage.subscribers) {
+        (topics.get(stage.name) as FifoTopic).subscribe(
+          subscriberQueues.get(subscriberKey(stage, sub)) as FifoQueue,
+          compileFilterPolicy(sub.filterPolicy),
+        );
+      }
+    }
+    this.#ingest = new IngestCommitter({
+      db,
+      batcher: this.#batcher,
+      archive: new EventArchive(db),
+      topics,
+      topology,
+      onCommitted: () => this.#poller.wake(),
+    });
+
+    const sqliteStore = new SqliteStore(db, {
+      topology,
+      clock,
+      batcher: this.#batcher,
+      onInserted: (record, storedAtMs) => this.#observeStored(record.dimensions.stage, record, storedAtMs),
+    });
+    for (const [stage, n] of sqliteStore.countByStage()) {
+      const c = this.#counters.get(stage);
+      if (c) c.stored = n;
+    }
+    this.#faults = config.faultInjection ? new FaultInjectingStore(sqliteStore) : undefined;
+    const store: TimeseriesStore = this.#faults ?? sqliteStore;
+    this.#poller = new QueuePoller({
+      batcher: this.#batcher,
+      stages: topology.stages.map((stage) => ({ stage, queue: this.#queues.get(stage.name) as FifoQueue })),
+      clock,
+      logger,
+      region: config.cell.region,
+      ...(config.idlePollMs !== undefined ? { idlePollMs: config.idlePollMs } : {}),
+      process: (stage, records) =>
+        processBatch(records, {
+          stage: stage.name,
+          cell: config.cell,
+          store,
+          retryBudgetMs: topology.settings.storeRetryBudgetMs,
+          observer: {
+            stored: () => {
+              const c = this.#counters.get(stage.name);
+              if (c) c.processed++;
+            },
+            failed: (messageId, kind, reason) => {
+              const c = this.#counters.get(stage.name);
+              if (c) c.failures[kind]++;
+              if (kind !== 'group-blocked') {
+                logger.warn('message failed', { stage: stage.name, messageId, kind, reason });
+              }
+            },
+            retrying: (attempt, error) => {
+              const c = this.#counters.get(stage.name);
+              if (c) c.storeRetries++;
+              logger.warn('store write retrying', { stage: stage.name, attempt, error });
+            },
+          },
+        }),
+    });
+  }
+
+  start(): void {
+    this.#poller.start();
+    const every = (ms: number, job: () => Promise<unknown>) => {
+      const timer = setInterval(() => {
+        this.#maintenance = this.#maintenance
+          .then(job)
+          .then(() => undefined)
+          .catch((error: unknown) => {
+            this.#logger.error('housekeeping failed', { error });
+          });
+      }, ms);
+      this.#timers.push(timer);
+    };
+    every(DEDUP_PRUNE_MS, () => this.pruneDedup());
+    every(ARCHIVE_PRUNE_MS, () => this.pruneArchive());
+    every(CHECKPOINT_MS, async () => this.#db.pragma('wal_checkpoint(PASSIVE)'));
+  }
+
+  /** Archives (unless a replay) and enqueues events; resolves after the group commit. */
+  ingest(batch: IngestBatch): Promise<EntryResult[]> {
+    return this.#ingest.commit(batch);
+  }
+
+  /** Polls now (after another connection enqueued messages, e.g. a redrive). */
+  wake(): void {
+    this.#poller.wake();
+  }
+
+  setFaults(eventIds: readonly string[]): void {
+    if (!this.#faults) throw new Error('fault injection is not enabled');
+    this.#faults.setFailingEventIds(eventIds);
+    this.#logger.warn('fault injection set', { failEventIds: eventIds.length });
+  }
+
+  snapshot(): EngineSnapshot {
+    const now = this.#clock.now();
+    const poller = this.#poller.stats();
+    const stages: Record<string, StageEngineSnapshot> = {};
+    for (const stage of this.#config.topology.stages) {
+      const queue = this.#queues.get(stage.name) as FifoQueue;
+      queue.refresh();
+      const counts = queue.counts();
+      const c = this.#counters.get(stage.name) as StageCounters;
+      const p = poller[stage.name];
+      stages[stage.name] = {
+        stored: c.stored,
+        processed: c.processed,
+        failures: { ...c.failures },
+        storeRetries: c.storeRetries,
+        visible: counts.visible,
+        inFlight: counts.inFlight,
+        oldestMessageAgeSec:
+          counts.oldestSentAtMs === undefined ? null : Math.max(0, (now - counts.oldestSentAtMs) / 1000),
+        deadLettered: queue.deadLetteredCount,
+        batchesInFlight: p?.batchesInFlight ?? 0,
+        batches: p?.batches ?? 0,
+        batchTimeouts: p?.timeouts ?? 0,
+        batchErrors: p?.batchErrors ?? 0,
+        latency: { buckets: [...c.buckets], count: c.count, sumSec: c.sumSec },
+      };
+    }
+    const { commits, largestCommit } = this.#batcher.stats;
+    return {
+      stages,
+      ingest: this.#ingest.stats(),
+      commits,
+      largestCommit,
+      faultEventIds: this.#faults?.failingEventIds ?? [],
+    };
+  }
+
+  /** Deletes expired dedup entries, a chunk per commit. */
+  async pruneDedup(): Promise<number> {
+    let total = 0;
+    for (;;) {
+      const now = this.#clock.now();
+      const n = await this.#batcher.run(() => pruneDedup(this.#db, now, PRUNE_CHUNK));
+      total += n;
+      if (n < PRUNE_CHUNK) return total;
+    }
+  }
+
+  /** Deletes archived events older than the retention, a chunk per commit. */
+  async pruneArchive(): Promise<number> {
+    const cutoff = this.#clock.now() - this.#config.topology.settings.archiveRetentionDays * 86_400_000;
+    const remove = this.#db.prepare(
+      'DELETE FROM archive WHERE seq IN (SELECT seq FROM archive WHERE received_at_ms < ? LIMIT ?)',
+    );
+    let total = 0;
+    for (;;) {
+      const n = await this.#batcher.run(() => remove.run(cutoff, PRUNE_CHUNK).changes);
+      total += n;
+      if (n < PRUNE_CHUNK) {
+        if (total > 0) this.#logger.info('archive pruned', { removed: total });
+        return total;
+      }
+    }
+  }
+
+  /** Finishes running batches and pending commits, checkpoints and closes the connection. */
+  async stop(): Promise<void> {
+    for (const timer of this.#timers) clearInterval(timer);
+    await this.#poller.stop();
+    await this.#maintenance.catch(() => undefined);
+    await this.#batcher.idle();
+    try {
+      this.#db.pragma('wal_checkpoint(PASSIVE)');
+    } finally {
+      this.#db.close();
+    }
+  }
+
+  #observeStored(stage: string, record: { measures: { receivedAtMs: number } }, storedAtMs: number): void {
+    const c = this.#counters.get(stage);
+    if (!c) return;
+    c.stored++;
+    const sec = Math.max(0, (storedAtMs - record.measures.receivedAtMs) / 1000);
+    c.count++;
+    c.sumSec += sec;
+    LATENCY_BUCKETS_SEC.forEach((bound, i) => {
+      if (sec <= bound) c.buckets[i] = (c.buckets[i] ?? 0) + 1;
+    });
+  }
+}

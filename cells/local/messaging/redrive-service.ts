@@ -1,0 +1,165 @@
+import { randomUUID } from 'node:crypto';
+import { setTimeout as delay } from 'node:timers/promises';
+import type { StageName } from '../../topology.js';
+import type { Clock } from '../clock.js';
+import type { Logger } from '../logger.js';
+import { type DatabaseHandle, runWrite } from '../storage/db.js';
+import type { FifoQueue } from './fifo-queue.js';
+
+/**
+ * DLQ redrive (SQS `StartMessageMoveTask`, locally): moves a stage's DLQ messages (all, or one
+ * invoice's) back to the end of the stage queue at a bounded rate, as a background task; one task
+ * per queue at a time. Redriven messages lose their place in order, which is why record writes are
+ * idempotent. Tasks live in memory: a task cut short by a restart leaves the rest in the DLQ, to be
+ * redriven again.
+ *
+ * @example
+ * const task = redrive.start({ stage: 'posting', invoiceId: 'INV-1', ratePerSec: 50 });
+ * redrive.status('posting'); // { state: 'completed', total: 3, moved: 3, ... }
+ */
+
+export const DEFAULT_REDRIVE_RATE_PER_SEC = 500;
+export const MAX_REDRIVE_RATE_PER_SEC = 10_000;
+
+export interface RedriveRequest {
+  readonly stage: StageName;
+  readonly invoiceId?: string;
+  readonly ratePerSec?: number;
+}
+
+export interface RedriveStatus {
+  readonly taskId: string;
+  readonly stage: StageName;
+  readonly invoiceId?: string;
+  readonly state: 'running' | 'completed' | 'failed';
+  readonly ratePerSec: number;
+  /** DLQ messages matching the request when the task started. */
+  readonly total: number;
+  readonly moved: number;
+  readonly startedAt: string;
+  readonly finishedAt?: string;
+  readonly error?: string;
+}
+
+export class RedriveRunningError extends Error {
+  constructor(stage: string, taskId: string) {
+    super(`a redrive of the ${stage} DLQ is already running (task ${taskId}); wait for it to finish`);
+    this.name = 'RedriveRunningError';
+  }
+}
+
+interface Task {
+  status: RedriveStatus;
+  run: Promise<void>;
+}
+
+export interface RedriveServiceOptions {
+  readonly db: DatabaseHandle;
+  readonly queues: ReadonlyMap<StageName, FifoQueue>;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  /** Called after each step that moved messages (wakes the poller). */
+  readonly onMoved?: () => void;
+}
+
+const STEP_MS = 100;
+
+export class RedriveService {
+  readonly #options: RedriveServiceOptions;
+  readonly #tasks = new Map<StageName, Task>();
+  #stopping = false;
+
+  constructor(options: RedriveServiceOptions) {
+    this.#options = options;
+  }
+
+  #queue(stage: StageName): FifoQueue {
+    const queue = this.#options.queues.get(stage);
+    if (!queue) throw new Error(`no queue for stage ${stage}`);
+    return queue;
+  }
+
+  /** How many DLQ messages a redrive with this request would move now. */
+  count(request: RedriveRequest): number {
+    return this.#queue(request.stage).dlqDepth(request.invoiceId);
+  }
+
+  start(request: RedriveRequest): RedriveStatus {
+    const running = this.#tasks.get(request.stage);
+    if (running?.status.state === 'running')
+      throw new RedriveRunningError(request.stage, running.status.taskId);
+    const ratePerSec = request.ratePerSec ?? DEFAULT_REDRIVE_RATE_PER_SEC;
+    const task: Task = {
+      status: {
+        taskId: randomUUID(),
+        stage: request.stage,
+        ...(request.invoiceId ? { invoiceId: request.invoiceId } : {}),
+        state: 'running',
+        ratePerSec,
+        total: this.count(request),
+        moved: 0,
+        startedAt: new Date(this.#options.clock.now()).toISOString(),
+      },
+      run: Promise.resolve(),
+    };
+    task.run = this.#run(task).catch((error: unknown) => {
+      this.#options.logger.error('redrive failed', { stage: request.stage, error });
+      this.#finish(task, 'failed', String(error));
+    });
+    this.#tasks.set(request.stage, task);
+    return task.status;
+  }
+
+  /** The running or last task of a stage's DLQ. */
+  status(stage: StageName): RedriveStatus | undefined {
+    return this.#tasks.get(stage)?.status;
+  }
+
+  async stop(): Promise<void> {
+    this.#stopping = true;
+    await Promise.allSettled([...this.#tasks.values()].map((t) => t.run));
+  }
+
+  #finish(task: Task, state: 'completed' | 'failed', error?: string): void {
+    task.status = {
+      ...task.status,
+      state,
+      finishedAt: new Date(this.#options.clock.now()).toISOString(),
+      ...(error ? { error } : {}),
+    };
+  }
+
+  async #run(task: Task): Promise<void> {
+    const queue = this.#queue(task.status.stage);
+    const groupId = task.status.invoiceId;
+    const { db } = this.#options;
+    let allowance = 0;
+    let last = Date.now();
+    const move = db.transaction((limit: number) =>
+      queue.redrive(groupId === undefined ? { limit } : { groupId, limit }),
+    );
+    while (!this.#stopping && task.status.moved < task.status.total) {
+      const now = Date.now();
+      // Token bucket: earn ratePerSec per second, spend one per message, never bank more than a second.
+      allowance = Math.min(
+        task.status.ratePerSec,
+        allowance + ((now - last) / 1000) * task.status.ratePerSec,
+      );
+      last = now;
+      const limit = Math.min(Math.floor(allowance), task.status.total - task.status.moved, 1_000);
+      if (limit >= 1) {
+        const moved = await runWrite({ immediate: () => move.immediate(limit) });
+        allowance -= moved;
+        task.status = { ...task.status, moved: task.status.moved + moved };
+        if (moved > 0) this.#options.onMoved?.();
+        if (moved < limit) break; // the DLQ holds fewer than counted (another task, or a delete)
+        if (task.status.moved >= task.status.total) break;
+      }
+      await delay(STEP_MS);
+    }
+    if (this.#stopping && task.status.moved < task.status.total) {
+      this.#finish(task, 'failed', 'the cell stopped before the task finished; the rest is still in the DLQ');
+    } else this.#finish(task, 'completed');
+    this.#options.logger.info('redrive finished', { stage: task.status.stage, moved: task.status.moved });
+  }
+}

@@ -1,0 +1,98 @@
+import type { FastifyInstance } from 'fastify';
+import type { CellTopology, StageTopology } from '../../topology.js';
+import type { Clock } from '../clock.js';
+import type { DatabaseHandle } from '../storage/db.js';
+import { describeQueueMessage, FifoQueue } from './fifo-queue.js';
+
+/**
+ * The local side of declared stage subscribers (`StageTopology.subscribers`): one durable FIFO
+ * queue (+ DLQ) per subscriber, named by the topology, and a read-only peek route. The engine
+ * subscribes these queues to the stage topics with the compiled filter policy; nothing in the cell
+ * receives from them (a downstream team would), so they only fill up.
+ *
+ * @example
+ * const queues = openSubscriberQueues(db, topology, clock);
+ * topic.subscribe(queues.get(subscriberKey(stage, sub)) as FifoQueue, compileFilterPolicy(sub.filterPolicy));
+ */
+
+/** Map key of a subscriber queue: `<stage>/<subscriber id>`. */
+export function subscriberKey(
+  stage: Pick<StageTopology, 'name'>,
+  subscriber: { readonly id: string },
+): string {
+  return `${stage.name}/${subscriber.id}`;
+}
+
+/** Opens (creating on first use) the queue of every declared subscriber, by {@link subscriberKey}. */
+export function openSubscriberQueues(
+  db: DatabaseHandle,
+  topology: CellTopology,
+  clock: Clock,
+): Map<string, FifoQueue> {
+  const queues = new Map<string, FifoQueue>();
+  for (const stage of topology.stages) {
+    for (const sub of stage.subscribers) {
+      queues.set(
+        subscriberKey(stage, sub),
+        new FifoQueue(
+          db,
+          {
+            name: sub.ids.queue,
+            dlqName: sub.ids.dlq,
+            visibilityTimeoutSec: stage.visibilityTimeoutSec,
+            maxReceiveCount: stage.maxReceiveCount,
+            dedupWindowSec: topology.settings.dedupWindowSec,
+          },
+          clock,
+        ),
+      );
+    }
+  }
+  return queues;
+}
+
+class SubscriberRouteError extends Error {
+  readonly statusCode: number;
+  constructor(statusCode: number, message: string) {
+    super(message);
+    this.name = 'SubscriberRouteError';
+    this.statusCode = statusCode;
+  }
+}
+
+/**
+ * `GET /subscribers/:stage/:id/messages?limit=N`: the subscriber queue's depth and its oldest
+ * messages (parsed bodies), without receiving them. 404 for an undeclared subscriber.
+ */
+export function registerSubscriberRoutes(
+  app: FastifyInstance,
+  topology: CellTopology,
+  queues: ReadonlyMap<string, FifoQueue>,
+): void {
+  app.get('/subscribers/:stage/:id/messages', async (request) => {
+    const params = request.params as { stage: string; id: string };
+    const stage = topology.stages.find((s) => s.name === params.stage);
+    const sub = stage?.subscribers.find((s) => s.id === params.id);
+    const queue = stage && sub ? queues.get(subscriberKey(stage, sub)) : undefined;
+    if (!stage || !sub || !queue) {
+      const declared = topology.stages.flatMap((s) => s.subscribers.map((x) => subscriberKey(s, x)));
+      throw new SubscriberRouteError(
+        404,
+        `no subscriber ${params.id} on stage ${params.stage}; declared: ${declared.join(', ') || 'none'}`,
+      );
+    }
+    const raw = (request.query as { limit?: string }).limit;
+    const limit = raw === undefined ? 100 : Number(raw);
+    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) {
+      throw new SubscriberRouteError(400, `limit must be an integer from 1 to 1000, got "${raw}"`);
+    }
+    return {
+      stage: stage.name,
+      subscriber: sub.id,
+      queue: sub.ids.queue,
+      filterPolicy: sub.filterPolicy,
+      depth: queue.depth(),
+      messages: queue.peek(limit).map(describeQueueMessage),
+    };
+  });
+}

@@ -1,0 +1,146 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import middy from '@middy/core';
+import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
+import { TIMESTREAM_WINDOW } from '../../../dashboards/renderers/sql-fragments.js';
+import {
+  MONITOR_METRIC_NAMES,
+  MONITOR_METRIC_SERVICE,
+  MONITOR_METRICS_NAMESPACE,
+} from '../../monitoring/monitor-metrics.js';
+import {
+  countStuckByStage,
+  findStuckInvoices,
+  latestFromTimestreamRows,
+  timestreamLatestByInvoiceSql,
+} from '../../monitoring/stuck.js';
+import { formatStuckAlert } from '../../monitoring/stuck-alert.js';
+import { type QueryRow, rowsToObjects } from '../timestream-store.js';
+import { type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
+
+/**
+ * The scheduled stuck-invoice monitor (EventBridge Scheduler, every 5 minutes): the AWS half of the
+ * business "stuck event" check (DESIGN §4). It asks Timestream for each unfinished invoice's
+ * furthest stage (`timestreamLatestByInvoiceSql`, overdue rows only), lets `findStuckInvoices`
+ * decide, publishes `StuckInvoices` per stage (EMF, the metric the `<stage>-stuck-invoices` alarms
+ * watch; zeros included, so a healthy stage reads 0 instead of "no data"), and, when any invoice is
+ * stuck, publishes a bounded list to the warning topic.
+ *
+ * A failed query fails the invocation: no metric is published, and the alarms, which treat missing
+ * data as missing, go to INSUFFICIENT_DATA — "nobody is watching" is visible, not silent.
+ *
+ * @example
+ * export const handler = createStuckMonitorHandler(defaultStuckMonitorDeps(process.env));
+ */
+export interface StuckMonitorDeps {
+  readonly config: StuckMonitorConfig;
+  readonly topology: CellTopology;
+  readonly queryClient: TimestreamQueryClient;
+  readonly snsClient: SNSClient;
+  readonly logger: Logger;
+  readonly metrics: Metrics;
+  /** Wall clock: an invoice's age is measured against it. @default Date.now */
+  readonly now?: () => number;
+  /** Invoices named in one alert. @default 50 */
+  readonly maxAlertInvoices?: number;
+}
+
+/** What one run found (also the invocation's result, visible in tests and in the console). */
+export interface StuckMonitorResult {
+  /** Rows the query returned (candidates). */
+  readonly rows: number;
+  readonly stuck: number;
+  readonly byStage: Readonly<Record<string, number>>;
+  /** Invoices named in the alert; 0 when no alert was sent. */
+  readonly alerted: number;
+}
+
+/** Runs a query to its last page; Timestream may answer a page with no rows and a NextToken. */
+export async function queryAllRows(client: TimestreamQueryClient, queryString: string): Promise<QueryRow[]> {
+  const rows: QueryRow[] = [];
+  let nextToken: string | undefined;
+  do {
+    const page = await client.send(
+      new QueryCommand({ QueryString: queryString, ...(nextToken ? { NextToken: nextToken } : {}) }),
+    );
+    rows.push(...rowsToObjects(page.ColumnInfo ?? [], page.Rows ?? []));
+    nextToken = page.NextToken;
+  } while (nextToken);
+  return rows;
+}
+
+export function createStuckMonitorHandler(deps: StuckMonitorDeps) {
+  const { config, topology, logger, metrics } = deps;
+  const now = deps.now ?? Date.now;
+  const queryString = timestreamLatestByInvoiceSql(
+    {
+      database: config.database,
+      table: config.table,
+      fromParam: TIMESTREAM_WINDOW.ago(`${config.lookbackHours}h`),
+      cell: config.cellName,
+      overdueOnly: true,
+    },
+    topology,
+  );
+
+  const check = async (): Promise<StuckMonitorResult> => {
+    const rows = await queryAllRows(deps.queryClient, queryString);
+    const nowMs = now();
+    const stuck = findStuckInvoices(latestFromTimestreamRows(rows), topology, nowMs);
+    const counts = countStuckByStage(stuck, topology);
+    for (const [stage, count] of counts) {
+      // One EMF blob per stage: the alarm selects the metric by its exact dimensions {service, stage}.
+      const single = metrics.singleMetric();
+      single.addDimension('stage', stage);
+      single.addMetric(MONITOR_METRIC_NAMES.stuckInvoices, MetricUnit.Count, count);
+    }
+    const byStage = Object.fromEntries(counts);
+    let alerted = 0;
+    if (stuck.length > 0) {
+      const alert = formatStuckAlert(stuck, {
+        cellName: config.cellName,
+        nowMs,
+        ...(deps.maxAlertInvoices !== undefined ? { maxInvoices: deps.maxAlertInvoices } : {}),
+      });
+      await deps.snsClient.send(
+        new PublishCommand({
+          TopicArn: config.alertTopicArn,
+          Subject: alert.subject,
+          Message: alert.message,
+        }),
+      );
+      alerted = alert.listed;
+      logger.warn('stuck invoices', { stuck: stuck.length, byStage, mostOverdue: stuck[0]?.invoiceId });
+    } else {
+      logger.info('no stuck invoices', { rows: rows.length });
+    }
+    return { rows: rows.length, stuck: stuck.length, byStage, alerted };
+  };
+
+  return middy(check).use(injectLambdaContext(logger, { resetKeys: true }));
+}
+
+/** Production dependencies from the Lambda environment; read once, at module load. */
+export function defaultStuckMonitorDeps(env: Readonly<Record<string, string | undefined>>): StuckMonitorDeps {
+  const config = stuckMonitorConfigFrom(env);
+  const logger = new Logger({
+    serviceName: MONITOR_METRIC_SERVICE,
+    persistentKeys: { cell: config.cellName },
+  });
+  const metrics = new Metrics({
+    namespace: MONITOR_METRICS_NAMESPACE,
+    serviceName: MONITOR_METRIC_SERVICE,
+    logger,
+  });
+  return {
+    config,
+    topology: CELL_TOPOLOGY,
+    queryClient: new TimestreamQueryClient({ region: config.region }),
+    snsClient: new SNSClient({ region: config.region }),
+    logger,
+    metrics,
+  };
+}

@@ -1,0 +1,372 @@
+import type { AlarmRule } from '../../cells/alarm-rules.js';
+import {
+  CELL_TOPOLOGY,
+  type CellTopology,
+  type StageName,
+  type StageTopology,
+} from '../../cells/topology.js';
+import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../consumers/monitoring/metric-names.js';
+import {
+  MONITOR_METRIC_NAMES,
+  MONITOR_METRIC_SERVICE,
+  MONITOR_METRICS_NAMESPACE,
+} from '../../consumers/monitoring/monitor-metrics.js';
+import type { QueueQuery, RecordsQuery, TimeBin } from '../panels/panels.js';
+import { PERCENTILES, TIME_BINS } from '../panels/panels.js';
+import { UnsupportedQueryError } from './timestream-sql.js';
+
+/**
+ * Panels and alarm rules rendered to CloudWatch metrics, as plain data for the CDK to turn into
+ * `cloudwatch.Metric` / `MathExpression` objects (this module does not import aws-cdk-lib, so the
+ * local cell can load it too).
+ *
+ * Metrics of the Lambda handlers (EMF) carry fixed dimensions (`service`, `stage`) from
+ * consumers/monitoring/metric-names.ts. Metrics of AWS resources need the resource's physical name
+ * (QueueName; ApiName + Stage), which only the stack knows: those specs carry a `resource`
+ * reference and the CDK completes them, e.g. `consumer.queue.metric(spec.metricName, {...})` for
+ * `{ kind: 'stageQueue', stage }`.
+ *
+ * @example
+ * const spec = renderCloudWatchMetric({ source: 'queue', metric: 'dlqDepth' }, stage);
+ * // { namespace: 'AWS/SQS', metricName: 'ApproximateNumberOfMessagesVisible', statistic: 'Maximum',
+ * //   resource: { kind: 'stageDlq', stage: 'posting' }, ... }
+ */
+
+/** An AWS resource whose identity completes a metric's dimensions. */
+export type CloudWatchResource =
+  /** The stage's SQS FIFO queue: dimension QueueName. */
+  | { readonly kind: 'stageQueue'; readonly stage: StageName }
+  /** The stage's SQS FIFO DLQ: dimension QueueName. */
+  | { readonly kind: 'stageDlq'; readonly stage: StageName }
+  /** The stage's relay DLQ (standard SQS): dimension QueueName. */
+  | { readonly kind: 'relayDlq'; readonly stage: StageName }
+  /** The bus DLQ (standard SQS): dimension QueueName. */
+  | { readonly kind: 'busDlq' }
+  /** The ingest REST API: dimensions ApiName and Stage (the API stage, e.g. `v1`). */
+  | { readonly kind: 'restApi' };
+
+export interface CloudWatchMetricSpec {
+  readonly kind: 'metric';
+  readonly namespace: string;
+  readonly metricName: string;
+  /** `Sum`, `Maximum`, `Average`, or a percentile like `p99`. */
+  readonly statistic: string;
+  readonly periodSec: number;
+  /** Dimensions known without the stack (EMF metrics; API method and resource path). */
+  readonly dimensions: Readonly<Record<string, string>>;
+  readonly resource?: CloudWatchResource;
+  readonly label: string;
+}
+
+export interface CloudWatchMathSpec {
+  readonly kind: 'math';
+  /** CloudWatch metric math over the ids of `usingMetrics`. */
+  readonly expression: string;
+  readonly usingMetrics: Readonly<Record<string, CloudWatchMetricSpec>>;
+  readonly periodSec: number;
+  readonly label: string;
+}
+
+export type CloudWatchSignalSpec = CloudWatchMetricSpec | CloudWatchMathSpec;
+
+export const SQS_METRICS = {
+  visible: 'ApproximateNumberOfMessagesVisible',
+  notVisible: 'ApproximateNumberOfMessagesNotVisible',
+  oldestAge: 'ApproximateAgeOfOldestMessage',
+} as const;
+
+const DEFAULT_PERIOD_SEC = 300;
+
+function periodOf(bin: TimeBin | undefined): number {
+  return bin ? TIME_BINS[bin] / 1000 : DEFAULT_PERIOD_SEC;
+}
+
+function stageNameOf(stage: StageTopology | StageName): StageName {
+  return typeof stage === 'string' ? stage : stage.name;
+}
+
+function sqs(
+  metricName: string,
+  resource: CloudWatchResource,
+  periodSec: number,
+  label: string,
+): CloudWatchMetricSpec {
+  return {
+    kind: 'metric',
+    namespace: 'AWS/SQS',
+    metricName,
+    statistic: 'Maximum',
+    periodSec,
+    dimensions: {},
+    resource,
+    label,
+  };
+}
+
+function emf(
+  metricName: string,
+  service: string,
+  stage: StageName,
+  statistic: string,
+  periodSec: number,
+  label: string,
+  namespace: string = METRICS_NAMESPACE,
+): CloudWatchMetricSpec {
+  return {
+    kind: 'metric',
+    namespace,
+    metricName,
+    statistic,
+    periodSec,
+    dimensions: { service, stage },
+    label,
+  };
+}
+
+function findTopologyStage(topology: CellTopology, name: StageName): StageTopology {
+  const stage = topology.stages.find((s) => s.name === name);
+  if (!stage) throw new UnsupportedQueryError(`stage ${name} is not in the topology`);
+  return stage;
+}
+
+/**
+ * The CloudWatch metric of a `queue` panel, or of a `records` panel that CloudWatch holds
+ * (latency: `IngestToStoreLatency`; event throughput by stage: `EventsProcessed`), for one stage.
+ * Throws {@link UnsupportedQueryError} for a query that only the store can answer (money, groups
+ * other than stage, distinct invoices). Pure.
+ */
+export function renderCloudWatchMetric(
+  query: RecordsQuery | QueueQuery,
+  stage: StageTopology | StageName,
+  topology: CellTopology = CELL_TOPOLOGY,
+): CloudWatchMetricSpec {
+  const name = stageNameOf(stage);
+  if (query.source === 'queue') {
+    const period = 60;
+    switch (query.metric) {
+      case 'queueDepth':
+        return sqs(SQS_METRICS.visible, { kind: 'stageQueue', stage: name }, period, `${name} queue depth`);
+      case 'inFlight':
+        return sqs(SQS_METRICS.notVisible, { kind: 'stageQueue', stage: name }, period, `${name} in flight`);
+      case 'oldestMessageAgeSec':
+        return sqs(
+          SQS_METRICS.oldestAge,
+          { kind: 'stageQueue', stage: name },
+          period,
+          `${name} oldest message`,
+        );
+      case 'dlqDepth':
+        return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: name }, period, `${name} DLQ depth`);
+      case 'relayFailures':
+        return emf(
+          METRIC_NAMES.relayFailures,
+          METRIC_SERVICES.relay,
+          name,
+          'Sum',
+          period,
+          `${name} relay failures`,
+        );
+      case 'processingFailures':
+        return emf(
+          METRIC_NAMES.processingFailures,
+          METRIC_SERVICES.processor,
+          name,
+          'Sum',
+          period,
+          `${name} processing failures`,
+        );
+      case 'apiErrors': {
+        // Per-method metrics (the stage's POST route); the API enables detailed metrics.
+        const routePath = findTopologyStage(topology, name).routePath;
+        return {
+          kind: 'metric',
+          namespace: 'AWS/ApiGateway',
+          metricName: '5XXError',
+          statistic: 'Sum',
+          periodSec: period,
+          dimensions: { Method: 'POST', Resource: routePath },
+          resource: { kind: 'restApi' },
+          label: `${name} API 5xx`,
+        };
+      }
+    }
+  }
+  const periodSec = periodOf(query.timeBin);
+  if (query.measure === 'latency') {
+    const statistic = query.aggregation === 'avg' ? 'Average' : query.aggregation;
+    if (statistic !== 'Average' && !Object.hasOwn(PERCENTILES, statistic)) {
+      throw new UnsupportedQueryError(`latency has no CloudWatch statistic for ${query.aggregation}`);
+    }
+    return emf(
+      METRIC_NAMES.ingestToStoreLatency,
+      METRIC_SERVICES.processor,
+      name,
+      statistic,
+      periodSec,
+      `${name} latency ${query.aggregation}`,
+    );
+  }
+  const onlyStage = query.groupBy.every((g) => g === 'stage');
+  const filtered = query.filters?.status !== undefined || query.filters?.cell !== undefined;
+  if (
+    query.measure === 'events' &&
+    query.aggregation === 'count' &&
+    onlyStage &&
+    !filtered &&
+    !query.distinctInvoices
+  ) {
+    // Includes replays and duplicates, unlike a count of records: a throughput figure.
+    return emf(
+      METRIC_NAMES.eventsProcessed,
+      METRIC_SERVICES.processor,
+      name,
+      'Sum',
+      periodSec,
+      `${name} events`,
+    );
+  }
+  throw new UnsupportedQueryError(
+    `a ${query.measure} ${query.aggregation} by ${query.groupBy.join(', ') || 'nothing'} is a store query; render it with renderTimestreamSql`,
+  );
+}
+
+/**
+ * The CloudWatch metric (or metric math) of an alarm rule, in the rule's unit, over its period.
+ * The CDK creates `cloudwatch.Alarm` from it with the rule's comparison, threshold, evaluation
+ * periods and missing-data treatment. Pure.
+ */
+export function renderAlarmMetric(
+  rule: AlarmRule,
+  topology: CellTopology = CELL_TOPOLOGY,
+): CloudWatchSignalSpec {
+  const period = rule.periodSec;
+  const stage = rule.stage;
+  const needStage = (): StageName => {
+    if (stage === undefined)
+      throw new UnsupportedQueryError(`rule ${rule.id}: signal ${rule.signal} needs a stage`);
+    return stage;
+  };
+  switch (rule.signal) {
+    case 'latencyP99Sec': {
+      const s = needStage();
+      return {
+        kind: 'math',
+        expression: 'latency / 1000',
+        usingMetrics: {
+          latency: emf(
+            METRIC_NAMES.ingestToStoreLatency,
+            METRIC_SERVICES.processor,
+            s,
+            'p99',
+            period,
+            `${s} latency p99 (ms)`,
+          ),
+        },
+        periodSec: period,
+        label: `${s} latency p99 (s)`,
+      };
+    }
+    case 'errorRatePct': {
+      const s = needStage();
+      // FILL: a stage where every message fails has no EventsProcessed datapoint; without FILL the
+      // expression would have no value exactly when the error rate is 100%.
+      const failures = 'FILL(failures, 0)';
+      const processed = 'FILL(processed, 0)';
+      return {
+        kind: 'math',
+        expression: `IF(${processed} + ${failures} > 0, 100 * ${failures} / (${processed} + ${failures}), 0)`,
+        usingMetrics: {
+          failures: emf(
+            METRIC_NAMES.processingFailures,
+            METRIC_SERVICES.processor,
+            s,
+            'Sum',
+            period,
+            `${s} failures`,
+          ),
+          processed: emf(
+            METRIC_NAMES.eventsProcessed,
+            METRIC_SERVICES.processor,
+            s,
+            'Sum',
+            period,
+            `${s} processed`,
+          ),
+        },
+        periodSec: period,
+        label: `${s} error rate (%)`,
+      };
+    }
+    case 'queueDepth':
+      return sqs(
+        SQS_METRICS.visible,
+        { kind: 'stageQueue', stage: needStage() },
+        period,
+        `${stage} queue depth`,
+      );
+    case 'oldestMessageAgeSec':
+      return sqs(
+        SQS_METRICS.oldestAge,
+        { kind: 'stageQueue', stage: needStage() },
+        period,
+        `${stage} oldest message`,
+      );
+    case 'dlqDepth':
+      return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: needStage() }, period, `${stage} DLQ depth`);
+    case 'stuckInvoices': {
+      const s = needStage();
+      return emf(
+        MONITOR_METRIC_NAMES.stuckInvoices,
+        MONITOR_METRIC_SERVICE,
+        s,
+        'Maximum',
+        period,
+        `${s} stuck invoices`,
+        MONITOR_METRICS_NAMESPACE,
+      );
+    }
+    case 'relayDlqDepth': {
+      const usingMetrics: Record<string, CloudWatchMetricSpec> = {};
+      for (const s of topology.stages) {
+        usingMetrics[`relay${s.order}`] = sqs(
+          SQS_METRICS.visible,
+          { kind: 'relayDlq', stage: s.name },
+          period,
+          `${s.name} relay DLQ`,
+        );
+      }
+      return {
+        kind: 'math',
+        // An idle queue publishes nothing; FILL keeps one idle DLQ from hiding the others.
+        expression: Object.keys(usingMetrics)
+          .map((id) => `FILL(${id}, 0)`)
+          .join(' + '),
+        usingMetrics,
+        periodSec: period,
+        label: 'relay DLQ depth (all stages)',
+      };
+    }
+    case 'busDlqDepth':
+      return sqs(SQS_METRICS.visible, { kind: 'busDlq' }, period, 'bus DLQ depth');
+    case 'apiErrorRatePct':
+      return {
+        kind: 'math',
+        // 5XXError is 0 or 1 per request, so its Average is the 5xx share.
+        expression: '100 * errors',
+        usingMetrics: {
+          errors: {
+            kind: 'metric',
+            namespace: 'AWS/ApiGateway',
+            metricName: '5XXError',
+            statistic: 'Average',
+            periodSec: period,
+            dimensions: {},
+            resource: { kind: 'restApi' },
+            label: 'API 5xx share',
+          },
+        },
+        periodSec: period,
+        label: 'API 5xx rate (%)',
+      };
+  }
+}
