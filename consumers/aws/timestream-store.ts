@@ -15,6 +15,7 @@ import {
 import { CELL_TOPOLOGY, type CellTopology, isStageName, type StageName } from '../../cells/topology.js';
 import envelope from '../../schemas/envelope.schema.json' with { type: 'json' };
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../record.js';
+import { QueryParameterError, quoteIdentifier, quoteText } from '../sql/sql-text.js';
 import { isTransientError } from '../stage-processor.js';
 import {
   type AggregateQuery,
@@ -25,6 +26,7 @@ import {
   TransientStoreError,
   type WriteResult,
 } from '../store.js';
+import { timestreamTable } from './timestream-sql.js';
 
 /** Construction options of {@link TimestreamStore}. */
 export interface TimestreamStoreOptions {
@@ -38,13 +40,7 @@ export interface TimestreamStoreOptions {
   readonly onDuplicate?: (record: InvoiceRecord, existingVersion: number, reason: string) => void;
 }
 
-/** A timeline or aggregate parameter that cannot be put into a query safely. */
-export class QueryParameterError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'QueryParameterError';
-  }
-}
+export { QueryParameterError };
 
 /** Multi-measure value names in the table. */
 export const TIMESTREAM_MEASURES = {
@@ -77,7 +73,7 @@ const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 
 /** Timestream database and table names: 3..256 of letters, digits, `_ . -`. */
-const TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
+const _TIMESTREAM_NAME = /^[A-Za-z0-9_.-]{3,256}$/;
 
 /** The invoiceId rule of the event contract, taken from the schema so the two cannot drift. */
 const INVOICE_ID = new RegExp(envelope.properties.invoiceId.pattern);
@@ -224,27 +220,6 @@ function isRejectedRecordsError(error: unknown): error is RejectedRecordsExcepti
   );
 }
 
-function quoteIdentifier(name: string): string {
-  return `"${name.replaceAll('"', '""')}"`;
-}
-
-/** A SQL string literal. Callers validate values first; doubling quotes is the second line of defence. */
-function quoteString(value: string): string {
-  return `'${value.replaceAll("'", "''")}'`;
-}
-
-function tableRef(database: string, table: string): string {
-  for (const [what, name] of [
-    ['database', database],
-    ['table', table],
-  ] as const) {
-    if (!TIMESTREAM_NAME.test(name)) {
-      throw new QueryParameterError(`Timestream ${what} name ${JSON.stringify(name)} is not valid`);
-    }
-  }
-  return `${quoteIdentifier(database)}.${quoteIdentifier(table)}`;
-}
-
 const q = quoteIdentifier;
 
 /**
@@ -270,8 +245,8 @@ export function timelineQuery(database: string, table: string, invoiceId: string
   ];
   return [
     `SELECT ${columns.join(', ')}`,
-    `FROM ${tableRef(database, table)}`,
-    `WHERE measure_name = ${quoteString(INVOICE_MEASURE_NAME)} AND ${q('invoiceId')} = ${quoteString(invoiceId)}`,
+    `FROM ${timestreamTable(database, table)}`,
+    `WHERE measure_name = ${quoteText(INVOICE_MEASURE_NAME)} AND ${q('invoiceId')} = ${quoteText(invoiceId)}`,
     'ORDER BY time ASC',
   ].join('\n');
 }
@@ -294,14 +269,14 @@ export function aggregateQuery(database: string, table: string, query: Aggregate
   const bin = `bin(time, ${binSec}s)`;
   const groups = [q('stage'), ...(byCurrency ? [q('currency')] : [])];
   const where = [
-    `measure_name = ${quoteString(INVOICE_MEASURE_NAME)}`,
+    `measure_name = ${quoteText(INVOICE_MEASURE_NAME)}`,
     `time >= from_milliseconds(${fromMs})`,
     `time < from_milliseconds(${toMs})`,
-    ...(stage ? [`${q('stage')} = ${quoteString(stage)}`] : []),
+    ...(stage ? [`${q('stage')} = ${quoteText(stage)}`] : []),
   ];
   return [
     `SELECT ${bin} AS bin_start, ${groups.join(', ')}, count(*) AS events, sum(${q(TIMESTREAM_MEASURES.amountMinor)}) AS amount_minor_sum`,
-    `FROM ${tableRef(database, table)}`,
+    `FROM ${timestreamTable(database, table)}`,
     `WHERE ${where.join(' AND ')}`,
     `GROUP BY ${bin}, ${groups.join(', ')}`,
     `ORDER BY bin_start ASC, ${groups.map((g) => `${g} ASC`).join(', ')}`,
@@ -431,7 +406,7 @@ export class TimestreamStore implements TimeseriesStore {
   readonly #onDuplicate: TimestreamStoreOptions['onDuplicate'];
 
   constructor(options: TimestreamStoreOptions) {
-    tableRef(options.database, options.table); // validates both names, throwing a message with the bad value
+    timestreamTable(options.database, options.table); // validates both names, throwing a message with the bad value
     this.#write = options.writeClient;
     this.#query = options.queryClient;
     this.#database = options.database;

@@ -1,5 +1,4 @@
-import type { Database } from 'better-sqlite3';
-import type { CellTopology, StageName } from '../../cells/topology.js';
+import type { StageName } from '../../cells/topology.js';
 
 /**
  * Reconciliation, the seed's "verify count" (DESIGN §4): for a time window and per stage,
@@ -93,74 +92,4 @@ export function reconcile(
     missing,
     unexpected,
   };
-}
-
-/**
- * SQL of the local id sets for `[fromMs, toMs)` by *acceptance* time (`received_at_ms`, the same
- * clock in all three places, unlike `occurredAt`):
- * - archive: `received_at_ms`; the stage from `detail_type` (topology `detailType`);
- * - records: `received_at_ms` (no index on it: this scans `records`, fine for an ops verb);
- * - messages: the StageMessage body's `receivedAtMs`; the queue name gives the stage and whether
- *   it is the DLQ (topology `ids.queue` / `ids.dlq`); `dedup_id` is the eventId (the relay sets
- *   `MessageDeduplicationId = eventId`). Replayed messages keep the original `receivedAtMs`.
- */
-export const LOCAL_RECONCILE_SQL = {
-  accepted: `SELECT detail_type, event_id FROM archive
-WHERE received_at_ms >= :fromMs AND received_at_ms < :toMs`,
-  stored: `SELECT DISTINCT stage, event_id FROM records
-WHERE received_at_ms >= :fromMs AND received_at_ms < :toMs`,
-  queued: `SELECT q.name AS queue_name, m.dedup_id AS event_id
-FROM messages AS m JOIN queues AS q ON q.id = m.queue_id
-WHERE json_extract(m.body, '$.receivedAtMs') >= :fromMs AND json_extract(m.body, '$.receivedAtMs') < :toMs`,
-} as const;
-
-/** Reads the id sets of every stage of the local cell database for `[fromMs, toMs)`. */
-export function localReconcileInputs(
-  db: Database,
-  topology: CellTopology,
-  fromMs: number,
-  toMs: number,
-): StageEventIds[] {
-  const window = { fromMs, toMs };
-  const sets = new Map(
-    topology.stages.map((s) => [
-      s.name,
-      {
-        accepted: new Set<string>(),
-        stored: new Set<string>(),
-        inDlq: new Set<string>(),
-        inFlight: new Set<string>(),
-      },
-    ]),
-  );
-  const byDetailType = new Map(topology.stages.map((s) => [s.detailType, s.name]));
-  const byQueue = new Map<string, { stage: StageName; dlq: boolean }>();
-  for (const s of topology.stages) {
-    byQueue.set(s.ids.queue, { stage: s.name, dlq: false });
-    byQueue.set(s.ids.dlq, { stage: s.name, dlq: true });
-  }
-  const accepted = db
-    .prepare<typeof window, { detail_type: string; event_id: string }>(LOCAL_RECONCILE_SQL.accepted)
-    .all(window);
-  for (const row of accepted) {
-    const stage = byDetailType.get(row.detail_type);
-    if (stage) sets.get(stage)?.accepted.add(row.event_id);
-  }
-  const stored = db
-    .prepare<typeof window, { stage: string; event_id: string }>(LOCAL_RECONCILE_SQL.stored)
-    .all(window);
-  for (const row of stored) sets.get(row.stage as StageName)?.stored.add(row.event_id);
-  const queued = db
-    .prepare<typeof window, { queue_name: string; event_id: string }>(LOCAL_RECONCILE_SQL.queued)
-    .all(window);
-  for (const row of queued) {
-    const where = byQueue.get(row.queue_name);
-    if (!where) continue;
-    const set = sets.get(where.stage);
-    (where.dlq ? set?.inDlq : set?.inFlight)?.add(row.event_id);
-  }
-  return topology.stages.map((s) => {
-    const set = sets.get(s.name) as NonNullable<ReturnType<typeof sets.get>>;
-    return { stage: s.name, ...set };
-  });
 }

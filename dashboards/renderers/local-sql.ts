@@ -1,23 +1,8 @@
-import type { Database } from 'better-sqlite3';
 import { CELL_TOPOLOGY, type CellTopology } from '../../cells/topology.js';
-import {
-  localReconcileInputs,
-  type ReconcileReport,
-  reconcile,
-} from '../../consumers/monitoring/reconcile.js';
-import {
-  findStuckInvoices,
-  type LatestByInvoiceRow,
-  latestFromRows,
-  localLatestByInvoiceSql,
-  type StuckInvoice,
-} from '../../consumers/monitoring/stuck.js';
 import { INVOICE_MEASURE_NAME } from '../../consumers/record.js';
-import { formatMinorUnits } from '../../schemas/money.js';
 import {
   type GroupByField,
   MONEY_MEASURES,
-  type Panel,
   PERCENTILES,
   type PercentileAggregation,
   type RecordsQuery,
@@ -63,7 +48,8 @@ export const GROUP_COLUMNS: Readonly<Record<GroupByField, string>> = {
 };
 
 /** Split point of the exact money sum. */
-const MONEY_SPLIT = 1_000_000_000;
+/** Money sums are split in two integer columns (hi * factor + lo) so SQLite never overflows. */
+export const MONEY_SPLIT_FACTOR = 1_000_000_000;
 /** Monday 1970-01-05 00:00 UTC, where week bins start. */
 const WEEK_OFFSET_MS = 4 * 86_400_000;
 
@@ -192,7 +178,7 @@ WHERE value_rank = (group_size * ${PERCENTILES[query.aggregation]} + 99) / 100${
   if (query.aggregation === 'count') aggregate = 'count(*) AS value';
   else if (query.aggregation === 'avg') aggregate = `avg(${value}) AS value`;
   else if (query.aggregation === 'sum' && value !== undefined && MONEY_MEASURES.has(query.measure)) {
-    aggregate = `sum(${value} / ${MONEY_SPLIT}) AS value_hi, sum(${value} % ${MONEY_SPLIT}) AS value_lo`;
+    aggregate = `sum(${value} / ${MONEY_SPLIT_FACTOR}) AS value_hi, sum(${value} % ${MONEY_SPLIT_FACTOR}) AS value_lo`;
   } else if (query.aggregation === 'sum' && value !== undefined) aggregate = `sum(${value}) AS value`;
   else throw new LocalQueryError(`aggregation ${query.aggregation} does not apply to ${query.measure}`);
   const order = [
@@ -206,151 +192,4 @@ FROM filtered${only}${keys.length > 0 ? `\nGROUP BY ${keys.join(', ')}` : ''}${
     order.length > 0 ? `\nORDER BY ${order.join(', ')}` : ''
   }`;
   return { sql, params };
-}
-
-/** One row of a `records` panel. Group fields are present when grouped by. */
-export interface RecordsPanelRow {
-  readonly binStartMs?: number;
-  readonly stage?: string;
-  readonly currency?: string;
-  readonly vendorId?: string;
-  readonly status?: string;
-  readonly paymentTermsDays?: number | null;
-  /**
-   * Money: a decimal string in the row's currency (`'1234.50'`). Otherwise a number (counts, ms,
-   * days), or null for an average over no rows.
-   */
-  readonly value: string | number | null;
-  /** Money only: the exact sum in integer minor units, as a decimal string. */
-  readonly amountMinor?: string;
-}
-
-export interface SlaPanelRow {
-  readonly stage: string;
-  readonly met: number;
-  readonly missed: number;
-  readonly pending: number;
-  readonly ended: number;
-  /** Attainment in percent; null when nothing was judged. */
-  readonly value: number | null;
-}
-
-export type LocalPanelResult =
-  | { readonly source: 'records'; readonly rows: readonly RecordsPanelRow[] }
-  | { readonly source: 'sla'; readonly rows: readonly SlaPanelRow[] }
-  | { readonly source: 'stuck'; readonly invoices: readonly StuckInvoice[] }
-  | { readonly source: 'reconcile'; readonly report: ReconcileReport };
-
-export interface LocalPanelParams {
-  /** Window start, epoch ms (inclusive). For `stuck` it is the look-back start. */
-  readonly fromMs: number;
-  /** Window end, epoch ms (exclusive). */
-  readonly toMs: number;
-  /** For `sla` and `stuck`; defaults to `toMs`. */
-  readonly nowMs?: number;
-  /** Only this cell's records; all cells otherwise. */
-  readonly cell?: string;
-  readonly topology?: CellTopology;
-}
-
-/** `queue` and `alarms` panels read the running cell (live queue stats, evaluator state), not SQL. */
-export class LocalPanelSourceError extends Error {
-  constructor(panelId: string, source: string) {
-    super(
-      `panel ${panelId}: ${source} data comes from the running cell (stats, alarm evaluator), not the database`,
-    );
-    this.name = 'LocalPanelSourceError';
-  }
-}
-
-type SqlRow = Record<string, unknown>;
-
-function toNumber(value: unknown): number | null {
-  if (value === null || value === undefined) return null;
-  return typeof value === 'bigint' ? Number(value) : Number(value);
-}
-
-function toBigInt(value: unknown): bigint {
-  if (value === null || value === undefined) return 0n;
-  if (typeof value === 'bigint') return value;
-  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
-  throw new LocalQueryError(`expected an integer money sum, got ${String(value)}`);
-}
-
-function recordsRow(query: RecordsQuery, row: SqlRow): RecordsPanelRow {
-  const out: Record<string, unknown> = {};
-  if (query.timeBin) out.binStartMs = toNumber(row.bin_start);
-  for (const field of query.groupBy) {
-    const raw = row[GROUP_COLUMNS[field]];
-    out[field] = field === 'paymentTermsDays' ? toNumber(raw) : raw;
-  }
-  if ('value_hi' in row) {
-    const minor = toBigInt(row.value_hi) * BigInt(MONEY_SPLIT) + toBigInt(row.value_lo);
-    const currency = row.currency;
-    if (typeof currency !== 'string') throw new LocalQueryError('a money row has no currency');
-    out.value = formatMinorUnits(minor, currency);
-    out.amountMinor = minor.toString();
-  } else {
-    out.value = toNumber(row.value);
-  }
-  return out as unknown as RecordsPanelRow;
-}
-
-/**
- * Runs a panel against the local cell database: `records` and `sla` through their SQL, `stuck`
- * through {@link localLatestByInvoiceSql} + `findStuckInvoices`, `reconcile` through
- * `localReconcileInputs` + `reconcile`. Throws {@link LocalPanelSourceError} for `queue` and
- * `alarms`.
- */
-export function runLocalPanel(db: Database, panel: Panel, params: LocalPanelParams): LocalPanelResult {
-  const topology = params.topology ?? CELL_TOPOLOGY;
-  const nowMs = params.nowMs ?? params.toMs;
-  const { query } = panel;
-  switch (query.source) {
-    case 'records': {
-      const rendered = renderLocalSql(query, topology);
-      const bound = {
-        cell: params.cell ?? null,
-        ...rendered.params,
-        ...(params.cell !== undefined ? { cell: params.cell } : {}),
-        fromMs: params.fromMs,
-        toMs: params.toMs,
-      };
-      const rows = db.prepare<typeof bound, SqlRow>(rendered.sql).safeIntegers(true).all(bound);
-      return { source: 'records', rows: rows.map((r) => recordsRow(query, r)) };
-    }
-    case 'sla': {
-      const { sql } = renderLocalSql(query, topology);
-      const bound = { cell: params.cell ?? null, fromMs: params.fromMs, toMs: params.toMs, nowMs };
-      const rows = db.prepare<typeof bound, SqlRow>(sql).all(bound);
-      const byStage = new Map(rows.map((r) => [String(r.stage), r]));
-      // Every judged stage gets a row, zeros included, so a chart keeps its axis.
-      const slaRows = topology.stages
-        .filter((s) => s.slaSec > 0)
-        .map((s): SlaPanelRow => {
-          const r = byStage.get(s.name);
-          return {
-            stage: s.name,
-            met: toNumber(r?.met) ?? 0,
-            missed: toNumber(r?.missed) ?? 0,
-            pending: toNumber(r?.pending) ?? 0,
-            ended: toNumber(r?.ended) ?? 0,
-            value: toNumber(r?.value),
-          };
-        });
-      return { source: 'sla', rows: slaRows };
-    }
-    case 'stuck': {
-      const bound = { fromMs: params.fromMs, cell: params.cell ?? null };
-      const rows = db.prepare<typeof bound, LatestByInvoiceRow>(localLatestByInvoiceSql(topology)).all(bound);
-      return { source: 'stuck', invoices: findStuckInvoices(latestFromRows(rows), topology, nowMs) };
-    }
-    case 'reconcile': {
-      const inputs = localReconcileInputs(db, topology, params.fromMs, params.toMs);
-      return { source: 'reconcile', report: reconcile(params, inputs) };
-    }
-    case 'queue':
-    case 'alarms':
-      throw new LocalPanelSourceError(panel.id, query.source);
-  }
 }

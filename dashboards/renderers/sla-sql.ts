@@ -1,5 +1,5 @@
 import type { CellTopology } from '../../cells/topology.js';
-import { stageNameCase, stageSlaMsCase, terminalStatusCondition } from './sql-fragments.js';
+import { stageNameCase, stageSlaMsCase, terminalStatusCondition } from '../../consumers/sql/sql-text.js';
 
 /**
  * SLA attainment SQL, written once for both stores; a {@link SlaSqlDialect} supplies the few parts

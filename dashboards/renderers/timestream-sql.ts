@@ -1,6 +1,17 @@
 import { CELL_TOPOLOGY, type CellTopology } from '../../cells/topology.js';
+import {
+  TIMESTREAM_WINDOW,
+  timestreamTable,
+  timestreamTimeExpression,
+} from '../../consumers/aws/timestream-sql.js';
 import { TIMESTREAM_MEASURES } from '../../consumers/aws/timestream-store.js';
 import { INVOICE_MEASURE_NAME } from '../../consumers/record.js';
+import {
+  QueryParameterError,
+  quoteIdentifier,
+  quoteLiteral,
+  stageOrderCase,
+} from '../../consumers/sql/sql-text.js';
 import {
   type GroupByField,
   MONEY_MEASURES,
@@ -11,15 +22,6 @@ import {
   type TimeBin,
 } from '../panels/panels.js';
 import { renderSlaSql } from './sla-sql.js';
-import {
-  QueryParameterError,
-  quoteIdentifier,
-  quoteLiteral,
-  stageOrderCase,
-  TIMESTREAM_WINDOW,
-  timestreamTable,
-  timestreamTimeExpression,
-} from './sql-fragments.js';
 
 /**
  * `records` (and `sla`) panel queries rendered to Timestream SQL, for QuickSight data sets (custom

@@ -38,14 +38,16 @@ import type { CellDefinition } from '../../cells/catalog.js';
 import { compileEventPattern } from '../../cells/matching/index.js';
 import type { CellTopology, StageName, StageTopology } from '../../cells/topology.js';
 import { rowsToObjects, TimestreamStore } from '../../consumers/aws/timestream-store.js';
+import {
+  latestFromTimestreamRows,
+  timestreamLatestByInvoiceSql,
+} from '../../consumers/aws/timestream-stuck-query.js';
 import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../consumers/monitoring/metric-names.js';
 import {
   findStuckInvoices,
   findStuckMessages,
-  latestFromTimestreamRows,
   STUCK_MESSAGE_KINDS as MONITOR_MESSAGE_KINDS,
   type StageQueueStats,
-  timestreamLatestByInvoiceSql,
 } from '../../consumers/monitoring/stuck.js';
 import type { BusDetail } from '../../consumers/relay.js';
 import { isTransientError } from '../../consumers/stage-processor.js';

@@ -9,18 +9,13 @@ import {
 } from '../../../consumers/monitoring/alarm-evaluator.js';
 import { createAlarmNotifier } from '../../../consumers/monitoring/alarm-notifier.js';
 import { buildAlarmReadings, type StageSignalInputs } from '../../../consumers/monitoring/alarm-readings.js';
-import {
-  localReconcileInputs,
-  type ReconcileReport,
-  reconcile,
-} from '../../../consumers/monitoring/reconcile.js';
+import { type ReconcileReport, reconcile } from '../../../consumers/monitoring/reconcile.js';
 import {
   countStuckByStage,
   findStuckInvoices,
   findStuckMessages,
   type LatestByInvoiceRow,
   latestFromRows,
-  localLatestByInvoiceSql,
   STUCK_MESSAGE_KINDS,
   type StuckInvoice,
 } from '../../../consumers/monitoring/stuck.js';
@@ -30,7 +25,6 @@ import {
   type Panel,
   type QueueMetric,
 } from '../../../dashboards/panels/panels.js';
-import { runLocalPanel } from '../../../dashboards/renderers/local-sql.js';
 import {
   type AlarmRule,
   type AlarmSignal,
@@ -41,7 +35,9 @@ import type { CellTopology, StageName } from '../../topology.js';
 import { LATENCY_BUCKETS_SEC, type LatencyHistogram } from '../engine/engine.js';
 import type { LocalCellContext, LocalCellPlugin } from '../local-cell.js';
 import { type CellStats, histogramQuantile, type StageStats } from '../monitoring/cell-stats.js';
+import { runLocalPanel } from '../monitoring/panel-runner.js';
 import { type DatabaseHandle, runWrite } from '../storage/db.js';
+import { localLatestByInvoiceSql, localReconcileInputs } from '../storage/monitoring-queries.js';
 
 /**
  * The local cell's monitoring routes and its alarm loop, over the pure monitoring core

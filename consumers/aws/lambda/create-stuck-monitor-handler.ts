@@ -5,20 +5,16 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import middy from '@middy/core';
 import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
-import { TIMESTREAM_WINDOW } from '../../../dashboards/renderers/sql-fragments.js';
 import {
   MONITOR_METRIC_NAMES,
   MONITOR_METRIC_SERVICE,
   MONITOR_METRICS_NAMESPACE,
 } from '../../monitoring/monitor-metrics.js';
-import {
-  countStuckByStage,
-  findStuckInvoices,
-  latestFromTimestreamRows,
-  timestreamLatestByInvoiceSql,
-} from '../../monitoring/stuck.js';
+import { countStuckByStage, findStuckInvoices } from '../../monitoring/stuck.js';
 import { formatStuckAlert } from '../../monitoring/stuck-alert.js';
+import { TIMESTREAM_WINDOW } from '../timestream-sql.js';
 import { type QueryRow, rowsToObjects } from '../timestream-store.js';
+import { latestFromTimestreamRows, timestreamLatestByInvoiceSql } from '../timestream-stuck-query.js';
 import { type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
 
 /**

@@ -1,10 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { localReconcileInputs } from '../../../cells/local/storage/monitoring-queries.js';
 import { CELL_TOPOLOGY, type StageName } from '../../../cells/topology.js';
-import {
-  localReconcileInputs,
-  reconcile,
-  type StageEventIds,
-} from '../../../consumers/monitoring/reconcile.js';
+import { reconcile, type StageEventIds } from '../../../consumers/monitoring/reconcile.js';
 import {
   archiveEvent,
   enqueueMessage,

@@ -1,5 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { localLatestByInvoiceSql } from '../../../cells/local/storage/monitoring-queries.js';
 import { CELL_TOPOLOGY } from '../../../cells/topology.js';
+import {
+  latestFromTimestreamRows,
+  timestreamLatestByInvoiceSql,
+} from '../../../consumers/aws/timestream-stuck-query.js';
 import {
   countStuckByStage,
   findStuckInvoices,
@@ -7,9 +12,6 @@ import {
   type LatestByInvoiceRow,
   type LatestInvoiceState,
   latestFromRows,
-  latestFromTimestreamRows,
-  localLatestByInvoiceSql,
-  timestreamLatestByInvoiceSql,
 } from '../../../consumers/monitoring/stuck.js';
 import { readStageSchemaFile } from '../../../schemas/files.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../../dashboards/support/cell-db.js';

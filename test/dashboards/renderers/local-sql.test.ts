@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DASHBOARDS, findPanel, type Panel, type RecordsQuery } from '../../../dashboards/panels/panels.js';
 import {
   type LocalPanelResult,
   LocalPanelSourceError,
-  renderLocalSql,
   runLocalPanel,
-} from '../../../dashboards/renderers/local-sql.js';
+} from '../../../cells/local/monitoring/panel-runner.js';
+import { DASHBOARDS, findPanel, type Panel, type RecordsQuery } from '../../../dashboards/panels/panels.js';
+import { renderLocalSql } from '../../../dashboards/renderers/local-sql.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../support/cell-db.js';
 
 /** Monday 2026-11-16 00:00 UTC. */

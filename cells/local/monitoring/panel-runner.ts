@@ -1,0 +1,169 @@
+import type { Database } from 'better-sqlite3';
+import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
+import { type ReconcileReport, reconcile } from '../../../consumers/monitoring/reconcile.js';
+import { findStuckInvoices, latestFromRows, type StuckInvoice } from '../../../consumers/monitoring/stuck.js';
+import type { Panel, RecordsQuery } from '../../../dashboards/panels/panels.js';
+import {
+  GROUP_COLUMNS,
+  LocalQueryError,
+  MONEY_SPLIT_FACTOR,
+  renderLocalSql,
+} from '../../../dashboards/renderers/local-sql.js';
+import { formatMinorUnits } from '../../../schemas/money.js';
+import {
+  type LatestByInvoiceRow,
+  localLatestByInvoiceSql,
+  localReconcileInputs,
+} from '../storage/monitoring-queries.js';
+
+/**
+ * Runs a dashboard panel (rendered to SQLite by `dashboards/renderers/local-sql.ts`) against the
+ * local cell database and shapes its rows: the local adapter of the panel definitions.
+ */
+
+/** One row of a `records` panel. Group fields are present when grouped by. */
+export interface RecordsPanelRow {
+  readonly binStartMs?: number;
+  readonly stage?: string;
+  readonly currency?: string;
+  readonly vendorId?: string;
+  readonly status?: string;
+  readonly paymentTermsDays?: number | null;
+  /**
+   * Money: a decimal string in the row's currency (`'1234.50'`). Otherwise a number (counts, ms,
+   * days), or null for an average over no rows.
+   */
+  readonly value: string | number | null;
+  /** Money only: the exact sum in integer minor units, as a decimal string. */
+  readonly amountMinor?: string;
+}
+
+export interface SlaPanelRow {
+  readonly stage: string;
+  readonly met: number;
+  readonly missed: number;
+  readonly pending: number;
+  readonly ended: number;
+  /** Attainment in percent; null when nothing was judged. */
+  readonly value: number | null;
+}
+
+export type LocalPanelResult =
+  | { readonly source: 'records'; readonly rows: readonly RecordsPanelRow[] }
+  | { readonly source: 'sla'; readonly rows: readonly SlaPanelRow[] }
+  | { readonly source: 'stuck'; readonly invoices: readonly StuckInvoice[] }
+  | { readonly source: 'reconcile'; readonly report: ReconcileReport };
+
+export interface LocalPanelParams {
+  /** Window start, epoch ms (inclusive). For `stuck` it is the look-back start. */
+  readonly fromMs: number;
+  /** Window end, epoch ms (exclusive). */
+  readonly toMs: number;
+  /** For `sla` and `stuck`; defaults to `toMs`. */
+  readonly nowMs?: number;
+  /** Only this cell's records; all cells otherwise. */
+  readonly cell?: string;
+  readonly topology?: CellTopology;
+}
+
+/** `queue` and `alarms` panels read the running cell (live queue stats, evaluator state), not SQL. */
+export class LocalPanelSourceError extends Error {
+  constructor(panelId: string, source: string) {
+    super(
+      `panel ${panelId}: ${source} data comes from the running cell (stats, alarm evaluator), not the database`,
+    );
+    this.name = 'LocalPanelSourceError';
+  }
+}
+
+type SqlRow = Record<string, unknown>;
+
+function toNumber(value: unknown): number | null {
+  if (value === null || value === undefined) return null;
+  return typeof value === 'bigint' ? Number(value) : Number(value);
+}
+
+function toBigInt(value: unknown): bigint {
+  if (value === null || value === undefined) return 0n;
+  if (typeof value === 'bigint') return value;
+  if (typeof value === 'number' && Number.isSafeInteger(value)) return BigInt(value);
+  throw new LocalQueryError(`expected an integer money sum, got ${String(value)}`);
+}
+
+function recordsRow(query: RecordsQuery, row: SqlRow): RecordsPanelRow {
+  const out: Record<string, unknown> = {};
+  if (query.timeBin) out.binStartMs = toNumber(row.bin_start);
+  for (const field of query.groupBy) {
+    const raw = row[GROUP_COLUMNS[field]];
+    out[field] = field === 'paymentTermsDays' ? toNumber(raw) : raw;
+  }
+  if ('value_hi' in row) {
+    const minor = toBigInt(row.value_hi) * BigInt(MONEY_SPLIT_FACTOR) + toBigInt(row.value_lo);
+    const currency = row.currency;
+    if (typeof currency !== 'string') throw new LocalQueryError('a money row has no currency');
+    out.value = formatMinorUnits(minor, currency);
+    out.amountMinor = minor.toString();
+  } else {
+    out.value = toNumber(row.value);
+  }
+  return out as unknown as RecordsPanelRow;
+}
+
+/**
+ * Runs a panel against the local cell database: `records` and `sla` through their SQL, `stuck`
+ * through {@link localLatestByInvoiceSql} + `findStuckInvoices`, `reconcile` through
+ * `localReconcileInputs` + `reconcile`. Throws {@link LocalPanelSourceError} for `queue` and
+ * `alarms`.
+ */
+export function runLocalPanel(db: Database, panel: Panel, params: LocalPanelParams): LocalPanelResult {
+  const topology = params.topology ?? CELL_TOPOLOGY;
+  const nowMs = params.nowMs ?? params.toMs;
+  const { query } = panel;
+  switch (query.source) {
+    case 'records': {
+      const rendered = renderLocalSql(query, topology);
+      const bound = {
+        cell: params.cell ?? null,
+        ...rendered.params,
+        ...(params.cell !== undefined ? { cell: params.cell } : {}),
+        fromMs: params.fromMs,
+        toMs: params.toMs,
+      };
+      const rows = db.prepare<typeof bound, SqlRow>(rendered.sql).safeIntegers(true).all(bound);
+      return { source: 'records', rows: rows.map((r) => recordsRow(query, r)) };
+    }
+    case 'sla': {
+      const { sql } = renderLocalSql(query, topology);
+      const bound = { cell: params.cell ?? null, fromMs: params.fromMs, toMs: params.toMs, nowMs };
+      const rows = db.prepare<typeof bound, SqlRow>(sql).all(bound);
+      const byStage = new Map(rows.map((r) => [String(r.stage), r]));
+      // Every judged stage gets a row, zeros included, so a chart keeps its axis.
+      const slaRows = topology.stages
+        .filter((s) => s.slaSec > 0)
+        .map((s): SlaPanelRow => {
+          const r = byStage.get(s.name);
+          return {
+            stage: s.name,
+            met: toNumber(r?.met) ?? 0,
+            missed: toNumber(r?.missed) ?? 0,
+            pending: toNumber(r?.pending) ?? 0,
+            ended: toNumber(r?.ended) ?? 0,
+            value: toNumber(r?.value),
+          };
+        });
+      return { source: 'sla', rows: slaRows };
+    }
+    case 'stuck': {
+      const bound = { fromMs: params.fromMs, cell: params.cell ?? null };
+      const rows = db.prepare<typeof bound, LatestByInvoiceRow>(localLatestByInvoiceSql(topology)).all(bound);
+      return { source: 'stuck', invoices: findStuckInvoices(latestFromRows(rows), topology, nowMs) };
+    }
+    case 'reconcile': {
+      const inputs = localReconcileInputs(db, topology, params.fromMs, params.toMs);
+      return { source: 'reconcile', report: reconcile(params, inputs) };
+    }
+    case 'queue':
+    case 'alarms':
+      throw new LocalPanelSourceError(panel.id, query.source);
+  }
+}
