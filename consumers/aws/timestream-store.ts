@@ -1,9 +1,4 @@
-import {
-  type ColumnInfo,
-  QueryCommand,
-  type Row,
-  type TimestreamQueryClient,
-} from '@aws-sdk/client-timestream-query';
+import type { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import {
   type _Record,
   type MeasureValue,
@@ -26,6 +21,7 @@ import {
   TransientStoreError,
   type WriteResult,
 } from '../store.js';
+import { type QueryRow, queryAllRows } from './timestream-query.js';
 import { timestreamTable } from './timestream-sql.js';
 
 /** Construction options of {@link TimestreamStore}. */
@@ -283,23 +279,6 @@ export function aggregateQuery(database: string, table: string, query: Aggregate
   ].join('\n');
 }
 
-/** A query result row by column name; SQL NULL is `null`. */
-export type QueryRow = Readonly<Record<string, string | null>>;
-
-/** Turns one page of Query output into rows by column name. Only scalar columns are expected. Pure. */
-export function rowsToObjects(columns: readonly ColumnInfo[], rows: readonly Row[]): QueryRow[] {
-  return rows.map((row) => {
-    const out: Record<string, string | null> = {};
-    (row.Data ?? []).forEach((datum, i) => {
-      const name = columns[i]?.Name ?? `column_${i}`;
-      if (datum.NullValue) out[name] = null;
-      else if (datum.ScalarValue !== undefined) out[name] = datum.ScalarValue;
-      else throw new Error(`column ${name} is not a scalar; the store's queries select scalars only`);
-    });
-    return out;
-  });
-}
-
 const TIMESTREAM_TIMESTAMP = /^(\d{4}-\d{2}-\d{2}) (\d{2}:\d{2}:\d{2})(?:\.(\d{1,9}))?$/;
 
 /** Parses Timestream's `2026-11-20 09:15:00.250000000` (UTC) to epoch ms (sub-ms digits dropped). Pure. */
@@ -447,12 +426,12 @@ export class TimestreamStore implements TimeseriesStore {
   }
 
   async timeline(invoiceId: string): Promise<InvoiceRecord[]> {
-    const rows = await this.#queryAll(timelineQuery(this.#database, this.#table, invoiceId));
+    const rows = await queryAllRows(this.#query, timelineQuery(this.#database, this.#table, invoiceId));
     return sortTimeline(rows.map(recordFromRow), this.#topology);
   }
 
   async aggregate(query: AggregateQuery): Promise<AggregateRow[]> {
-    const rows = await this.#queryAll(aggregateQuery(this.#database, this.#table, query));
+    const rows = await queryAllRows(this.#query, aggregateQuery(this.#database, this.#table, query));
     const order = new Map(this.#topology.stages.map((s) => [s.name, s.order]));
     return rows
       .map((row) => aggregateRowFrom(row, query.byCurrency === true))
@@ -462,19 +441,5 @@ export class TimestreamStore implements TimeseriesStore {
           (order.get(a.stage) ?? 0) - (order.get(b.stage) ?? 0) ||
           (a.currency ?? '').localeCompare(b.currency ?? ''),
       );
-  }
-
-  /** Runs a query to its last page: Timestream may answer a page with no rows and a NextToken. */
-  async #queryAll(queryString: string): Promise<QueryRow[]> {
-    const rows: QueryRow[] = [];
-    let nextToken: string | undefined;
-    do {
-      const page = await this.#query.send(
-        new QueryCommand({ QueryString: queryString, ...(nextToken ? { NextToken: nextToken } : {}) }),
-      );
-      rows.push(...rowsToObjects(page.ColumnInfo ?? [], page.Rows ?? []));
-      nextToken = page.NextToken;
-    } while (nextToken);
-    return rows;
   }
 }

@@ -8,8 +8,8 @@ import {
   stageSlaMsCase,
   terminalStatusCondition,
 } from '../sql/sql-text.js';
+import type { QueryRow } from './timestream-query.js';
 import { timestreamTable, timestreamTimeExpression } from './timestream-sql.js';
-import type { QueryRow } from './timestream-store.js';
 
 /**
  * The stuck-invoice query on Timestream: one row per unfinished invoice (its furthest stage, the

@@ -37,7 +37,8 @@ import { deriveAlarmRules, deriveCellUnhealthy } from '../../cells/alarm-rules.j
 import type { CellDefinition } from '../../cells/catalog.js';
 import { compileEventPattern } from '../../cells/matching/index.js';
 import type { CellTopology, StageName, StageTopology } from '../../cells/topology.js';
-import { rowsToObjects, TimestreamStore } from '../../consumers/aws/timestream-store.js';
+import { rowsToObjects } from '../../consumers/aws/timestream-query.js';
+import { TimestreamStore } from '../../consumers/aws/timestream-store.js';
 import {
   latestFromTimestreamRows,
   timestreamLatestByInvoiceSql,

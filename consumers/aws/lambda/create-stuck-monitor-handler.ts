@@ -2,7 +2,7 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
-import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import middy from '@middy/core';
 import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
 import {
@@ -12,8 +12,11 @@ import {
 } from '../../monitoring/monitor-metrics.js';
 import { countStuckByStage, findStuckInvoices } from '../../monitoring/stuck.js';
 import { formatStuckAlert } from '../../monitoring/stuck-alert.js';
+
+export { queryAllRows };
+
+import { queryAllRows } from '../timestream-query.js';
 import { TIMESTREAM_WINDOW } from '../timestream-sql.js';
-import { type QueryRow, rowsToObjects } from '../timestream-store.js';
 import { latestFromTimestreamRows, timestreamLatestByInvoiceSql } from '../timestream-stuck-query.js';
 import { type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
 
@@ -52,20 +55,6 @@ export interface StuckMonitorResult {
   readonly byStage: Readonly<Record<string, number>>;
   /** Invoices named in the alert; 0 when no alert was sent. */
   readonly alerted: number;
-}
-
-/** Runs a query to its last page; Timestream may answer a page with no rows and a NextToken. */
-export async function queryAllRows(client: TimestreamQueryClient, queryString: string): Promise<QueryRow[]> {
-  const rows: QueryRow[] = [];
-  let nextToken: string | undefined;
-  do {
-    const page = await client.send(
-      new QueryCommand({ QueryString: queryString, ...(nextToken ? { NextToken: nextToken } : {}) }),
-    );
-    rows.push(...rowsToObjects(page.ColumnInfo ?? [], page.Rows ?? []));
-    nextToken = page.NextToken;
-  } while (nextToken);
-  return rows;
 }
 
 export function createStuckMonitorHandler(deps: StuckMonitorDeps) {

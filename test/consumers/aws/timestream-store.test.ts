@@ -235,19 +235,24 @@ describe('TimestreamStore', () => {
       const ingestion = record('ingestion', 1, { occurredAt: sameTime });
       const posting = record('posting', 2, { occurredAt: sameTime });
       const authorization = record('authorization', 3);
-      queryMock
-        .on(QueryCommand)
-        .resolvesOnce(timelinePage([], 'token-1'))
-        .resolvesOnce(timelinePage([authorization, posting], 'token-2'))
-        .resolvesOnce(timelinePage([ingestion]));
+      // The SDK paginator reuses one input object across pages, so tokens are read as each call is made.
+      const pages = [
+        timelinePage([], 'token-1'),
+        timelinePage([authorization, posting], 'token-2'),
+        timelinePage([ingestion]),
+      ];
+      const sent: { NextToken?: string; QueryString?: string }[] = [];
+      queryMock.on(QueryCommand).callsFake((input: { NextToken?: string; QueryString?: string }) => {
+        sent.push({ ...input });
+        return pages[sent.length - 1];
+      });
 
       // Act
       const timeline = await store().timeline('INV-2026-000123');
 
       // Assess
-      const calls = queryMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
-      expect(calls.map((c) => c.NextToken)).toEqual([undefined, 'token-1', 'token-2']);
-      expect(new Set(calls.map((c) => c.QueryString))).toEqual(
+      expect(sent.map((c) => c.NextToken)).toEqual([undefined, 'token-1', 'token-2']);
+      expect(new Set(sent.map((c) => c.QueryString))).toEqual(
         new Set([timelineQuery('invoices', 'events', 'INV-2026-000123')]),
       );
       expect(timeline).toEqual([authorization, ingestion, posting]);
