@@ -1,0 +1,31 @@
+import type { Chart as ChartClass } from 'chart.js';
+import type { DashboardMeta, Row } from './api.js';
+
+/**
+ * The page's one mutable state: the dashboards, the shown view, its live charts and queue
+ * history, and the refresh loop's timer and generation. A generation bump (view switch, filter
+ * change) makes an answer of an older request be dropped instead of drawn over the new view.
+ *
+ * @example
+ * state.generation += 1; // answers already in flight are now stale
+ */
+export const state = {
+  dashboards: [] as DashboardMeta[],
+  view: '',
+  /** The chart of each chart panel of the view, by panel id. */
+  charts: new Map<string, ChartClass>(),
+  /** Recent polls of each live queue panel, by panel id. */
+  queueHistory: new Map<string, { atMs: number; rows: Row[] }[]>(),
+  timer: undefined as number | undefined,
+  generation: 0,
+};
+
+/**
+ * The dashboard of the shown view, if any.
+ *
+ * @example
+ * const panels = currentDashboard()?.panels ?? [];
+ */
+export function currentDashboard(): DashboardMeta | undefined {
+  return state.dashboards.find((d) => d.id === state.view);
+}
