@@ -130,150 +130,188 @@ export function assembleStats(input: {
   };
 }
 
+type Labels = Readonly<Record<string, string>>;
+
 function escapeLabel(value: string): string {
   return value.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-function labels(pairs: Readonly<Record<string, string>>): string {
+function labels(pairs: Labels): string {
   const body = Object.entries(pairs)
     .map(([k, v]) => `${k}="${escapeLabel(v)}"`)
     .join(',');
   return body ? `{${body}}` : '';
 }
 
-/** Prometheus text exposition format 0.0.4. `httpRequests` keys are "METHOD route status". */
-export function renderPrometheus(stats: CellStats, httpRequests: ReadonlyMap<string, number>): string {
-  const lines: string[] = [];
-  const metric = (
-    name: string,
-    type: 'counter' | 'gauge',
-    help: string,
-    values: readonly [Readonly<Record<string, string>>, number][],
-  ) => {
-    lines.push(`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`);
-    for (const [l, v] of values) lines.push(`${name}${labels(l)} ${Number.isFinite(v) ? v : 0}`);
-  };
-  const perStage = (pick: (s: StageStats) => number | null) =>
-    Object.entries(stats.stages).map(
-      ([stage, s]) => [{ stage }, pick(s) ?? 0] as [Record<string, string>, number],
-    );
+/** A series reported once per stage, picked from its {@link StageStats} (null reads as 0). */
+interface StageMetric {
+  readonly name: string;
+  readonly type: 'counter' | 'gauge';
+  readonly help: string;
+  readonly pick: (s: StageStats) => number | null;
+}
 
-  metric('invoice_cell_up', 'gauge', '1 when the cell is ready, 0 while starting or draining.', [
-    [{}, stats.status === 'ready' ? 1 : 0],
-  ]);
-  metric(
-    'invoice_cell_events_accepted_total',
-    'counter',
-    'Events accepted by the API (archived and enqueued).',
-    perStage((s) => s.accepted),
-  );
-  metric(
-    'invoice_cell_events_duplicate_total',
-    'counter',
-    'Events answered as duplicates of an accepted eventId.',
-    perStage((s) => s.duplicates),
-  );
-  metric(
-    'invoice_cell_events_conflict_total',
-    'counter',
-    'Events refused: eventId already accepted with other content.',
-    perStage((s) => s.conflicts),
-  );
-  metric(
-    'invoice_cell_records_stored_total',
-    'counter',
-    'Records written to the time-series store (first writes).',
-    perStage((s) => s.stored),
-  );
-  metric(
-    'invoice_cell_messages_processed_total',
-    'counter',
-    'Messages processed successfully, idempotent rewrites included.',
-    perStage((s) => s.processed),
-  );
-  lines.push(
+/** Per-stage series before the failure counters, in exposition order. */
+const STAGE_METRICS_BEFORE_FAILURES: readonly StageMetric[] = [
+  {
+    name: 'invoice_cell_events_accepted_total',
+    type: 'counter',
+    help: 'Events accepted by the API (archived and enqueued).',
+    pick: (s) => s.accepted,
+  },
+  {
+    name: 'invoice_cell_events_duplicate_total',
+    type: 'counter',
+    help: 'Events answered as duplicates of an accepted eventId.',
+    pick: (s) => s.duplicates,
+  },
+  {
+    name: 'invoice_cell_events_conflict_total',
+    type: 'counter',
+    help: 'Events refused: eventId already accepted with other content.',
+    pick: (s) => s.conflicts,
+  },
+  {
+    name: 'invoice_cell_records_stored_total',
+    type: 'counter',
+    help: 'Records written to the time-series store (first writes).',
+    pick: (s) => s.stored,
+  },
+  {
+    name: 'invoice_cell_messages_processed_total',
+    type: 'counter',
+    help: 'Messages processed successfully, idempotent rewrites included.',
+    pick: (s) => s.processed,
+  },
+];
+
+/** Per-stage series after the failure counters and before the latency histogram. */
+const STAGE_METRICS_AFTER_FAILURES: readonly StageMetric[] = [
+  {
+    name: 'invoice_cell_store_retries_total',
+    type: 'counter',
+    help: 'Transient store errors retried in-process.',
+    pick: (s) => s.storeRetries,
+  },
+  {
+    name: 'invoice_cell_dlq_moves_total',
+    type: 'counter',
+    help: 'Messages moved to the DLQ since start.',
+    pick: (s) => s.deadLettered,
+  },
+  {
+    name: 'invoice_cell_queue_visible_messages',
+    type: 'gauge',
+    help: 'Messages waiting in the stage queue.',
+    pick: (s) => s.visible,
+  },
+  {
+    name: 'invoice_cell_queue_in_flight_messages',
+    type: 'gauge',
+    help: 'Messages received and not yet deleted.',
+    pick: (s) => s.inFlight,
+  },
+  {
+    name: 'invoice_cell_dlq_messages',
+    type: 'gauge',
+    help: 'Messages in the stage DLQ.',
+    pick: (s) => s.inDlq,
+  },
+  {
+    name: 'invoice_cell_queue_oldest_message_age_seconds',
+    type: 'gauge',
+    help: 'Age of the oldest message in the stage queue.',
+    pick: (s) => s.oldestMessageAgeSec,
+  },
+  {
+    name: 'invoice_cell_processor_batches_in_flight',
+    type: 'gauge',
+    help: 'Processor batches running.',
+    pick: (s) => s.batchesInFlight,
+  },
+  {
+    name: 'invoice_cell_unaccounted_events',
+    type: 'gauge',
+    help: 'accepted - stored - visible - inFlight - inDlq.',
+    pick: (s) => s.unaccounted,
+  },
+];
+
+function metricLines(
+  name: string,
+  type: 'counter' | 'gauge',
+  help: string,
+  values: readonly (readonly [Labels, number])[],
+): string[] {
+  const lines = [`# HELP ${name} ${help}`, `# TYPE ${name} ${type}`];
+  for (const [l, v] of values) lines.push(`${name}${labels(l)} ${Number.isFinite(v) ? v : 0}`);
+  return lines;
+}
+
+function stageMetricLines(stats: CellStats, m: StageMetric): string[] {
+  const values = Object.entries(stats.stages).map(([stage, s]) => [{ stage }, m.pick(s) ?? 0] as const);
+  return metricLines(m.name, m.type, m.help, values);
+}
+
+function failureLines(stats: CellStats): string[] {
+  const lines = [
     '# HELP invoice_cell_processing_failures_total Messages the processor failed, by reason.',
     '# TYPE invoice_cell_processing_failures_total counter',
-  );
+  ];
   for (const [stage, s] of Object.entries(stats.stages)) {
     for (const [kind, n] of Object.entries(s.failures)) {
       lines.push(`invoice_cell_processing_failures_total${labels({ stage, kind })} ${n}`);
     }
   }
-  metric(
-    'invoice_cell_store_retries_total',
-    'counter',
-    'Transient store errors retried in-process.',
-    perStage((s) => s.storeRetries),
-  );
-  metric(
-    'invoice_cell_dlq_moves_total',
-    'counter',
-    'Messages moved to the DLQ since start.',
-    perStage((s) => s.deadLettered),
-  );
-  metric(
-    'invoice_cell_queue_visible_messages',
-    'gauge',
-    'Messages waiting in the stage queue.',
-    perStage((s) => s.visible),
-  );
-  metric(
-    'invoice_cell_queue_in_flight_messages',
-    'gauge',
-    'Messages received and not yet deleted.',
-    perStage((s) => s.inFlight),
-  );
-  metric(
-    'invoice_cell_dlq_messages',
-    'gauge',
-    'Messages in the stage DLQ.',
-    perStage((s) => s.inDlq),
-  );
-  metric(
-    'invoice_cell_queue_oldest_message_age_seconds',
-    'gauge',
-    'Age of the oldest message in the stage queue.',
-    perStage((s) => s.oldestMessageAgeSec),
-  );
-  metric(
-    'invoice_cell_processor_batches_in_flight',
-    'gauge',
-    'Processor batches running.',
-    perStage((s) => s.batchesInFlight),
-  );
-  metric(
-    'invoice_cell_unaccounted_events',
-    'gauge',
-    'accepted - stored - visible - inFlight - inDlq.',
-    perStage((s) => s.unaccounted),
-  );
-  lines.push(
-    '# HELP invoice_cell_ingest_to_store_seconds Time from API acceptance to the record being stored.',
-    '# TYPE invoice_cell_ingest_to_store_seconds histogram',
-  );
+  return lines;
+}
+
+function latencyLines(stats: CellStats): string[] {
+  const name = 'invoice_cell_ingest_to_store_seconds';
+  const lines = [
+    `# HELP ${name} Time from API acceptance to the record being stored.`,
+    `# TYPE ${name} histogram`,
+  ];
   for (const [stage, s] of Object.entries(stats.stages)) {
     LATENCY_BUCKETS_SEC.forEach((bound, i) => {
-      lines.push(
-        `invoice_cell_ingest_to_store_seconds_bucket${labels({ stage, le: String(bound) })} ${s.latency.buckets[i] ?? 0}`,
-      );
+      lines.push(`${name}_bucket${labels({ stage, le: String(bound) })} ${s.latency.buckets[i] ?? 0}`);
     });
-    lines.push(
-      `invoice_cell_ingest_to_store_seconds_bucket${labels({ stage, le: '+Inf' })} ${s.latency.count}`,
-    );
-    lines.push(`invoice_cell_ingest_to_store_seconds_sum${labels({ stage })} ${s.latency.sumSec}`);
-    lines.push(`invoice_cell_ingest_to_store_seconds_count${labels({ stage })} ${s.latency.count}`);
+    lines.push(`${name}_bucket${labels({ stage, le: '+Inf' })} ${s.latency.count}`);
+    lines.push(`${name}_sum${labels({ stage })} ${s.latency.sumSec}`);
+    lines.push(`${name}_count${labels({ stage })} ${s.latency.count}`);
   }
-  metric('invoice_cell_commits_total', 'counter', 'Group commits of the engine (ingest, queues, store).', [
-    [{}, stats.commits.total],
-  ]);
-  lines.push(
+  return lines;
+}
+
+function httpRequestLines(httpRequests: ReadonlyMap<string, number>): string[] {
+  const lines = [
     '# HELP invoice_cell_http_requests_total HTTP requests by method, route and status.',
     '# TYPE invoice_cell_http_requests_total counter',
-  );
+  ];
   for (const [key, n] of httpRequests) {
     const [method = '', route = '', status = ''] = key.split(' ');
     lines.push(`invoice_cell_http_requests_total${labels({ method, route, status })} ${n}`);
   }
+  return lines;
+}
+
+/** Prometheus text exposition format 0.0.4. `httpRequests` keys are "METHOD route status". */
+export function renderPrometheus(stats: CellStats, httpRequests: ReadonlyMap<string, number>): string {
+  const lines = [
+    ...metricLines('invoice_cell_up', 'gauge', '1 when the cell is ready, 0 while starting or draining.', [
+      [{}, stats.status === 'ready' ? 1 : 0],
+    ]),
+    ...STAGE_METRICS_BEFORE_FAILURES.flatMap((m) => stageMetricLines(stats, m)),
+    ...failureLines(stats),
+    ...STAGE_METRICS_AFTER_FAILURES.flatMap((m) => stageMetricLines(stats, m)),
+    ...latencyLines(stats),
+    ...metricLines(
+      'invoice_cell_commits_total',
+      'counter',
+      'Group commits of the engine (ingest, queues, store).',
+      [[{}, stats.commits.total]],
+    ),
+    ...httpRequestLines(httpRequests),
+  ];
   return `${lines.join('\n')}\n`;
 }

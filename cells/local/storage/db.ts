@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
+import { MIGRATIONS } from './migrations.js';
 
 /**
  * The local cell's one SQLite file: schema, migrations, pragmas, integrity check, and the write
@@ -50,112 +51,7 @@ export class DatabaseBusyError extends Error {
   }
 }
 
-/** Schema version written to `PRAGMA user_version`; each entry of MIGRATIONS moves it by one. */
-const MIGRATIONS: readonly string[] = [
-  `
-  CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL) WITHOUT ROWID;
-
-  -- All-time counters that must survive restarts and archive pruning (e.g. accepted:<stage>).
-  CREATE TABLE counters (name TEXT PRIMARY KEY, value INTEGER NOT NULL) WITHOUT ROWID;
-
-  CREATE TABLE api_keys (
-    id TEXT PRIMARY KEY,
-    label TEXT NOT NULL,
-    salt BLOB NOT NULL,
-    hash BLOB NOT NULL,
-    created_at_ms INTEGER NOT NULL
-  );
-
-  -- The bus archive: every accepted event, once (event_id is the producer's idempotency key).
-  CREATE TABLE archive (
-    seq INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL UNIQUE,
-    bus_event_id TEXT NOT NULL,
-    detail_type TEXT NOT NULL,
-    invoice_id TEXT NOT NULL,
-    received_at_ms INTEGER NOT NULL,
-    body TEXT NOT NULL
-  );
-  CREATE INDEX archive_received ON archive (received_at_ms);
-
-  CREATE TABLE queues (id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE);
-
-  -- Every FIFO queue and DLQ. AUTOINCREMENT: seq never goes back, even after the newest row is
-  -- deleted, so a poller that has seen seq N can find new messages with seq > N.
-  CREATE TABLE messages (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
-    queue_id INTEGER NOT NULL,
-    message_id TEXT NOT NULL,
-    group_id TEXT NOT NULL,
-    dedup_id TEXT NOT NULL,
-    body TEXT NOT NULL,
-    sent_at_ms INTEGER NOT NULL,
-    receive_count INTEGER NOT NULL DEFAULT 0,
-    first_receive_ms INTEGER,
-    dead_lettered_at_ms INTEGER,
-    source_queue_id INTEGER
-  );
-  CREATE INDEX messages_queue_seq ON messages (queue_id, seq);
-
-  -- FIFO deduplication (5-minute window by MessageDeduplicationId), kept after delivery and
-  -- deletion, per queue.
-  CREATE TABLE dedup (
-    queue_id INTEGER NOT NULL,
-    dedup_id TEXT NOT NULL,
-    message_id TEXT NOT NULL,
-    expires_at_ms INTEGER NOT NULL,
-    PRIMARY KEY (queue_id, dedup_id)
-  ) WITHOUT ROWID;
-  CREATE INDEX dedup_expiry ON dedup (expires_at_ms);
-
-  -- The time-series table: one row per InvoiceRecord (consumers/record.ts). Money is INTEGER
-  -- minor units, never REAL. stored_at_ms is first-write metadata, not part of the record.
-  CREATE TABLE records (
-    id INTEGER PRIMARY KEY,
-    event_id TEXT NOT NULL,
-    measure_name TEXT NOT NULL,
-    time_ms INTEGER NOT NULL,
-    cell TEXT NOT NULL,
-    region TEXT NOT NULL,
-    stage TEXT NOT NULL,
-    stage_order INTEGER NOT NULL,
-    invoice_id TEXT NOT NULL,
-    vendor_id TEXT NOT NULL,
-    currency TEXT NOT NULL,
-    version INTEGER NOT NULL,
-    status TEXT NOT NULL,
-    amount_minor INTEGER NOT NULL,
-    vendor_name TEXT NOT NULL,
-    received_at_ms INTEGER NOT NULL,
-    due_date_ms INTEGER,
-    payment_terms_days INTEGER,
-    stored_at_ms INTEGER NOT NULL
-  );
-  -- Record identity = eventId + dimensions + time + measure name.
-  CREATE UNIQUE INDEX records_identity ON records
-    (event_id, stage, invoice_id, cell, region, vendor_id, currency, time_ms, measure_name);
-  CREATE INDEX records_timeline ON records (invoice_id, time_ms);
-  CREATE INDEX records_stage_time ON records (stage, time_ms);
-  CREATE INDEX records_currency_time ON records (currency, time_ms);
-
-  CREATE TABLE replays (
-    name TEXT PRIMARY KEY,
-    state TEXT NOT NULL,
-    from_ms INTEGER NOT NULL,
-    to_ms INTEGER NOT NULL,
-    stage TEXT,
-    invoice_id TEXT,
-    total INTEGER NOT NULL,
-    replayed INTEGER NOT NULL,
-    cursor_received_ms INTEGER NOT NULL,
-    cursor_seq INTEGER NOT NULL,
-    started_at_ms INTEGER NOT NULL,
-    finished_at_ms INTEGER,
-    error TEXT
-  ) WITHOUT ROWID;
-  `,
-];
-
+/** Schema version written to `PRAGMA user_version`: one per entry of {@link MIGRATIONS}. */
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
 export interface OpenDatabaseOptions {

@@ -4,8 +4,9 @@ import type { StageEventIds } from '../../../consumers/monitoring/reconcile.js';
 import { INVOICE_MEASURE_NAME } from '../../../consumers/record.js';
 
 /**
- * The monitoring reads of the local cell database: latest state per invoice (stuck invoices) and
- * the id sets of reconciliation. The SQLite side of `consumers/monitoring`, which stays pure.
+ * The monitoring reads of the local cell database: latest state per invoice (stuck invoices), the
+ * messages of a DLQ, and the id sets of reconciliation. The SQLite side of `consumers/monitoring`,
+ * which stays pure.
  */
 
 /** A row of {@link localLatestByInvoiceSql}. */
@@ -32,6 +33,21 @@ FROM ranked
 WHERE latest_rank = 1 AND stage_order < ${lastOrder}
 ORDER BY entered_ms, invoice_id`;
 }
+
+/** A row of {@link LOCAL_DLQ_MESSAGES_SQL}. */
+export interface DlqMessageRow {
+  readonly message_id: string;
+  readonly group_id: string;
+  readonly dedup_id: string;
+  readonly sent_at_ms: number;
+  readonly receive_count: number;
+  readonly dead_lettered_at_ms: number | null;
+}
+
+/** SQLite: the first `?2` messages of queue `?1` (a DLQ name), oldest first. */
+export const LOCAL_DLQ_MESSAGES_SQL = `SELECT m.message_id, m.group_id, m.dedup_id, m.sent_at_ms, m.receive_count, m.dead_lettered_at_ms
+FROM messages AS m JOIN queues AS q ON q.id = m.queue_id
+WHERE q.name = ? ORDER BY m.seq LIMIT ?`;
 
 /**
  * SQL of the local id sets for `[fromMs, toMs)` by *acceptance* time (`received_at_ms`, the same

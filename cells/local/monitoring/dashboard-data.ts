@@ -1,0 +1,162 @@
+import type { Dashboard, Panel, QueueMetric } from '../../../dashboards/panels/panels.js';
+import { isoFromMs } from '../../../schemas/time.js';
+import type { CellTopology, StageName } from '../../topology.js';
+import type { Logger } from '../logger.js';
+import type { DatabaseHandle } from '../storage/db.js';
+import type { CellStats, StageStats } from './cell-stats.js';
+import { failuresOf } from './counter-sampler.js';
+import { errorText } from './error-text.js';
+import type {
+  AlarmsAnswer,
+  DashboardDataAnswer,
+  DashboardSummary,
+  PanelData,
+  ReconcileAnswer,
+  StuckAnswer,
+} from './monitoring-answers.js';
+import { type LocalPanelParams, runLocalPanel } from './panel-runner.js';
+
+/**
+ * `GET /dashboards` and `GET /dashboards/:view/data`: the dashboard definitions without their
+ * queries, and the data of every panel of one view. `records` and `sla` panels run as SQL
+ * (`panel-runner.ts`); `queue`, `stuck`, `alarms` and `reconcile` panels embed what the running
+ * cell answers on its own routes. A failing panel answers `{ error }` and the others still answer.
+ *
+ * @example
+ * const data = await dashboardData(dashboard, { fromMs, toMs, nowMs, stage: undefined, cell: undefined }, sources);
+ */
+
+/** What the panels read: the database for SQL panels, the cell for live ones. */
+export interface DashboardDataSources {
+  readonly db: DatabaseHandle;
+  readonly topology: CellTopology;
+  readonly logger: Logger;
+  stats(): Promise<CellStats>;
+  stuck(stage: StageName | undefined): Promise<StuckAnswer>;
+  alarms(sinceMs: number): AlarmsAnswer;
+  reconcile(fromMs: number, toMs: number): ReconcileAnswer;
+}
+
+/** The window and filters of one `/dashboards/:view/data` request. */
+export interface DashboardDataParams {
+  readonly fromMs: number;
+  readonly toMs: number;
+  readonly nowMs: number;
+  readonly stage: StageName | undefined;
+  readonly cell: string | undefined;
+}
+
+/** The `/dashboards` list: each dashboard and its panels, without their queries. */
+export function dashboardSummaries(dashboards: readonly Dashboard[]): DashboardSummary[] {
+  return dashboards.map((d) => ({
+    id: d.id,
+    title: d.title,
+    description: d.description,
+    panels: d.panels.map((p) => ({
+      id: p.id,
+      title: p.title,
+      unit: p.unit,
+      chart: p.chart,
+      source: p.query.source,
+      ...(p.description !== undefined ? { description: p.description } : {}),
+    })),
+  }));
+}
+
+/** The data of every panel of `dashboard`, in panel order. */
+export async function dashboardData(
+  dashboard: Dashboard,
+  params: DashboardDataParams,
+  sources: DashboardDataSources,
+): Promise<DashboardDataAnswer> {
+  // Queue panels of one view share one stats read (a failed read is tried again by the next one).
+  let stats: CellStats | undefined;
+  const request: DashboardDataSources = { ...sources, stats: async () => (stats ??= await sources.stats()) };
+  const panels: Record<string, PanelData> = {};
+  for (const panel of dashboard.panels) {
+    try {
+      panels[panel.id] = await panelData(panel, params, request);
+    } catch (error) {
+      sources.logger.warn('dashboard panel failed', { panel: panel.id, error: errorText(error) });
+      panels[panel.id] = { error: errorText(error) };
+    }
+  }
+  return { view: dashboard.id, from: isoFromMs(params.fromMs), to: isoFromMs(params.toMs), panels };
+}
+
+async function panelData(
+  panel: Panel,
+  params: DashboardDataParams,
+  sources: DashboardDataSources,
+): Promise<PanelData> {
+  const { stage } = params;
+  const keep = (s: string | undefined) => stage === undefined || s === undefined || s === stage;
+  const { query: q } = panel;
+  switch (q.source) {
+    case 'records': {
+      const own = q.filters?.stage;
+      if (stage !== undefined && own !== undefined && own !== stage) return { rows: [] };
+      const scoped: Panel =
+        stage === undefined ? panel : { ...panel, query: { ...q, filters: { ...q.filters, stage } } };
+      const result = runLocalPanel(sources.db, scoped, panelParams(params, sources.topology));
+      return { rows: result.source === 'records' ? result.rows : [] };
+    }
+    case 'sla': {
+      const result = runLocalPanel(sources.db, panel, panelParams(params, sources.topology));
+      return { rows: result.source === 'sla' ? result.rows.filter((r) => keep(r.stage)) : [] };
+    }
+    case 'queue': {
+      const current = await sources.stats();
+      return {
+        rows: sources.topology.stages
+          .filter((s) => keep(s.name))
+          .map((s) => ({ stage: s.name, value: queueValue(q.metric, current.stages[s.name]) })),
+      };
+    }
+    case 'stuck': {
+      const answer = await sources.stuck(stage);
+      return { rows: answer.invoices, messages: answer.messages, generatedAt: answer.generatedAt };
+    }
+    case 'alarms': {
+      const answer = sources.alarms(params.fromMs);
+      return {
+        rows: answer.alarms.filter((a) => keep(a.stage)),
+        cellUnhealthy: answer.cellUnhealthy,
+        cellUnhealthyAlarming: answer.cellUnhealthyAlarming,
+        transitions: answer.transitions.filter((t) => keep(t.stage)),
+      };
+    }
+    case 'reconcile': {
+      const report = sources.reconcile(params.fromMs, params.toMs);
+      return { ...report, rows: report.stages.filter((s) => keep(s.stage)) };
+    }
+  }
+}
+
+function panelParams(params: DashboardDataParams, topology: CellTopology): LocalPanelParams {
+  const { fromMs, toMs, nowMs, cell } = params;
+  return { fromMs, toMs, nowMs, topology, ...(cell !== undefined ? { cell } : {}) };
+}
+
+/** A queue panel's value for one stage; null when the cell has no such number. */
+function queueValue(metric: QueueMetric, s: StageStats | undefined): number | null {
+  if (!s) return null;
+  switch (metric) {
+    case 'queueDepth':
+      return s.visible;
+    case 'inFlight':
+      return s.inFlight;
+    case 'oldestMessageAgeSec':
+      return s.oldestMessageAgeSec ?? 0;
+    case 'dlqDepth':
+      return s.inDlq;
+    case 'processingFailures':
+      return failuresOf(s);
+    // The local relay runs inside the ingest transaction: it cannot fail on its own.
+    case 'relayFailures':
+      return 0;
+    // 5xx answers are counted for the whole API, not per stage.
+    case 'apiErrors':
+      return null;
+  }
+}
