@@ -1,11 +1,11 @@
-import { CELL_TOPOLOGY, type CellTopology, type StageName } from './topology.js';
+import { CELL_TOPOLOGY, type CellTopology, type StageName, type StageTopology } from './topology.js';
 
 /**
  * The cell's alarms, defined once and derived from the topology: per stage, processing latency,
  * error rate, queue depth, oldest message age, DLQ not empty and business-stuck invoices; per
  * cell, relay DLQ and bus DLQ not empty and the API 5xx rate; and the composite "cell unhealthy"
  * (any critical rule in ALARM). CDK renders each rule to a CloudWatch alarm
- * (`renderAlarmMetric` in dashboards/render-cloudwatch-metric.ts gives its metric); the local cell
+ * (`renderAlarmMetric` in dashboards/renderers/cloudwatch-metric.ts gives its metric); the local cell
  * evaluates the same rules in-process (consumers/monitoring/alarm-evaluator.ts) from readings
  * keyed by {@link signalKey}.
  *
@@ -165,100 +165,113 @@ export function breaches(rule: AlarmRule, value: number): boolean {
 
 const MINUTE = 60;
 
-/** Every rule of a cell with this topology, stage rules in lifecycle order, then cell rules. Pure. */
-export function deriveAlarmRules(
-  topology: CellTopology = CELL_TOPOLOGY,
-  settings: CellAlarmSettings = DEFAULT_CELL_ALARM_SETTINGS,
-): AlarmRule[] {
-  const rules: AlarmRule[] = [];
-  for (const stage of topology.stages) {
-    const a = stage.alarms;
-    const s = stage.name;
-    rules.push(
-      {
-        id: `${s}-latency-p99`,
-        title: `${stage.title}: latency p99 over ${a.latencyP99Sec} s`,
-        stage: s,
-        signal: 'latencyP99Sec',
-        comparison: '>',
-        threshold: a.latencyP99Sec,
-        periodSec: MINUTE,
-        evaluationPeriods: 3,
-        severity: 'critical',
-        treatMissingData: 'notBreaching',
-        description: `p99 ingest-to-store latency of ${s} above ${a.latencyP99Sec} s for 3 minutes: events are not visible within the promised time.`,
-      },
-      {
-        id: `${s}-error-rate`,
-        title: `${stage.title}: error rate over ${a.errorRatePct}%`,
-        stage: s,
-        signal: 'errorRatePct',
-        comparison: '>',
-        threshold: a.errorRatePct,
-        periodSec: MINUTE,
-        evaluationPeriods: 3,
-        severity: 'critical',
-        treatMissingData: 'notBreaching',
-        description: `More than ${a.errorRatePct}% of ${s} messages failed for 3 minutes (store errors, invalid or rejected events).`,
-      },
-      {
-        id: `${s}-queue-depth`,
-        title: `${stage.title}: queue depth over ${a.queueDepth}`,
-        stage: s,
-        signal: 'queueDepth',
-        comparison: '>',
-        threshold: a.queueDepth,
-        periodSec: MINUTE,
-        evaluationPeriods: 5,
-        severity: 'warning',
-        treatMissingData: 'notBreaching',
-        description: `More than ${a.queueDepth} messages waiting in the ${s} queue for 5 minutes: processing is not keeping up.`,
-      },
-      {
-        id: `${s}-oldest-message-age`,
-        title: `${stage.title}: oldest message older than ${a.oldestMessageAgeSec} s`,
-        stage: s,
-        signal: 'oldestMessageAgeSec',
-        comparison: '>',
-        threshold: a.oldestMessageAgeSec,
-        periodSec: MINUTE,
-        evaluationPeriods: 3,
-        severity: 'critical',
-        treatMissingData: 'notBreaching',
-        description: `A ${s} message has waited more than ${a.oldestMessageAgeSec} s for 3 minutes: a stalled processor or a blocked invoice (technical stuck event).`,
-      },
-      {
-        id: `${s}-dlq-not-empty`,
-        title: `${stage.title}: DLQ not empty`,
-        stage: s,
-        signal: 'dlqDepth',
-        comparison: '>',
-        threshold: a.dlqDepth,
-        periodSec: MINUTE,
-        evaluationPeriods: 1,
-        severity: 'critical',
-        treatMissingData: 'notBreaching',
-        description: `Messages in the ${s} DLQ: they exhausted ${stage.maxReceiveCount} receives. Inspect, fix, redrive.`,
-      },
-    );
-    // The last stage has no SLA (slaSec 0): an invoice there is done, never stuck.
-    if (stage.slaSec > 0) {
-      rules.push({
-        id: `${s}-stuck-invoices`,
-        title: `${stage.title}: invoices past the ${stage.slaSec} s SLA`,
-        stage: s,
-        signal: 'stuckInvoices',
-        comparison: '>',
-        threshold: 0,
-        periodSec: settings.stuckCheckPeriodSec,
-        evaluationPeriods: 1,
-        severity: 'warning',
-        treatMissingData: 'missing',
-        description: `Invoices reached ${s} but not the next stage within ${stage.slaSec} s (business stuck event).`,
-      });
-    }
-  }
-  rules.push(
+/** The five rules every stage has, from its alarm thresholds. Pure. */
+function stageSignalRules(stage: StageTopology): AlarmRule[] {
+  const a = stage.alarms;
+  const s = stage.name;
+  return [
+    {
+      id: `${s}-latency-p99`,
+      title: `${stage.title}: latency p99 over ${a.latencyP99Sec} s`,
+      stage: s,
+      signal: 'latencyP99Sec',
+      comparison: '>',
+      threshold: a.latencyP99Sec,
+      periodSec: MINUTE,
+      evaluationPeriods: 3,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: `p99 ingest-to-store latency of ${s} above ${a.latencyP99Sec} s for 3 minutes: events are not visible within the promised time.`,
+    },
+    {
+      id: `${s}-error-rate`,
+      title: `${stage.title}: error rate over ${a.errorRatePct}%`,
+      stage: s,
+      signal: 'errorRatePct',
+      comparison: '>',
+      threshold: a.errorRatePct,
+      periodSec: MINUTE,
+      evaluationPeriods: 3,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: `More than ${a.errorRatePct}% of ${s} messages failed for 3 minutes (store errors, invalid or rejected events).`,
+    },
+    ...stageQueueRules(stage),
+  ];
+}
+
+/** The queue rules of a stage: backlog, oldest message, DLQ. Pure. */
+function stageQueueRules(stage: StageTopology): AlarmRule[] {
+  const a = stage.alarms;
+  const s = stage.name;
+  return [
+    {
+      id: `${s}-queue-depth`,
+      title: `${stage.title}: queue depth over ${a.queueDepth}`,
+      stage: s,
+      signal: 'queueDepth',
+      comparison: '>',
+      threshold: a.queueDepth,
+      periodSec: MINUTE,
+      evaluationPeriods: 5,
+      severity: 'warning',
+      treatMissingData: 'notBreaching',
+      description: `More than ${a.queueDepth} messages waiting in the ${s} queue for 5 minutes: processing is not keeping up.`,
+    },
+    {
+      id: `${s}-oldest-message-age`,
+      title: `${stage.title}: oldest message older than ${a.oldestMessageAgeSec} s`,
+      stage: s,
+      signal: 'oldestMessageAgeSec',
+      comparison: '>',
+      threshold: a.oldestMessageAgeSec,
+      periodSec: MINUTE,
+      evaluationPeriods: 3,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: `A ${s} message has waited more than ${a.oldestMessageAgeSec} s for 3 minutes: a stalled processor or a blocked invoice (technical stuck event).`,
+    },
+    {
+      id: `${s}-dlq-not-empty`,
+      title: `${stage.title}: DLQ not empty`,
+      stage: s,
+      signal: 'dlqDepth',
+      comparison: '>',
+      threshold: a.dlqDepth,
+      periodSec: MINUTE,
+      evaluationPeriods: 1,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description: `Messages in the ${s} DLQ: they exhausted ${stage.maxReceiveCount} receives. Inspect, fix, redrive.`,
+    },
+  ];
+}
+
+/** The business-stuck rule of a stage; none for a stage without an SLA. Pure. */
+function stuckInvoiceRules(stage: StageTopology, settings: CellAlarmSettings): AlarmRule[] {
+  // The last stage has no SLA (slaSec 0): an invoice there is done, never stuck.
+  if (stage.slaSec <= 0) return [];
+  const s = stage.name;
+  return [
+    {
+      id: `${s}-stuck-invoices`,
+      title: `${stage.title}: invoices past the ${stage.slaSec} s SLA`,
+      stage: s,
+      signal: 'stuckInvoices',
+      comparison: '>',
+      threshold: 0,
+      periodSec: settings.stuckCheckPeriodSec,
+      evaluationPeriods: 1,
+      severity: 'warning',
+      treatMissingData: 'missing',
+      description: `Invoices reached ${s} but not the next stage within ${stage.slaSec} s (business stuck event).`,
+    },
+  ];
+}
+
+/** The cell-wide rules: relay DLQ, bus DLQ, API 5xx rate. Pure. */
+function cellRules(settings: CellAlarmSettings): AlarmRule[] {
+  return [
     {
       id: 'relay-dlq-not-empty',
       title: 'Relay DLQ not empty',
@@ -295,8 +308,19 @@ export function deriveAlarmRules(
       treatMissingData: 'notBreaching',
       description: `More than ${settings.apiErrorRatePct}% of API answers were 5xx for 3 minutes: producers are retrying.`,
     },
-  );
-  return rules;
+  ];
+}
+
+/** Every rule of a cell with this topology, stage rules in lifecycle order, then cell rules. Pure. */
+export function deriveAlarmRules(
+  topology: CellTopology,
+  settings: CellAlarmSettings = DEFAULT_CELL_ALARM_SETTINGS,
+): AlarmRule[] {
+  const stageRules = topology.stages.flatMap((stage) => [
+    ...stageSignalRules(stage),
+    ...stuckInvoiceRules(stage, settings),
+  ]);
+  return [...stageRules, ...cellRules(settings)];
 }
 
 /** "Cell unhealthy": any critical rule in ALARM. Pure. */
@@ -310,8 +334,8 @@ export function deriveCellUnhealthy(rules: readonly AlarmRule[]): CompositeAlarm
   };
 }
 
-/** The rules of the default topology. */
-export const ALARM_RULES: readonly AlarmRule[] = deriveAlarmRules();
+/** The rules of the default topology (`CELL_TOPOLOGY`). */
+export const ALARM_RULES: readonly AlarmRule[] = deriveAlarmRules(CELL_TOPOLOGY);
 
 /** The composite of the default rules. */
 export const CELL_UNHEALTHY: CompositeAlarmRule = deriveCellUnhealthy(ALARM_RULES);

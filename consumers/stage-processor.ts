@@ -53,22 +53,6 @@ export interface ProcessorDeps {
   readonly retryMaxDelayMs?: number;
 }
 
-/** True for errors worth retrying in-process: throttling, 5xx, timeouts, a busy database. */
-export function isTransientError(error: unknown): boolean {
-  if (error instanceof TransientStoreError) return true;
-  if (typeof error !== 'object' || error === null) return false;
-  const e = error as {
-    name?: string;
-    $retryable?: unknown;
-    $metadata?: { httpStatusCode?: number };
-    code?: string;
-  };
-  if (e.$retryable) return true;
-  if (e.name === 'ThrottlingException' || e.name === 'InternalServerException') return true;
-  if ((e.$metadata?.httpStatusCode ?? 0) >= 500) return true;
-  return e.code === 'SQLITE_BUSY' || e.code === 'ECONNRESET' || e.code === 'ETIMEDOUT';
-}
-
 class BusinessError extends Error {
   constructor(message: string) {
     super(message);
@@ -150,7 +134,8 @@ export async function processBatch(
     } catch (error) {
       const reason = `store write failed: ${error instanceof Error ? error.message : String(error)}`;
       // Transient errors that outlived the retry budget vs errors retrying cannot fix (AccessDenied).
-      const kind: FailureKind = isTransientError(error) ? 'transient' : 'rejected';
+      // The store adapters translate their own transient failures to TransientStoreError.
+      const kind: FailureKind = error instanceof TransientStoreError ? 'transient' : 'rejected';
       for (const c of chunk) problems.set(c.index, { kind, reason });
     }
   }
@@ -187,7 +172,7 @@ async function writeWithRetry(records: InvoiceRecord[], deps: ProcessorDeps) {
     maxTimeout: deps.retryMaxDelayMs ?? 2_000,
     randomize: true,
     maxRetryTime: deps.retryBudgetMs ?? 10_000,
-    shouldRetry: (error) => isTransientError(error),
+    shouldRetry: (error) => error instanceof TransientStoreError,
     onFailedAttempt: (error) => deps.observer?.retrying?.(error.attemptNumber, error),
   });
 }

@@ -13,7 +13,8 @@ export interface TimeseriesStore {
   /**
    * Writes up to {@link MAX_RECORDS_PER_WRITE} records in one call. Never throws for a record that
    * the store refused: such records come back in `rejected`, by index into `records`. Throws for
-   * failures of the whole call (network, throttling); callers classify with `isTransientError`.
+   * failures of the whole call: a failure that may succeed on retry (network, throttling, a busy
+   * database) as {@link TransientStoreError}, which is the only error shape callers check.
    */
   writeRecords(records: readonly InvoiceRecord[]): Promise<WriteResult>;
   /** Every stored record of one invoice, in lifecycle order (time, then stage order). */
@@ -56,7 +57,13 @@ export interface AggregateRow {
   readonly amountMinorSum: string;
 }
 
-/** A store failure that may succeed on retry (throttling, 5xx, a busy database). */
+/**
+ * A store failure that may succeed on retry (throttling, 5xx, a busy database). Each adapter maps
+ * its own driver's or SDK's errors to it, so the core never recognises an error by its shape.
+ *
+ * @example
+ * if (isBusyError(error)) throw new TransientStoreError('database is busy', { cause: error });
+ */
 export class TransientStoreError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);

@@ -1,4 +1,6 @@
-import { type CompiledMatcher, compilePattern, type Dialect } from './pattern-compiler.js';
+import type { CompiledMatcher } from './compiled-node.js';
+import type { Dialect } from './dialect.js';
+import { compilePattern } from './pattern-compiler.js';
 import { PatternError } from './pattern-error.js';
 
 /** SNS: "A filter policy can have a maximum of five keys." */

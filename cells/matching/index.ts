@@ -14,6 +14,6 @@ export {
   SNS_MAX_FILTER_POLICY_COMBINATIONS,
   SNS_MAX_FILTER_POLICY_KEYS,
 } from './compile-filter-policy.js';
+export type { CompiledMatcher } from './compiled-node.js';
 export { parsePatternText } from './parse-pattern-text.js';
-export type { CompiledMatcher } from './pattern-compiler.js';
 export { type PathStep, PatternError } from './pattern-error.js';

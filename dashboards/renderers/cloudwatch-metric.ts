@@ -1,18 +1,13 @@
 import type { AlarmRule } from '../../cells/alarm-rules.js';
-import {
-  CELL_TOPOLOGY,
-  type CellTopology,
-  type StageName,
-  type StageTopology,
-} from '../../cells/topology.js';
+import type { CellTopology, StageName, StageTopology } from '../../cells/topology.js';
 import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../consumers/monitoring/metric-names.js';
 import {
   MONITOR_METRIC_NAMES,
   MONITOR_METRIC_SERVICE,
   MONITOR_METRICS_NAMESPACE,
 } from '../../consumers/monitoring/monitor-metrics.js';
-import type { QueueQuery, RecordsQuery, TimeBin } from '../panels/panels.js';
-import { PERCENTILES, TIME_BINS } from '../panels/panels.js';
+import type { QueueQuery, RecordsQuery, TimeBin } from '../panels/panel-types.js';
+import { PERCENTILES, TIME_BINS } from '../panels/panel-types.js';
 import { UnsupportedQueryError } from './timestream-sql.js';
 
 /**
@@ -129,68 +124,60 @@ function findTopologyStage(topology: CellTopology, name: StageName): StageTopolo
   return stage;
 }
 
-/**
- * The CloudWatch metric of a `queue` panel, or of a `records` panel that CloudWatch holds
- * (latency: `IngestToStoreLatency`; event throughput by stage: `EventsProcessed`), for one stage.
- * Throws {@link UnsupportedQueryError} for a query that only the store can answer (money, groups
- * other than stage, distinct invoices). Pure.
- */
-export function renderCloudWatchMetric(
-  query: RecordsQuery | QueueQuery,
-  stage: StageTopology | StageName,
-  topology: CellTopology = CELL_TOPOLOGY,
-): CloudWatchMetricSpec {
-  const name = stageNameOf(stage);
-  if (query.source === 'queue') {
-    const period = 60;
-    switch (query.metric) {
-      case 'queueDepth':
-        return sqs(SQS_METRICS.visible, { kind: 'stageQueue', stage: name }, period, `${name} queue depth`);
-      case 'inFlight':
-        return sqs(SQS_METRICS.notVisible, { kind: 'stageQueue', stage: name }, period, `${name} in flight`);
-      case 'oldestMessageAgeSec':
-        return sqs(
-          SQS_METRICS.oldestAge,
-          { kind: 'stageQueue', stage: name },
-          period,
-          `${name} oldest message`,
-        );
-      case 'dlqDepth':
-        return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: name }, period, `${name} DLQ depth`);
-      case 'relayFailures':
-        return emf(
-          METRIC_NAMES.relayFailures,
-          METRIC_SERVICES.relay,
-          name,
-          'Sum',
-          period,
-          `${name} relay failures`,
-        );
-      case 'processingFailures':
-        return emf(
-          METRIC_NAMES.processingFailures,
-          METRIC_SERVICES.processor,
-          name,
-          'Sum',
-          period,
-          `${name} processing failures`,
-        );
-      case 'apiErrors': {
-        // Per-method metrics (the stage's POST route); the API enables detailed metrics.
-        const routePath = findTopologyStage(topology, name).routePath;
-        return {
-          kind: 'metric',
-          namespace: 'AWS/ApiGateway',
-          metricName: '5XXError',
-          statistic: 'Sum',
-          periodSec: period,
-          dimensions: { Method: 'POST', Resource: routePath },
-          resource: { kind: 'restApi' },
-          label: `${name} API 5xx`,
-        };
-      }
+/** The metric of a `queue` panel for one stage (SQS, EMF or API Gateway). Pure. */
+function renderQueueMetric(query: QueueQuery, name: StageName, topology: CellTopology): CloudWatchMetricSpec {
+  const period = 60;
+  switch (query.metric) {
+    case 'queueDepth':
+      return sqs(SQS_METRICS.visible, { kind: 'stageQueue', stage: name }, period, `${name} queue depth`);
+    case 'inFlight':
+      return sqs(SQS_METRICS.notVisible, { kind: 'stageQueue', stage: name }, period, `${name} in flight`);
+    case 'oldestMessageAgeSec':
+      return sqs(
+        SQS_METRICS.oldestAge,
+        { kind: 'stageQueue', stage: name },
+        period,
+        `${name} oldest message`,
+      );
+    case 'dlqDepth':
+      return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: name }, period, `${name} DLQ depth`);
+    case 'relayFailures':
+      return emf(
+        METRIC_NAMES.relayFailures,
+        METRIC_SERVICES.relay,
+        name,
+        'Sum',
+        period,
+        `${name} relay failures`,
+      );
+    case 'processingFailures':
+      return emf(
+        METRIC_NAMES.processingFailures,
+        METRIC_SERVICES.processor,
+        name,
+        'Sum',
+        period,
+        `${name} processing failures`,
+      );
+    case 'apiErrors': {
+      // Per-method metrics (the stage's POST route); the API enables detailed metrics.
+      const routePath = findTopologyStage(topology, name).routePath;
+      return {
+        kind: 'metric',
+        namespace: 'AWS/ApiGateway',
+        metricName: '5XXError',
+        statistic: 'Sum',
+        periodSec: period,
+        dimensions: { Method: 'POST', Resource: routePath },
+        resource: { kind: 'restApi' },
+        label: `${name} API 5xx`,
+      };
     }
   }
+}
+
+/** The metric of a `records` panel that CloudWatch holds (latency, throughput by stage). Pure. */
+function renderRecordsMetric(query: RecordsQuery, name: StageName): CloudWatchMetricSpec {
   const periodSec = periodOf(query.timeBin);
   if (query.measure === 'latency') {
     const statistic = query.aggregation === 'avg' ? 'Average' : query.aggregation;
@@ -231,90 +218,154 @@ export function renderCloudWatchMetric(
 }
 
 /**
+ * The CloudWatch metric of a `queue` panel, or of a `records` panel that CloudWatch holds
+ * (latency: `IngestToStoreLatency`; event throughput by stage: `EventsProcessed`), for one stage.
+ * Throws {@link UnsupportedQueryError} for a query that only the store can answer (money, groups
+ * other than stage, distinct invoices). Pure.
+ */
+export function renderCloudWatchMetric(
+  query: RecordsQuery | QueueQuery,
+  stage: StageTopology | StageName,
+  topology: CellTopology,
+): CloudWatchMetricSpec {
+  const name = stageNameOf(stage);
+  return query.source === 'queue'
+    ? renderQueueMetric(query, name, topology)
+    : renderRecordsMetric(query, name);
+}
+
+/** p99 ingest-to-store latency of a stage in seconds (the EMF metric is in ms). Pure. */
+function latencyP99Seconds(s: StageName, period: number): CloudWatchMathSpec {
+  return {
+    kind: 'math',
+    expression: 'latency / 1000',
+    usingMetrics: {
+      latency: emf(
+        METRIC_NAMES.ingestToStoreLatency,
+        METRIC_SERVICES.processor,
+        s,
+        'p99',
+        period,
+        `${s} latency p99 (ms)`,
+      ),
+    },
+    periodSec: period,
+    label: `${s} latency p99 (s)`,
+  };
+}
+
+/** Failures / (processed + failures) of a stage, in percent. Pure. */
+function errorRatePercent(s: StageName, period: number): CloudWatchMathSpec {
+  // FILL: a stage where every message fails has no EventsProcessed datapoint; without FILL the
+  // expression would have no value exactly when the error rate is 100%.
+  const failures = 'FILL(failures, 0)';
+  const processed = 'FILL(processed, 0)';
+  return {
+    kind: 'math',
+    expression: `IF(${processed} + ${failures} > 0, 100 * ${failures} / (${processed} + ${failures}), 0)`,
+    usingMetrics: {
+      failures: emf(
+        METRIC_NAMES.processingFailures,
+        METRIC_SERVICES.processor,
+        s,
+        'Sum',
+        period,
+        `${s} failures`,
+      ),
+      processed: emf(
+        METRIC_NAMES.eventsProcessed,
+        METRIC_SERVICES.processor,
+        s,
+        'Sum',
+        period,
+        `${s} processed`,
+      ),
+    },
+    periodSec: period,
+    label: `${s} error rate (%)`,
+  };
+}
+
+/** Messages in every stage's relay DLQ, summed. Pure. */
+function relayDlqDepthSum(topology: CellTopology, period: number): CloudWatchMathSpec {
+  const usingMetrics: Record<string, CloudWatchMetricSpec> = {};
+  for (const s of topology.stages) {
+    usingMetrics[`relay${s.order}`] = sqs(
+      SQS_METRICS.visible,
+      { kind: 'relayDlq', stage: s.name },
+      period,
+      `${s.name} relay DLQ`,
+    );
+  }
+  return {
+    kind: 'math',
+    // An idle queue publishes nothing; FILL keeps one idle DLQ from hiding the others.
+    expression: Object.keys(usingMetrics)
+      .map((id) => `FILL(${id}, 0)`)
+      .join(' + '),
+    usingMetrics,
+    periodSec: period,
+    label: 'relay DLQ depth (all stages)',
+  };
+}
+
+/** The API's 5xx share in percent. Pure. */
+function apiErrorRatePercent(period: number): CloudWatchMathSpec {
+  return {
+    kind: 'math',
+    // 5XXError is 0 or 1 per request, so its Average is the 5xx share.
+    expression: '100 * errors',
+    usingMetrics: {
+      errors: {
+        kind: 'metric',
+        namespace: 'AWS/ApiGateway',
+        metricName: '5XXError',
+        statistic: 'Average',
+        periodSec: period,
+        dimensions: {},
+        resource: { kind: 'restApi' },
+        label: 'API 5xx share',
+      },
+    },
+    periodSec: period,
+    label: 'API 5xx rate (%)',
+  };
+}
+
+/** The stage of a per-stage rule; throws for a rule that lacks one. */
+function ruleStage(rule: AlarmRule): StageName {
+  if (rule.stage === undefined) {
+    throw new UnsupportedQueryError(`rule ${rule.id}: signal ${rule.signal} needs a stage`);
+  }
+  return rule.stage;
+}
+
+/**
  * The CloudWatch metric (or metric math) of an alarm rule, in the rule's unit, over its period.
  * The CDK creates `cloudwatch.Alarm` from it with the rule's comparison, threshold, evaluation
  * periods and missing-data treatment. Pure.
  */
-export function renderAlarmMetric(
-  rule: AlarmRule,
-  topology: CellTopology = CELL_TOPOLOGY,
-): CloudWatchSignalSpec {
+export function renderAlarmMetric(rule: AlarmRule, topology: CellTopology): CloudWatchSignalSpec {
   const period = rule.periodSec;
-  const stage = rule.stage;
-  const needStage = (): StageName => {
-    if (stage === undefined)
-      throw new UnsupportedQueryError(`rule ${rule.id}: signal ${rule.signal} needs a stage`);
-    return stage;
-  };
   switch (rule.signal) {
-    case 'latencyP99Sec': {
-      const s = needStage();
-      return {
-        kind: 'math',
-        expression: 'latency / 1000',
-        usingMetrics: {
-          latency: emf(
-            METRIC_NAMES.ingestToStoreLatency,
-            METRIC_SERVICES.processor,
-            s,
-            'p99',
-            period,
-            `${s} latency p99 (ms)`,
-          ),
-        },
-        periodSec: period,
-        label: `${s} latency p99 (s)`,
-      };
+    case 'latencyP99Sec':
+      return latencyP99Seconds(ruleStage(rule), period);
+    case 'errorRatePct':
+      return errorRatePercent(ruleStage(rule), period);
+    case 'queueDepth': {
+      const s = ruleStage(rule);
+      return sqs(SQS_METRICS.visible, { kind: 'stageQueue', stage: s }, period, `${s} queue depth`);
     }
-    case 'errorRatePct': {
-      const s = needStage();
-      // FILL: a stage where every message fails has no EventsProcessed datapoint; without FILL the
-      // expression would have no value exactly when the error rate is 100%.
-      const failures = 'FILL(failures, 0)';
-      const processed = 'FILL(processed, 0)';
-      return {
-        kind: 'math',
-        expression: `IF(${processed} + ${failures} > 0, 100 * ${failures} / (${processed} + ${failures}), 0)`,
-        usingMetrics: {
-          failures: emf(
-            METRIC_NAMES.processingFailures,
-            METRIC_SERVICES.processor,
-            s,
-            'Sum',
-            period,
-            `${s} failures`,
-          ),
-          processed: emf(
-            METRIC_NAMES.eventsProcessed,
-            METRIC_SERVICES.processor,
-            s,
-            'Sum',
-            period,
-            `${s} processed`,
-          ),
-        },
-        periodSec: period,
-        label: `${s} error rate (%)`,
-      };
+    case 'oldestMessageAgeSec': {
+      const s = ruleStage(rule);
+      return sqs(SQS_METRICS.oldestAge, { kind: 'stageQueue', stage: s }, period, `${s} oldest message`);
     }
-    case 'queueDepth':
-      return sqs(
-        SQS_METRICS.visible,
-        { kind: 'stageQueue', stage: needStage() },
-        period,
-        `${stage} queue depth`,
-      );
-    case 'oldestMessageAgeSec':
-      return sqs(
-        SQS_METRICS.oldestAge,
-        { kind: 'stageQueue', stage: needStage() },
-        period,
-        `${stage} oldest message`,
-      );
-    case 'dlqDepth':
-      return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: needStage() }, period, `${stage} DLQ depth`);
+    case 'dlqDepth': {
+      const s = ruleStage(rule);
+      return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: s }, period, `${s} DLQ depth`);
+    }
     case 'stuckInvoices': {
-      const s = needStage();
+      const s = ruleStage(rule);
       return emf(
         MONITOR_METRIC_NAMES.stuckInvoices,
         MONITOR_METRIC_SERVICE,
@@ -325,48 +376,11 @@ export function renderAlarmMetric(
         MONITOR_METRICS_NAMESPACE,
       );
     }
-    case 'relayDlqDepth': {
-      const usingMetrics: Record<string, CloudWatchMetricSpec> = {};
-      for (const s of topology.stages) {
-        usingMetrics[`relay${s.order}`] = sqs(
-          SQS_METRICS.visible,
-          { kind: 'relayDlq', stage: s.name },
-          period,
-          `${s.name} relay DLQ`,
-        );
-      }
-      return {
-        kind: 'math',
-        // An idle queue publishes nothing; FILL keeps one idle DLQ from hiding the others.
-        expression: Object.keys(usingMetrics)
-          .map((id) => `FILL(${id}, 0)`)
-          .join(' + '),
-        usingMetrics,
-        periodSec: period,
-        label: 'relay DLQ depth (all stages)',
-      };
-    }
+    case 'relayDlqDepth':
+      return relayDlqDepthSum(topology, period);
     case 'busDlqDepth':
       return sqs(SQS_METRICS.visible, { kind: 'busDlq' }, period, 'bus DLQ depth');
     case 'apiErrorRatePct':
-      return {
-        kind: 'math',
-        // 5XXError is 0 or 1 per request, so its Average is the 5xx share.
-        expression: '100 * errors',
-        usingMetrics: {
-          errors: {
-            kind: 'metric',
-            namespace: 'AWS/ApiGateway',
-            metricName: '5XXError',
-            statistic: 'Average',
-            periodSec: period,
-            dimensions: {},
-            resource: { kind: 'restApi' },
-            label: 'API 5xx share',
-          },
-        },
-        periodSec: period,
-        label: 'API 5xx rate (%)',
-      };
+      return apiErrorRatePercent(period);
   }
 }

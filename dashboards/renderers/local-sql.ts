@@ -1,4 +1,4 @@
-import { CELL_TOPOLOGY, type CellTopology } from '../../cells/topology.js';
+import type { CellTopology } from '../../cells/topology.js';
 import { INVOICE_MEASURE_NAME } from '../../consumers/record.js';
 import {
   type GroupByField,
@@ -9,7 +9,7 @@ import {
   type SlaQuery,
   TIME_BINS,
   type TimeBin,
-} from '../panels/panels.js';
+} from '../panels/panel-types.js';
 import { renderSlaSql } from './sla-sql.js';
 
 /**
@@ -34,8 +34,8 @@ import { renderSlaSql } from './sla-sql.js';
  *   `formatMinorUnits`.
  *
  * @example
- * const { sql, params } = renderLocalSql(panel.query);
- * const rows = runLocalPanel(db, panel, { fromMs, toMs });
+ * const { sql, params } = renderLocalSql(panel.query, topology);
+ * const rows = runLocalPanel(db, panel, { fromMs, toMs, topology });
  */
 
 /** Output column of each group field (the same names in the Timestream SQL). */
@@ -94,10 +94,7 @@ function isPercentile(aggregation: string): aggregation is PercentileAggregation
 }
 
 /** Renders a `records` or `sla` query. Pure; throws {@link LocalQueryError}. */
-export function renderLocalSql(
-  query: RecordsQuery | SlaQuery,
-  topology: CellTopology = CELL_TOPOLOGY,
-): LocalSql {
+export function renderLocalSql(query: RecordsQuery | SlaQuery, topology: CellTopology): LocalSql {
   if (query.source === 'sla') {
     return {
       sql: renderSlaSql(topology, {

@@ -1,10 +1,10 @@
-import { CELL_TOPOLOGY, type CellTopology } from '../../cells/topology.js';
+import type { CellTopology } from '../../cells/topology.js';
+import { TIMESTREAM_MEASURES } from '../../consumers/aws/timestream-record.js';
 import {
   TIMESTREAM_WINDOW,
   timestreamTable,
   timestreamTimeExpression,
 } from '../../consumers/aws/timestream-sql.js';
-import { TIMESTREAM_MEASURES } from '../../consumers/aws/timestream-store.js';
 import { INVOICE_MEASURE_NAME } from '../../consumers/record.js';
 import {
   QueryParameterError,
@@ -20,7 +20,7 @@ import {
   type RecordsQuery,
   type SlaQuery,
   type TimeBin,
-} from '../panels/panels.js';
+} from '../panels/panel-types.js';
 import { renderSlaSql } from './sla-sql.js';
 
 /**
@@ -45,7 +45,7 @@ import { renderSlaSql } from './sla-sql.js';
  * {@link UnsupportedQueryError} for it.
  *
  * @example
- * renderTimestreamSql(panel.query, { database: 'invoices', table: 'events', fromParam: '<<$from>>', toParam: '<<$to>>' });
+ * renderTimestreamSql(panel.query, { database: 'invoices', table: 'events', fromParam: '<<$from>>', toParam: '<<$to>>', topology });
  */
 
 export interface TimestreamSqlOptions {
@@ -57,8 +57,8 @@ export interface TimestreamSqlOptions {
   readonly toParam: string;
   /** Only this cell's records. */
   readonly cell?: string;
-  /** For `sla` queries (stage order, SLAs, terminal statuses). @default CELL_TOPOLOGY */
-  readonly topology?: CellTopology;
+  /** For `sla` queries (stage order, SLAs, terminal statuses). */
+  readonly topology: CellTopology;
 }
 
 /** A query that belongs to another backend (latency → CloudWatch). */
@@ -119,7 +119,7 @@ function aggregateExpression(query: RecordsQuery): string {
 }
 
 function renderSla(options: TimestreamSqlOptions): string {
-  const topology = options.topology ?? CELL_TOPOLOGY;
+  const { topology } = options;
   const from = timestreamTimeExpression(options.fromParam, 'fromParam');
   const to = timestreamTimeExpression(options.toParam, 'toParam');
   const where = [

@@ -1,5 +1,5 @@
 import type { Database } from 'better-sqlite3';
-import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
+import type { CellTopology } from '../../../cells/topology.js';
 import { type ReconcileReport, reconcile } from '../../../consumers/monitoring/reconcile.js';
 import { findStuckInvoices, latestFromRows, type StuckInvoice } from '../../../consumers/monitoring/stuck.js';
 import type { Panel, RecordsQuery } from '../../../dashboards/panels/panels.js';
@@ -63,7 +63,8 @@ export interface LocalPanelParams {
   readonly nowMs?: number;
   /** Only this cell's records; all cells otherwise. */
   readonly cell?: string;
-  readonly topology?: CellTopology;
+  /** Stage order, SLAs and terminal statuses of the cell whose records are read. */
+  readonly topology: CellTopology;
 }
 
 /** `queue` and `alarms` panels read the running cell (live queue stats, evaluator state), not SQL. */
@@ -116,7 +117,7 @@ function recordsRow(query: RecordsQuery, row: SqlRow): RecordsPanelRow {
  * `alarms`.
  */
 export function runLocalPanel(db: Database, panel: Panel, params: LocalPanelParams): LocalPanelResult {
-  const topology = params.topology ?? CELL_TOPOLOGY;
+  const { topology } = params;
   const nowMs = params.nowMs ?? params.toMs;
   const { query } = panel;
   switch (query.source) {

@@ -148,6 +148,18 @@ function sameMeasures(record: InvoiceRecord, amount: bigint, row: RecordRow): bo
   );
 }
 
+/**
+ * The port's error for a failed write: this adapter, not the core, knows SQLite's errors. The
+ * expected case is a busy database (`SQLITE_BUSY`, or `DatabaseBusyError` once the batcher gave up
+ * waiting for the other connection's write lock), which is transient by nature. Any other failure
+ * of a local write (an I/O error, a full disk) is reported as transient too: the processor retries
+ * it within its budget and the queue redelivers the batch, which the DLQ bounds. Pure.
+ */
+export function toStoreWriteError(error: unknown): TransientStoreError {
+  const detail = error instanceof Error ? error.message : String(error);
+  return new TransientStoreError(`record write failed: ${detail}`, { cause: error });
+}
+
 export class SqliteStore implements TimeseriesStore {
   readonly #db: DatabaseHandle;
   readonly #options: SqliteStoreOptions;
@@ -197,10 +209,7 @@ export class SqliteStore implements TimeseriesStore {
     try {
       outcome = await this.#batcher.run(() => this.#writeNow(records));
     } catch (error) {
-      throw new TransientStoreError(
-        `record write failed: ${error instanceof Error ? error.message : String(error)}`,
-        { cause: error },
-      );
+      throw toStoreWriteError(error);
     }
     // Only after the commit: a rolled-back insert must not count as stored.
     for (const record of outcome.inserted) this.#options.onInserted?.(record, outcome.storedAtMs);

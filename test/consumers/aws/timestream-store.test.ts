@@ -2,15 +2,11 @@ import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-
 import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-timestream-write';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StageName } from '../../../cells/topology.js';
-import {
-  aggregateQuery,
-  parseTimestreamTimestamp,
-  QueryParameterError,
-  TimestreamStore,
-  timelineQuery,
-} from '../../../consumers/aws/timestream-store.js';
+import { CELL_TOPOLOGY, type StageName } from '../../../cells/topology.js';
+import { timelineQuery } from '../../../consumers/aws/timestream-record-queries.js';
+import { TimestreamStore } from '../../../consumers/aws/timestream-store.js';
 import { type InvoiceRecord, toInvoiceRecord } from '../../../consumers/record.js';
+import { QueryParameterError } from '../../../consumers/sql/sql-text.js';
 import { TransientStoreError } from '../../../consumers/store.js';
 import { eventFor, eventIdFor, RECEIVED_AT_MS, stageMessage } from '../support/builders.js';
 import { queryPage, rejectedRecords, throttled, timelinePage } from '../support/timestream-fakes.js';
@@ -30,6 +26,7 @@ function store(onDuplicate?: ConstructorParameters<typeof TimestreamStore>[0]['o
     queryClient: new TimestreamQueryClient({ region: 'us-east-1' }),
     database: 'invoices',
     table: 'events',
+    topology: CELL_TOPOLOGY,
     ...(onDuplicate ? { onDuplicate } : {}),
   });
 }
@@ -335,82 +332,5 @@ describe('TimestreamStore', () => {
       ]);
       expect(queryMock.commandCalls(QueryCommand)[1]?.args[0].input.NextToken).toBe('next');
     });
-  });
-});
-
-describe('timelineQuery', () => {
-  it('selects every dimension and measure of one invoice, quoted', () => {
-    // Act
-    const sql = timelineQuery('invoices', 'events', 'INV-2026-000123');
-
-    // Assess
-    expect(sql).toBe(
-      [
-        'SELECT "cell", "region", "stage", "invoiceId", "eventId", "vendorId", "currency", time, "status", "amount_minor", "vendor_name", "received_at", "due_date", "payment_terms_days"',
-        'FROM "invoices"."events"',
-        `WHERE measure_name = 'invoice_event' AND "invoiceId" = 'INV-2026-000123'`,
-        'ORDER BY time ASC',
-      ].join('\n'),
-    );
-  });
-
-  it.each(["x' OR 1=1 --", '', 'INV 1', `a${'b'.repeat(128)}`])('refuses the invoiceId %j', (invoiceId) => {
-    // Assess
-    expect(() => timelineQuery('invoices', 'events', invoiceId)).toThrow(QueryParameterError);
-  });
-
-  it('refuses a table name that could break out of its quotes', () => {
-    // Assess
-    expect(() => timelineQuery('invoices', 'events"; DROP', 'INV-1')).toThrow(QueryParameterError);
-  });
-});
-
-describe('aggregateQuery', () => {
-  it('bins by the requested width and filters by window and stage', () => {
-    // Act
-    const sql = aggregateQuery('invoices', 'events', {
-      fromMs: 1_000,
-      toMs: 2_000,
-      binSec: 60,
-      stage: 'posting',
-    });
-
-    // Assess
-    expect(sql).toBe(
-      [
-        'SELECT bin(time, 60s) AS bin_start, "stage", count(*) AS events, sum("amount_minor") AS amount_minor_sum',
-        'FROM "invoices"."events"',
-        `WHERE measure_name = 'invoice_event' AND time >= from_milliseconds(1000) AND time < from_milliseconds(2000) AND "stage" = 'posting'`,
-        'GROUP BY bin(time, 60s), "stage"',
-        'ORDER BY bin_start ASC, "stage" ASC',
-      ].join('\n'),
-    );
-  });
-
-  it.each([
-    { fromMs: 2_000, toMs: 1_000, binSec: 60 },
-    { fromMs: 1.5, toMs: 2_000, binSec: 60 },
-    { fromMs: 1_000, toMs: 2_000, binSec: 0 },
-    { fromMs: 1_000, toMs: 2_000, binSec: 60, stage: "posting' OR 'a'='a" as StageName },
-  ])('refuses %j', (query) => {
-    // Assess
-    expect(() => aggregateQuery('invoices', 'events', query)).toThrow(QueryParameterError);
-  });
-});
-
-describe('parseTimestreamTimestamp', () => {
-  it.each([
-    ['2026-11-20 09:15:00.250000000', Date.UTC(2026, 10, 20, 9, 15, 0, 250)],
-    ['2026-11-20 09:15:00.999999999', Date.UTC(2026, 10, 20, 9, 15, 0, 999)],
-    ['2026-11-20 09:15:00', Date.UTC(2026, 10, 20, 9, 15, 0)],
-    ['2026-11-20 09:15:00.5', Date.UTC(2026, 10, 20, 9, 15, 0, 500)],
-  ])('parses %s', (text, expected) => {
-    // Assess
-    expect(parseTimestreamTimestamp(text)).toBe(expected);
-  });
-
-  it('refuses text that is not a Timestream timestamp', () => {
-    // Assess
-    expect(() => parseTimestreamTimestamp('2026-11-20T09:15:00Z')).toThrow('not a Timestream timestamp');
   });
 });

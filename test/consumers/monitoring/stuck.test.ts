@@ -1,20 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { localLatestByInvoiceSql } from '../../../cells/local/storage/monitoring-queries.js';
 import { CELL_TOPOLOGY } from '../../../cells/topology.js';
-import {
-  latestFromTimestreamRows,
-  timestreamLatestByInvoiceSql,
-} from '../../../consumers/aws/timestream-stuck-query.js';
 import {
   countStuckByStage,
   findStuckInvoices,
   findStuckMessages,
-  type LatestByInvoiceRow,
   type LatestInvoiceState,
-  latestFromRows,
 } from '../../../consumers/monitoring/stuck.js';
 import { readStageSchemaFile } from '../../../schemas/files.js';
-import { openTestCellDb, recordOf, type TestCellDb } from '../../dashboards/support/cell-db.js';
 
 const NOW = Date.parse('2026-11-20T12:00:00Z');
 const MIN = 60_000;
@@ -121,153 +113,6 @@ describe('terminal statuses', () => {
       expect(allowed).toEqual(expect.arrayContaining([...terminal]));
     },
   );
-});
-
-describe('localLatestByInvoiceSql', () => {
-  let cell: TestCellDb;
-
-  beforeEach(() => {
-    cell = openTestCellDb();
-  });
-
-  afterEach(() => {
-    cell.close();
-  });
-
-  it('returns each unfinished invoice at its furthest stage, entered-at time and latest status there', async () => {
-    // Prepare
-    const t0 = NOW - 5 * 60 * MIN;
-    const write = (
-      eventId: string,
-      invoiceId: string,
-      stage: 'ingestion' | 'reconciliation' | 'posting',
-      m: number,
-      status: string,
-      cellName = 'local',
-    ) =>
-      cell.write(
-        recordOf({
-          eventId,
-          invoiceId,
-          stage,
-          timeMs: t0 + m * MIN,
-          status,
-          vendorId: `V-${invoiceId}`,
-          cell: cellName,
-        }),
-      );
-    await write('a1', 'INV-A', 'ingestion', 0, 'RECEIVED');
-    await write('a2', 'INV-A', 'ingestion', 5, 'CAPTURED');
-    await write('a3', 'INV-A', 'reconciliation', 10, 'PARTIALLY_MATCHED');
-    await write('a4', 'INV-A', 'reconciliation', 40, 'MISMATCHED');
-    await write('b1', 'INV-B', 'ingestion', 0, 'RECEIVED');
-    await write('c1', 'INV-C', 'ingestion', 0, 'RECEIVED');
-    await write('c2', 'INV-C', 'posting', 50, 'POSTED');
-    await write('d1', 'INV-D', 'ingestion', 0, 'RECEIVED', 'other-cell');
-    const statement = cell.db.prepare<{ fromMs: number; cell: string | null }, LatestByInvoiceRow>(
-      localLatestByInvoiceSql(CELL_TOPOLOGY),
-    );
-
-    // Act
-    const latest = latestFromRows(statement.all({ fromMs: t0, cell: 'local' }));
-
-    // Assess: INV-C reached the last stage; INV-D is another cell's.
-    expect(latest).toEqual([
-      { invoiceId: 'INV-B', stage: 'ingestion', status: 'RECEIVED', timeMs: t0, vendorId: 'V-INV-B' },
-      {
-        invoiceId: 'INV-A',
-        stage: 'reconciliation',
-        status: 'MISMATCHED',
-        timeMs: t0 + 10 * MIN,
-        vendorId: 'V-INV-A',
-      },
-    ]);
-    expect(findStuckInvoices(latest, CELL_TOPOLOGY, NOW).map((s) => [s.invoiceId, s.ageSec])).toEqual([
-      ['INV-B', 5 * 3600],
-      ['INV-A', 5 * 3600 - 600],
-    ]);
-  });
-
-  it('looks back only to :fromMs', async () => {
-    // Prepare
-    await cell.write(
-      recordOf({ eventId: 'old', invoiceId: 'INV-OLD', stage: 'ingestion', timeMs: NOW - 48 * 60 * MIN }),
-    );
-    const statement = cell.db.prepare<{ fromMs: number; cell: string | null }, LatestByInvoiceRow>(
-      localLatestByInvoiceSql(CELL_TOPOLOGY),
-    );
-
-    // Act
-    const rows = statement.all({ fromMs: NOW - 24 * 60 * MIN, cell: null });
-
-    // Assess
-    expect(rows).toEqual([]);
-  });
-});
-
-describe('timestreamLatestByInvoiceSql', () => {
-  it('ranks by a stage order derived from the topology and keeps unfinished invoices', () => {
-    // Act
-    const sql = timestreamLatestByInvoiceSql(
-      { database: 'invoices', table: 'events', fromParam: 'ago(30d)', cell: 'us-east-1' },
-      CELL_TOPOLOGY,
-    );
-
-    // Assess
-    expect(sql).toBe(
-      [
-        'WITH events AS (',
-        '  SELECT "invoiceId" AS invoice_id, stage, status, time, "vendorId" AS vendor_id, "eventId" AS event_id,',
-        "    CASE stage WHEN 'ingestion' THEN 0 WHEN 'reconciliation' THEN 1 WHEN 'authorization' THEN 2 WHEN 'posting' THEN 3 END AS stage_order",
-        '  FROM "invoices"."events"',
-        "  WHERE measure_name = 'invoice_event' AND time >= ago(30d) AND cell = 'us-east-1'",
-        '),',
-        'ranked AS (',
-        '  SELECT invoice_id, stage, stage_order, status, vendor_id,',
-        '    ROW_NUMBER() OVER (PARTITION BY invoice_id ORDER BY stage_order DESC, time DESC, event_id DESC) AS latest_rank,',
-        '    min(time) OVER (PARTITION BY invoice_id, stage_order) AS entered_at',
-        '  FROM events',
-        ')',
-        'SELECT invoice_id, stage, status, to_milliseconds(entered_at) AS time_ms, vendor_id',
-        'FROM ranked',
-        'WHERE latest_rank = 1 AND stage_order < 3',
-        'ORDER BY entered_at, invoice_id',
-      ].join('\n'),
-    );
-  });
-
-  it('keeps only overdue, non-terminal invoices in SQL when asked (the scheduled monitor)', () => {
-    // Act
-    const sql = timestreamLatestByInvoiceSql(
-      { database: 'invoices', table: 'events', fromParam: 'ago(7d)', overdueOnly: true },
-      CELL_TOPOLOGY,
-    );
-
-    // Assess: the final filter names every stage SLA and the terminal statuses from the topology
-    expect(sql.split('\n').at(-2)).toBe(
-      'WHERE latest_rank = 1 AND stage_order < 3' +
-        " AND NOT ((stage_order = 0 AND status IN ('REJECTED')) OR (stage_order = 2 AND status IN ('REJECTED')))" +
-        ' AND to_milliseconds(entered_at) < to_milliseconds(now()) - CASE stage_order WHEN 0 THEN 900000 WHEN 1 THEN 3600000 WHEN 2 THEN 14400000 WHEN 3 THEN 0 END',
-    );
-  });
-
-  it('parses Timestream rows into latest states', () => {
-    // Act
-    const latest = latestFromTimestreamRows([
-      {
-        invoice_id: 'INV-1',
-        stage: 'ingestion',
-        status: 'RECEIVED',
-        time_ms: '1794819600000',
-        vendor_id: 'V-1',
-      },
-    ]);
-
-    // Assess
-    expect(latest).toEqual([
-      { invoiceId: 'INV-1', stage: 'ingestion', status: 'RECEIVED', timeMs: 1794819600000, vendorId: 'V-1' },
-    ]);
-  });
 });
 
 describe('findStuckMessages', () => {

@@ -30,7 +30,9 @@ describe('Dashboards', () => {
       const panels = allPanels();
 
       // Act
-      const problems = panels.flatMap((p) => panelProblems(p).map((problem) => `${p.id}: ${problem}`));
+      const problems = panels.flatMap((p) =>
+        panelProblems(p, CELL_TOPOLOGY).map((problem) => `${p.id}: ${problem}`),
+      );
 
       // Assess
       expect(problems).toEqual([]);
@@ -105,7 +107,7 @@ describe('Dashboards', () => {
       };
 
       // Act
-      const act = () => validatePanel(panel);
+      const act = () => validatePanel(panel, CELL_TOPOLOGY);
 
       // Assess
       expect(act).toThrow(DashboardDefinitionError);
@@ -120,7 +122,7 @@ describe('Dashboards', () => {
       };
 
       // Act
-      const problems = panelProblems(panel);
+      const problems = panelProblems(panel, CELL_TOPOLOGY);
 
       // Assess
       expect(problems).toEqual([expect.stringMatching(/aggregation p95 does not apply to amount/)]);
@@ -135,7 +137,7 @@ describe('Dashboards', () => {
       };
 
       // Act
-      const problems = panelProblems(panel);
+      const problems = panelProblems(panel, CELL_TOPOLOGY);
 
       // Assess
       expect(problems).toEqual([expect.stringMatching(/add amounts of different currencies/)]);

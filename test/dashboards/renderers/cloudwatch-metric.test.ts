@@ -25,7 +25,7 @@ function panelQuery(id: string) {
 describe('renderCloudWatchMetric', () => {
   it('renders a latency percentile panel as the processor IngestToStoreLatency metric', () => {
     // Act
-    const spec = renderCloudWatchMetric(panelQuery('ops-latency-p95'), POSTING);
+    const spec = renderCloudWatchMetric(panelQuery('ops-latency-p95'), POSTING, CELL_TOPOLOGY);
 
     // Assess
     expect(spec).toMatchObject({
@@ -44,7 +44,7 @@ describe('renderCloudWatchMetric', () => {
     ['ops-dlq-depth', 'ApproximateNumberOfMessagesVisible', 'stageDlq'],
   ])('renders %s as AWS/SQS %s of the %s', (id, metricName, kind) => {
     // Act
-    const spec = renderCloudWatchMetric(panelQuery(id), POSTING);
+    const spec = renderCloudWatchMetric(panelQuery(id), POSTING, CELL_TOPOLOGY);
 
     // Assess
     expect(spec).toMatchObject({
@@ -57,7 +57,7 @@ describe('renderCloudWatchMetric', () => {
 
   it('renders API errors as the 5XXError of the stage route', () => {
     // Act
-    const spec = renderCloudWatchMetric({ source: 'queue', metric: 'apiErrors' }, POSTING);
+    const spec = renderCloudWatchMetric({ source: 'queue', metric: 'apiErrors' }, POSTING, CELL_TOPOLOGY);
 
     // Assess
     expect(spec).toMatchObject({
@@ -71,7 +71,9 @@ describe('renderCloudWatchMetric', () => {
   it('renders every queue metric for every stage', () => {
     // Act
     const specs = CELL_TOPOLOGY.stages.flatMap((stage) =>
-      QUEUE_METRICS.map((metric) => renderCloudWatchMetric({ source: 'queue', metric }, stage)),
+      QUEUE_METRICS.map((metric) =>
+        renderCloudWatchMetric({ source: 'queue', metric }, stage, CELL_TOPOLOGY),
+      ),
     );
 
     // Assess
@@ -80,7 +82,7 @@ describe('renderCloudWatchMetric', () => {
 
   it('refuses a money panel, which only the store can answer', () => {
     // Act
-    const act = () => renderCloudWatchMetric(panelQuery('fin-amount-by-currency'), POSTING);
+    const act = () => renderCloudWatchMetric(panelQuery('fin-amount-by-currency'), POSTING, CELL_TOPOLOGY);
 
     // Assess
     expect(act).toThrow(UnsupportedQueryError);
@@ -90,7 +92,7 @@ describe('renderCloudWatchMetric', () => {
 describe('renderAlarmMetric', () => {
   it('renders every rule of the default topology', () => {
     // Act
-    const specs = ALARM_RULES.map((rule) => renderAlarmMetric(rule));
+    const specs = ALARM_RULES.map((rule) => renderAlarmMetric(rule, CELL_TOPOLOGY));
 
     // Assess
     expect(specs).toHaveLength(ALARM_RULES.length);
@@ -103,7 +105,7 @@ describe('renderAlarmMetric', () => {
     if (!rule) throw new Error('no posting latency rule');
 
     // Act
-    const spec = renderAlarmMetric(rule);
+    const spec = renderAlarmMetric(rule, CELL_TOPOLOGY);
 
     // Assess
     expect(spec).toMatchObject({
@@ -119,7 +121,7 @@ describe('renderAlarmMetric', () => {
     if (!rule) throw new Error('no relay DLQ rule');
 
     // Act
-    const spec = renderAlarmMetric(rule);
+    const spec = renderAlarmMetric(rule, CELL_TOPOLOGY);
 
     // Assess
     expect(spec).toMatchObject({

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildTopology, STAGE_SETTINGS } from '../../../cells/topology.js';
+import { buildTopology, CELL_TOPOLOGY, STAGE_SETTINGS } from '../../../cells/topology.js';
 import {
   DASHBOARDS,
   findPanel,
@@ -13,7 +13,13 @@ import {
   UnsupportedQueryError,
 } from '../../../dashboards/renderers/timestream-sql.js';
 
-const OPTIONS = { database: 'invoices', table: 'events', fromParam: 'ago(24h)', toParam: 'now()' } as const;
+const OPTIONS = {
+  database: 'invoices',
+  table: 'events',
+  fromParam: 'ago(24h)',
+  toParam: 'now()',
+  topology: CELL_TOPOLOGY,
+} as const;
 
 function queryOf(panelId: string): RecordsQuery | SlaQuery {
   const query = findPanel(DASHBOARDS, panelId)?.query;

@@ -1,12 +1,14 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../cells/local/clock.js';
 import { type DatabaseHandle, openCellDatabase, WriteBatcher } from '../../../../cells/local/storage/db.js';
 import { FaultInjectingStore } from '../../../../cells/local/storage/fault-injecting-store.js';
-import { SqliteStore } from '../../../../cells/local/storage/sqlite-store.js';
+import { SqliteStore, toStoreWriteError } from '../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../../cells/topology.js';
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../../consumers/record.js';
+import { TransientStoreError } from '../../../../consumers/store.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
 const topology = CELL_TOPOLOGY;
@@ -164,6 +166,45 @@ describe('SqliteStore', () => {
       // Assess
       expect(batcher.stats).toEqual({ commits: 1, largestCommit: 3 });
       expect(count()).toBe(3);
+    });
+
+    it('reports a database another connection keeps busy as a TransientStoreError', async () => {
+      // Prepare: a second connection holds the write lock past the batcher's wait.
+      const other = new Database(path.join(dir, 'cell.sqlite'));
+      other.prepare('BEGIN IMMEDIATE').run();
+      const impatient = new SqliteStore(db, {
+        topology,
+        clock,
+        batcher: new WriteBatcher(db, { maxWaitMs: 20 }),
+      });
+
+      // Act
+      const act = impatient.writeRecords([record({ eventId: 'e1' })]);
+
+      // Assess
+      try {
+        await expect(act).rejects.toBeInstanceOf(TransientStoreError);
+        await expect(act).rejects.toThrow(/^record write failed: database stayed busy/);
+      } finally {
+        other.prepare('ROLLBACK').run();
+        other.close();
+      }
+      expect(count()).toBe(0);
+    });
+  });
+
+  describe('toStoreWriteError', () => {
+    it.each([
+      ['SQLITE_BUSY', Object.assign(new Error('database is locked'), { code: 'SQLITE_BUSY' })],
+      ['another write failure', Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' })],
+    ])('maps %s to a TransientStoreError with the cause kept', (_label, error) => {
+      // Act
+      const mapped = toStoreWriteError(error);
+
+      // Assess
+      expect(mapped).toBeInstanceOf(TransientStoreError);
+      expect(mapped.message).toBe(`record write failed: ${error.message}`);
+      expect(mapped.cause).toBe(error);
     });
   });
 

@@ -1,20 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { compileFilterPolicy, PatternError } from '../../../cells/matching/index.js';
-
-/** Compile the policy and test one message body (already parsed, as the caller would). */
-function matches(policy: unknown, body: unknown): boolean {
-  return compileFilterPolicy(policy).matches(body);
-}
-
-function errorOf(compile: () => unknown): PatternError {
-  try {
-    compile();
-  } catch (err) {
-    if (err instanceof PatternError) return err;
-    throw err;
-  }
-  throw new Error('expected a PatternError, but the policy compiled');
-}
+import { compileFilterPolicy } from '../../../cells/matching/index.js';
+import { bodyMatches, patternErrorOf } from './support/pattern-helpers.js';
 
 describe('compileFilterPolicy', () => {
   describe('matches', () => {
@@ -22,62 +8,62 @@ describe('compileFilterPolicy', () => {
     describe('the string value matching examples', () => {
       it('exact matching: customer_interests rugby or tennis', () => {
         const policy = { customer_interests: ['rugby', 'tennis'] };
-        expect(matches(policy, { customer_interests: 'rugby' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'tennis' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'baseball' })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'rugby' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'tennis' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'baseball' })).toBe(false);
       });
 
       it('anything-but matching: not rugby and not tennis', () => {
         const policy = { customer_interests: [{ 'anything-but': ['rugby', 'tennis'] }] };
-        expect(matches(policy, { customer_interests: 'baseball' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'football' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'baseball' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'football' })).toBe(true);
         // "because it contains a value that isn't rugby or tennis"
-        expect(matches(policy, { customer_interests: ['rugby', 'baseball'] })).toBe(true);
-        expect(matches(policy, { customer_interests: 'rugby' })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: ['rugby', 'baseball'] })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'rugby' })).toBe(false);
       });
 
       it('anything-but can be combined with exists: false', () => {
         const policy = { customer_interests: [{ 'anything-but': ['rugby'] }, { exists: false }] };
-        expect(matches(policy, { store: 'fans' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'rugby' })).toBe(false);
-        expect(matches({ customer_interests: [{ 'anything-but': ['rugby'] }] }, { store: 'fans' })).toBe(
+        expect(bodyMatches(policy, { store: 'fans' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'rugby' })).toBe(false);
+        expect(bodyMatches({ customer_interests: [{ 'anything-but': ['rugby'] }] }, { store: 'fans' })).toBe(
           false,
         );
       });
 
       it('anything-but with a prefix: denies the order- prefix', () => {
         const policy = { event: [{ 'anything-but': { prefix: 'order-' } }] };
-        expect(matches(policy, { event: 'data-entry' })).toBe(true);
-        expect(matches(policy, { event: 'order_number' })).toBe(true);
-        expect(matches(policy, { event: 'order-cancelled' })).toBe(false);
+        expect(bodyMatches(policy, { event: 'data-entry' })).toBe(true);
+        expect(bodyMatches(policy, { event: 'order_number' })).toBe(true);
+        expect(bodyMatches(policy, { event: 'order-cancelled' })).toBe(false);
       });
 
       it('equals-ignore-case matching', () => {
         const policy = { customer_interests: [{ 'equals-ignore-case': 'tennis' }] };
-        expect(matches(policy, { customer_interests: 'TENNIS' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'Tennis' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'rugby' })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'TENNIS' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'Tennis' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'rugby' })).toBe(false);
       });
 
       it('IP address matching: source_ip in 10.0.0.0/24', () => {
         const policy = { source_ip: [{ cidr: '10.0.0.0/24' }] };
-        expect(matches(policy, { source_ip: '10.0.0.0' })).toBe(true);
-        expect(matches(policy, { source_ip: '10.0.0.255' })).toBe(true);
-        expect(matches(policy, { source_ip: '10.1.1.0' })).toBe(false);
+        expect(bodyMatches(policy, { source_ip: '10.0.0.0' })).toBe(true);
+        expect(bodyMatches(policy, { source_ip: '10.0.0.255' })).toBe(true);
+        expect(bodyMatches(policy, { source_ip: '10.1.1.0' })).toBe(false);
       });
 
       it('prefix matching: bas', () => {
         const policy = { customer_interests: [{ prefix: 'bas' }] };
-        expect(matches(policy, { customer_interests: 'baseball' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'basketball' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'rugby' })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'baseball' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'basketball' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'rugby' })).toBe(false);
       });
 
       it('suffix matching: ball', () => {
         const policy = { customer_interests: [{ suffix: 'ball' }] };
-        expect(matches(policy, { customer_interests: 'baseball' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'basketball' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'rugby' })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'baseball' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'basketball' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'rugby' })).toBe(false);
       });
     });
 
@@ -85,35 +71,35 @@ describe('compileFilterPolicy', () => {
     describe('the numeric value matching examples', () => {
       it('exact matching: price_usd = 301.5 however it is spelled', () => {
         const policy = { price_usd: [{ numeric: ['=', 301.5] }] };
-        expect(matches(policy, JSON.parse('{"price_usd": 301.5}'))).toBe(true);
-        expect(matches(policy, JSON.parse('{"price_usd": 3.015e2}'))).toBe(true);
-        expect(matches(policy, { price_usd: 301.6 })).toBe(false);
+        expect(bodyMatches(policy, JSON.parse('{"price_usd": 301.5}'))).toBe(true);
+        expect(bodyMatches(policy, JSON.parse('{"price_usd": 3.015e2}'))).toBe(true);
+        expect(bodyMatches(policy, { price_usd: 301.6 })).toBe(false);
       });
 
       it('anything-but matching: price not 100 and not 500', () => {
         const policy = { price: [{ 'anything-but': [100, 500] }] };
-        expect(matches(policy, { price: 101 })).toBe(true);
-        expect(matches(policy, { price: 100.1 })).toBe(true);
-        expect(matches(policy, { price: [100, 50] })).toBe(true);
-        expect(matches(policy, { price: 100 })).toBe(false);
+        expect(bodyMatches(policy, { price: 101 })).toBe(true);
+        expect(bodyMatches(policy, { price: 100.1 })).toBe(true);
+        expect(bodyMatches(policy, { price: [100, 50] })).toBe(true);
+        expect(bodyMatches(policy, { price: 100 })).toBe(false);
       });
 
       it('value range matching: negative prices', () => {
         const policy = { price_usd: [{ numeric: ['<', 0] }] };
-        expect(matches(policy, { price_usd: -0.01 })).toBe(true);
-        expect(matches(policy, { price_usd: 0 })).toBe(false);
+        expect(bodyMatches(policy, { price_usd: -0.01 })).toBe(true);
+        expect(bodyMatches(policy, { price_usd: 0 })).toBe(false);
       });
 
       it('value range matching: positive up to and including 150', () => {
         const policy = { price_usd: [{ numeric: ['>', 0, '<=', 150] }] };
-        expect(matches(policy, { price_usd: 150 })).toBe(true);
-        expect(matches(policy, { price_usd: 0 })).toBe(false);
-        expect(matches(policy, { price_usd: 150.01 })).toBe(false);
+        expect(bodyMatches(policy, { price_usd: 150 })).toBe(true);
+        expect(bodyMatches(policy, { price_usd: 0 })).toBe(false);
+        expect(bodyMatches(policy, { price_usd: 150.01 })).toBe(false);
       });
 
       // Assumption: like EventBridge, numeric matching in a message body only applies to JSON numbers.
       it('does not compare numeric-looking strings', () => {
-        expect(matches({ price_usd: [{ numeric: ['>', 0] }] }, { price_usd: '10' })).toBe(false);
+        expect(bodyMatches({ price_usd: [{ numeric: ['>', 0] }] }, { price_usd: '10' })).toBe(false);
       });
     });
 
@@ -124,36 +110,36 @@ describe('compileFilterPolicy', () => {
 
       it('exists: true matches a body with the store key only', () => {
         const policy = { store: [{ exists: true }] };
-        expect(matches(policy, withStore)).toBe(true);
-        expect(matches(policy, withoutStore)).toBe(false);
+        expect(bodyMatches(policy, withStore)).toBe(true);
+        expect(bodyMatches(policy, withoutStore)).toBe(false);
       });
 
       it('exists: false matches a body without the store key only', () => {
         const policy = { store: [{ exists: false }] };
-        expect(matches(policy, withStore)).toBe(false);
-        expect(matches(policy, withoutStore)).toBe(true);
+        expect(bodyMatches(policy, withStore)).toBe(false);
+        expect(bodyMatches(policy, withoutStore)).toBe(true);
       });
 
       it('exists: true needs a non-null, non-empty value (unlike EventBridge)', () => {
         const policy = { store: [{ exists: true }] };
-        expect(matches(policy, { store: null })).toBe(false);
-        expect(matches(policy, { store: '' })).toBe(false);
-        expect(matches(policy, { store: [] })).toBe(false);
+        expect(bodyMatches(policy, { store: null })).toBe(false);
+        expect(bodyMatches(policy, { store: '' })).toBe(false);
+        expect(bodyMatches(policy, { store: [] })).toBe(false);
       });
 
       // Assumption: exists: false is the complement of exists: true, so null and "" count as absent.
       it('exists: false matches a null or empty value', () => {
-        expect(matches({ store: [{ exists: false }] }, { store: null, other: 1 })).toBe(true);
-        expect(matches({ store: [{ exists: false }] }, { store: '' })).toBe(true);
+        expect(bodyMatches({ store: [{ exists: false }] }, { store: null, other: 1 })).toBe(true);
+        expect(bodyMatches({ store: [{ exists: false }] }, { store: '' })).toBe(true);
       });
 
       // "exists": false only matches if at least one attribute exists (assumed for bodies too).
       it('exists: false does not match an empty body', () => {
-        expect(matches({ store: [{ exists: false }] }, {})).toBe(false);
+        expect(bodyMatches({ store: [{ exists: false }] }, {})).toBe(false);
       });
 
       it('exists only works on leaf nodes', () => {
-        expect(matches({ store: [{ exists: true }] }, { store: { name: 'fans' } })).toBe(false);
+        expect(bodyMatches({ store: [{ exists: true }] }, { store: { name: 'fans' } })).toBe(false);
       });
     });
 
@@ -161,15 +147,15 @@ describe('compileFilterPolicy', () => {
     describe('the AND/OR logic examples', () => {
       it('AND logic: rugby and a price above 100', () => {
         const policy = { customer_interests: ['rugby'], price_usd: [{ numeric: ['>', 100] }] };
-        expect(matches(policy, { customer_interests: 'rugby', price_usd: 101 })).toBe(true);
-        expect(matches(policy, { customer_interests: 'rugby', price_usd: 100 })).toBe(false);
-        expect(matches(policy, { customer_interests: 'tennis', price_usd: 101 })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'rugby', price_usd: 101 })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'rugby', price_usd: 100 })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'tennis', price_usd: 101 })).toBe(false);
       });
 
       it('OR logic: rugby, football or baseball', () => {
         const policy = { customer_interests: ['rugby', 'football', 'baseball'] };
-        expect(matches(policy, { customer_interests: 'football' })).toBe(true);
-        expect(matches(policy, { customer_interests: 'hockey' })).toBe(false);
+        expect(bodyMatches(policy, { customer_interests: 'football' })).toBe(true);
+        expect(bodyMatches(policy, { customer_interests: 'hockey' })).toBe(false);
       });
 
       it('OR operator: source && (metricName || namespace)', () => {
@@ -177,10 +163,10 @@ describe('compileFilterPolicy', () => {
           source: ['aws.cloudwatch'],
           $or: [{ metricName: ['CPUUtilization'] }, { namespace: ['AWS/EC2'] }],
         };
-        expect(matches(policy, { source: 'aws.cloudwatch', metricName: 'CPUUtilization' })).toBe(true);
-        expect(matches(policy, { source: 'aws.cloudwatch', namespace: 'AWS/EC2' })).toBe(true);
-        expect(matches(policy, { source: 'aws.cloudwatch', namespace: 'AWS/ES' })).toBe(false);
-        expect(matches(policy, { source: 'aws.ec2', metricName: 'CPUUtilization' })).toBe(false);
+        expect(bodyMatches(policy, { source: 'aws.cloudwatch', metricName: 'CPUUtilization' })).toBe(true);
+        expect(bodyMatches(policy, { source: 'aws.cloudwatch', namespace: 'AWS/EC2' })).toBe(true);
+        expect(bodyMatches(policy, { source: 'aws.cloudwatch', namespace: 'AWS/ES' })).toBe(false);
+        expect(bodyMatches(policy, { source: 'aws.ec2', metricName: 'CPUUtilization' })).toBe(false);
       });
 
       it('accepts the nested $or policy whose complexity the page computes as 7', () => {
@@ -221,7 +207,7 @@ describe('compileFilterPolicy', () => {
           customer_interests: ['rugby', 'football', 'baseball'],
           price_usd: [{ numeric: ['>=', 100] }],
         };
-        expect(matches(policy, transaction)).toBe(true);
+        expect(bodyMatches(policy, transaction)).toBe(true);
       });
 
       it('rejects the example message with the rejecting policy', () => {
@@ -231,7 +217,7 @@ describe('compileFilterPolicy', () => {
           encrypted: [false],
           customer_interests: ['basketball', 'baseball'],
         };
-        expect(matches(policy, transaction)).toBe(false);
+        expect(bodyMatches(policy, transaction)).toBe(false);
       });
     });
 
@@ -241,9 +227,9 @@ describe('compileFilterPolicy', () => {
       const policy = { order: { store: ['example_corp'], total: [{ numeric: ['>', 0] }] } };
 
       it('matches nested properties when every nested key matches', () => {
-        expect(matches(policy, { order: { store: 'example_corp', total: 5 } })).toBe(true);
-        expect(matches(policy, { order: { store: 'example_corp' } })).toBe(false);
-        expect(matches(policy, { order: { store: 'other', total: 5 } })).toBe(false);
+        expect(bodyMatches(policy, { order: { store: 'example_corp', total: 5 } })).toBe(true);
+        expect(bodyMatches(policy, { order: { store: 'example_corp' } })).toBe(false);
+        expect(bodyMatches(policy, { order: { store: 'other', total: 5 } })).toBe(false);
       });
 
       it('never matches a body that is not a JSON object', () => {
@@ -256,11 +242,11 @@ describe('compileFilterPolicy', () => {
       it('matches objects inside arrays element by element (S3 Records style)', () => {
         const s3 = { Records: { s3: { object: { key: [{ prefix: 'uploads/' }] } } } };
         expect(
-          matches(s3, {
+          bodyMatches(s3, {
             Records: [{ s3: { object: { key: 'other/a' } } }, { s3: { object: { key: 'uploads/b' } } }],
           }),
         ).toBe(true);
-        expect(matches(s3, { Records: [{ s3: { object: { key: 'other/a' } } }] })).toBe(false);
+        expect(bodyMatches(s3, { Records: [{ s3: { object: { key: 'other/a' } } }] })).toBe(false);
       });
     });
   });
@@ -287,7 +273,7 @@ describe('compileFilterPolicy', () => {
         key_a: { key_b: { key_c: Array.from({ length: 13 }, (_, i) => `v${i}`) } },
         key_d: { key_e: ['value_one', 'value_two'] },
       };
-      expect(errorOf(() => compileFilterPolicy(bigger)).message).toBe(
+      expect(patternErrorOf(() => compileFilterPolicy(bigger)).message).toBe(
         'filter policy has 156 combinations; SNS allows at most 150',
       );
     });
@@ -299,7 +285,7 @@ describe('compileFilterPolicy', () => {
         $or: [{ a: values(50) }, { b: values(25), c: values(2) }],
       };
       // 2 x (50 + 25 x 2) = 200
-      expect(errorOf(() => compileFilterPolicy(policy)).message).toBe(
+      expect(patternErrorOf(() => compileFilterPolicy(policy)).message).toBe(
         'filter policy has 200 combinations; SNS allows at most 150',
       );
     });
@@ -328,7 +314,7 @@ describe('compileFilterPolicy', () => {
           account: [{ exists: true }],
         },
       };
-      expect(errorOf(() => compileFilterPolicy(policy)).message).toBe(
+      expect(patternErrorOf(() => compileFilterPolicy(policy)).message).toBe(
         'filter policy has 6 keys; SNS allows at most 5',
       );
     });
@@ -349,7 +335,7 @@ describe('compileFilterPolicy', () => {
 
     it('rejects a policy over 256 KB', () => {
       const policy = { big: ['x'.repeat(256 * 1024)] };
-      expect(errorOf(() => compileFilterPolicy(policy)).message).toBe(
+      expect(patternErrorOf(() => compileFilterPolicy(policy)).message).toBe(
         'filter policy is 262156 bytes; SNS allows at most 262144 (256 KB)',
       );
     });
