@@ -13,8 +13,9 @@ import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import type { EngineSnapshot } from './engine/engine.js';
 import { type EngineHandle, type EngineThreadMode, startEngine } from './engine/engine-host.js';
 import { createLogger, type Logger, type LogLevel } from './logger.js';
-import { FifoQueue } from './messaging/fifo-queue.js';
+import type { FifoQueue } from './messaging/fifo-queue.js';
 import { RedriveService } from './messaging/redrive-service.js';
+import { openStageQueues } from './messaging/stage-queues.js';
 import { openSubscriberQueues, registerSubscriberRoutes } from './messaging/subscriber-queues.js';
 import { assembleStats, type CellState, type CellStats, renderPrometheus } from './monitoring/cell-stats.js';
 import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js';
@@ -129,164 +130,230 @@ export function applyStageOverrides(
   };
 }
 
-export async function startLocalCell(options: LocalCellOptions): Promise<LocalCell> {
-  const clock = options.clock ?? SYSTEM_CLOCK;
-  const logger =
-    options.logger ?? createLogger({ level: options.logLevel ?? 'info', base: { component: 'cell' } });
-  const topology = applyStageOverrides(options.topology ?? CELL_TOPOLOGY, {
-    ...(options.visibilityTimeoutSec !== undefined
-      ? { visibilityTimeoutSec: options.visibilityTimeoutSec }
-      : {}),
-    ...(options.maxReceiveCount !== undefined ? { maxReceiveCount: options.maxReceiveCount } : {}),
-  });
-  const host = options.host ?? '127.0.0.1';
+/** The options resolved once: everything below reads these, never `options` defaults. */
+interface CellConfig {
+  readonly topology: CellTopology;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly host: string;
+  readonly dataDir: string;
+  readonly dbFile: string;
+  readonly cellName: string;
+  readonly synchronous: SynchronousMode;
+  readonly faultInjection: boolean;
+}
+
+/** What changes while the cell runs, read by the API thread's closures. */
+interface CellRuntime {
+  state: CellState;
+  engine: EngineHandle | undefined;
+}
+
+/** The API thread's services over its own connection. */
+interface ApiServices {
+  readonly queues: Map<StageName, FifoQueue>;
+  readonly ingest: IngestClient;
+  readonly replays: ReplayService;
+  readonly redrive: RedriveService;
+  readonly store: SqliteStore;
+  readonly keys: ApiKeyStore;
+  readonly stats: () => Promise<CellStats>;
+}
+
+function resolveConfig(options: LocalCellOptions): CellConfig {
   const dataDir = path.resolve(options.dataDir);
-  const dbFile = path.join(dataDir, DB_FILE_NAME);
-  const cellName = options.cellName ?? 'local';
-  const synchronous = options.synchronous ?? 'FULL';
+  return {
+    topology: applyStageOverrides(options.topology ?? CELL_TOPOLOGY, {
+      ...(options.visibilityTimeoutSec !== undefined
+        ? { visibilityTimeoutSec: options.visibilityTimeoutSec }
+        : {}),
+      ...(options.maxReceiveCount !== undefined ? { maxReceiveCount: options.maxReceiveCount } : {}),
+    }),
+    clock: options.clock ?? SYSTEM_CLOCK,
+    logger:
+      options.logger ?? createLogger({ level: options.logLevel ?? 'info', base: { component: 'cell' } }),
+    host: options.host ?? '127.0.0.1',
+    dataDir,
+    dbFile: path.join(dataDir, DB_FILE_NAME),
+    cellName: options.cellName ?? 'local',
+    synchronous: options.synchronous ?? 'FULL',
+    faultInjection: options.enableFaultInjection === true,
+  };
+}
 
-  const lock: DataDirLock = acquireDataDirLock(dataDir);
-  let db: DatabaseHandle | undefined;
-  let engine: EngineHandle | undefined;
-  let app: FastifyInstance | undefined;
-  let state: CellState = 'starting';
-  try {
-    db = openCellDatabase({ file: dbFile, synchronous, role: 'api' });
-    const apiDb = db;
-
-    // The API thread's view of the stage queues: DLQ listing, depth and redrive.
-    const queues = new Map<StageName, FifoQueue>();
-    for (const stage of topology.stages) {
-      queues.set(
-        stage.name,
-        new FifoQueue(
-          apiDb,
-          {
-            name: stage.ids.queue,
-            dlqName: stage.ids.dlq,
-            visibilityTimeoutSec: stage.visibilityTimeoutSec,
-            maxReceiveCount: stage.maxReceiveCount,
-            dedupWindowSec: topology.settings.dedupWindowSec,
-          },
-          clock,
-        ),
-      );
+/** Bus, ingest, replays, redrive, reads and stats on the API thread's connection. */
+function createApiServices(db: DatabaseHandle, config: CellConfig, runtime: CellRuntime): ApiServices {
+  const { topology, clock, logger, cellName } = config;
+  // The API thread's view of the stage queues: DLQ listing, depth and redrive.
+  const queues = openStageQueues(db, topology, clock);
+  const bus = new EventBus(topology);
+  const commit = (batch: IngestBatch): Promise<EntryResult[]> => {
+    if (!runtime.engine) return Promise.reject(new Error('the engine is not running'));
+    return runtime.engine.ingest(batch);
+  };
+  const snapshot = async (): Promise<EngineSnapshot | undefined> => {
+    if (!runtime.engine) return undefined;
+    try {
+      return await runtime.engine.snapshot();
+    } catch (error) {
+      logger.warn('engine snapshot unavailable', { error });
+      return undefined;
     }
-    const bus = new EventBus(topology);
-    const commit = (batch: IngestBatch): Promise<EntryResult[]> => {
-      if (!engine) return Promise.reject(new Error('the engine is not running'));
-      return engine.ingest(batch);
-    };
-    const ingest = new IngestClient(topology, bus, commit);
-    const replays = new ReplayService({ db: apiDb, bus, commit, clock, logger });
-    const redrive = new RedriveService({ db: apiDb, queues, clock, logger, onMoved: () => engine?.wake() });
-    const store = new SqliteStore(apiDb, { topology, clock });
+  };
+  return {
+    queues,
+    ingest: new IngestClient(topology, bus, commit),
+    replays: new ReplayService({ db, bus, commit, clock, logger }),
+    redrive: new RedriveService({ db, queues, clock, logger, onMoved: () => runtime.engine?.wake() }),
+    store: new SqliteStore(db, { topology, clock }),
+    keys: new ApiKeyStore(db, clock),
+    stats: async () =>
+      assembleStats({ topology, queues, snapshot: await snapshot(), state: runtime.state, cellName }),
+  };
+}
 
-    const keys = new ApiKeyStore(apiDb, clock);
-    let apiKey: string | undefined;
-    let apiKeyGenerated = false;
-    if (options.apiKey !== undefined) {
-      keys.add(options.apiKey, 'cli');
-      apiKey = options.apiKey;
-    } else if (keys.count() === 0) {
-      apiKey = keys.generate('generated on first start').key;
-      apiKeyGenerated = true;
-    }
-    const limiter = new ProducerRateLimiter({
+/** Registers the key passed in, or generates one when the cell has none yet. */
+function provisionApiKey(
+  keys: ApiKeyStore,
+  apiKey: string | undefined,
+): { apiKey: string | undefined; apiKeyGenerated: boolean } {
+  if (apiKey !== undefined) {
+    keys.add(apiKey, 'cli');
+    return { apiKey, apiKeyGenerated: false };
+  }
+  if (keys.count() === 0)
+    return { apiKey: keys.generate('generated on first start').key, apiKeyGenerated: true };
+  return { apiKey: undefined, apiKeyGenerated: false };
+}
+
+/** The HTTP API with the subscriber routes and the plugins' routes, not yet listening. */
+async function buildServer(
+  db: DatabaseHandle,
+  config: CellConfig,
+  runtime: CellRuntime,
+  services: ApiServices,
+  options: LocalCellOptions,
+): Promise<FastifyInstance> {
+  const { topology, clock, logger, cellName } = config;
+  const httpCounters = new Map<string, number>();
+  const app = buildHttpApi({
+    ...services,
+    topology,
+    limiter: new ProducerRateLimiter({
       ratePerSec: options.rateLimitRps ?? topology.settings.apiRateLimitRps,
       burst: options.burst ?? topology.settings.apiBurstLimit,
-    });
+    }),
+    engine: () => runtime.engine,
+    state: () => runtime.state,
+    metrics: async () => renderPrometheus(await services.stats(), httpCounters),
+    requireKeyForReads: !isLoopbackHost(config.host),
+    faultInjection: config.faultInjection,
+    clock,
+    logger,
+    httpCounters,
+  });
+  registerSubscriberRoutes(app, topology, openSubscriberQueues(db, topology, clock));
+  for (const plugin of options.plugins ?? []) {
+    await plugin(app, { topology, db, cellName, clock, logger, stats: services.stats });
+  }
+  return app;
+}
 
-    const snapshot = async (): Promise<EngineSnapshot | undefined> => {
-      if (!engine) return undefined;
-      try {
-        return await engine.snapshot();
-      } catch (error) {
-        logger.warn('engine snapshot unavailable', { error });
-        return undefined;
-      }
-    };
-    const stats = async () =>
-      assembleStats({ topology, queues, snapshot: await snapshot(), state, cellName });
-    const httpCounters = new Map<string, number>();
-    app = buildHttpApi({
-      topology,
-      ingest,
-      keys,
-      limiter,
-      store,
-      queues,
-      redrive,
-      replays,
-      engine: () => engine,
-      state: () => state,
-      stats,
-      metrics: async () => renderPrometheus(await stats(), httpCounters),
-      requireKeyForReads: !isLoopbackHost(host),
-      faultInjection: options.enableFaultInjection === true,
-      clock,
+/** Listens and returns the bound port and the cell's URL. */
+async function listen(
+  app: FastifyInstance,
+  host: string,
+  port: number,
+): Promise<{ port: number; url: string }> {
+  await app.listen({ host, port });
+  const address = app.server.address();
+  const bound = typeof address === 'object' && address ? address.port : port;
+  return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+}
+
+function startCellEngine(config: CellConfig, options: LocalCellOptions): Promise<EngineHandle> {
+  const { logger } = config;
+  return startEngine(
+    {
+      dbFile: config.dbFile,
+      topology: config.topology,
+      cell: { cell: config.cellName, region: 'local' },
+      synchronous: config.synchronous,
+      faultInjection: config.faultInjection,
+      logLevel: options.logLevel ?? 'info',
+    },
+    {
+      mode: options.processorThread ?? 'worker',
       logger,
-      httpCounters,
-    });
-    const server = app;
-    registerSubscriberRoutes(server, topology, openSubscriberQueues(apiDb, topology, clock));
-    for (const plugin of options.plugins ?? []) {
-      await plugin(server, { topology, db: apiDb, cellName, clock, logger, stats });
-    }
-    await server.listen({ host, port: options.port ?? 0 });
-    const address = server.server.address();
-    const port = typeof address === 'object' && address ? address.port : (options.port ?? 0);
-    const url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+      onFatal: (error: Error) => {
+        logger.error('the engine stopped; the cell cannot make progress', { error });
+        options.onFatal?.(error);
+      },
+    },
+  );
+}
 
-    engine = await startEngine(
-      {
-        dbFile,
-        topology,
-        cell: { cell: cellName, region: 'local' },
-        synchronous,
-        faultInjection: options.enableFaultInjection === true,
-        logLevel: options.logLevel ?? 'info',
-      },
-      {
-        mode: options.processorThread ?? 'worker',
-        logger,
-        onFatal: (error: Error) => {
-          logger.error('the engine stopped; the cell cannot make progress', { error });
-          options.onFatal?.(error);
-        },
-      },
-    );
-    replays.resumeInterrupted();
-    state = 'ready';
+/** Drains in order: no new requests, background services, the engine, then the API connection. */
+async function drain(
+  server: FastifyInstance,
+  db: DatabaseHandle,
+  lock: DataDirLock,
+  services: ApiServices,
+  runtime: CellRuntime,
+  logger: Logger,
+  url: string,
+): Promise<void> {
+  runtime.state = 'draining';
+  logger.info('draining', { url });
+  await server.close(); // stops accepting; in-flight requests finish (their commits included)
+  await services.replays.stop();
+  await services.redrive.stop();
+  await runtime.engine?.stop();
+  try {
+    db.pragma('wal_checkpoint(TRUNCATE)');
+  } catch (error) {
+    logger.warn('final checkpoint failed', { error });
+  }
+  db.close();
+  lock.release();
+  logger.info('stopped', { url });
+}
+
+/**
+ * Starts a cell on `options.dataDir`: lock, API connection and services, HTTP API (with subscriber
+ * and plugin routes) listening, then the engine; resolves once it is ready. On failure everything
+ * already started is closed again and the lock released.
+ */
+export async function startLocalCell(options: LocalCellOptions): Promise<LocalCell> {
+  const config = resolveConfig(options);
+  const { topology, host, logger } = config;
+  const lock: DataDirLock = acquireDataDirLock(config.dataDir);
+  const runtime: CellRuntime = { state: 'starting', engine: undefined };
+  let db: DatabaseHandle | undefined;
+  let app: FastifyInstance | undefined;
+  try {
+    db = openCellDatabase({ file: config.dbFile, synchronous: config.synchronous, role: 'api' });
+    const apiDb = db;
+    const services = createApiServices(apiDb, config, runtime);
+    const { apiKey, apiKeyGenerated } = provisionApiKey(services.keys, options.apiKey);
+    app = await buildServer(apiDb, config, runtime, services, options);
+    const server = app;
+    const { port, url } = await listen(server, host, options.port ?? 0);
+    runtime.engine = await startCellEngine(config, options);
+    services.replays.resumeInterrupted();
+    runtime.state = 'ready';
     if (!isLoopbackHost(host)) {
       logger.warn(
         'listening on a non-loopback address: every route except /health and /metrics needs x-api-key',
-        {
-          host,
-        },
+        { host },
       );
     }
-
     let closing: Promise<void> | undefined;
     const close = () => {
-      closing ??= (async () => {
-        state = 'draining';
-        logger.info('draining', { url });
-        await server.close(); // stops accepting; in-flight requests finish (their commits included)
-        await replays.stop();
-        await redrive.stop();
-        await engine?.stop();
-        try {
-          apiDb.pragma('wal_checkpoint(TRUNCATE)');
-        } catch (error) {
-          logger.warn('final checkpoint failed', { error });
-        }
-        apiDb.close();
-        lock.release();
-        logger.info('stopped', { url });
-      })();
+      closing ??= drain(server, apiDb, lock, services, runtime, logger, url);
       return closing;
     };
+    const { dataDir, dbFile } = config;
     return {
       url,
       host,
@@ -296,13 +363,13 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
       apiKey,
       apiKeyGenerated,
       topology,
-      stats,
+      stats: services.stats,
       close,
     };
   } catch (error) {
-    state = 'draining';
+    runtime.state = 'draining';
     await app?.close().catch(() => undefined);
-    await engine?.stop().catch(() => undefined);
+    await runtime.engine?.stop().catch(() => undefined);
     db?.close();
     lock.release();
     throw error;

@@ -125,6 +125,7 @@ const logger = createLogger({ level: logLevel, base: { component: 'cell' } });
 async function run(): Promise<void> {
   let stopping = false;
   const cell = await startLocalCell({
+    topology: CELL_TOPOLOGY,
     dataDir: opts.dataDir,
     port: opts.port,
     host: opts.host,

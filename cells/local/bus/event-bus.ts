@@ -1,4 +1,3 @@
-import type { Statement } from 'better-sqlite3';
 import {
   type BusEvent,
   type PublishEntry,
@@ -6,20 +5,21 @@ import {
   relayEvents,
   type StagePublisher,
 } from '../../../consumers/relay.js';
+import { type CompiledMatcher, compileEventPattern } from '../../matching/index.js';
 import type { CellTopology, StageName, StageTopology } from '../../topology.js';
 import type { FifoTopic } from '../messaging/fifo-topic.js';
-import type { DatabaseHandle } from '../storage/db.js';
 
 /**
- * The local event bus: one rule per stage (source + detail-type, from the topology) whose target
- * is the shared relay code (`relayEvents`), which publishes to the stage's FIFO topic; and the
- * archive of every accepted event.
+ * The local event bus: one rule per stage whose event pattern is the one the CDK `EventRouting`
+ * construct gives the stage's rule (the cell's event source and the stage's detail-type), run by
+ * the same EventBridge pattern matcher the ops CLI uses; the rule's target is the shared relay code
+ * (`relayEvents`), which publishes to the stage's FIFO topic. The archive is `event-archive.ts`.
  *
  * The relay is async (it awaits its publisher port) while SQLite transactions are synchronous, so
  * publishing is split in two: {@link EventBus.route} runs the rules and the relay with a publisher
  * that only collects the entries (no I/O, in the API thread), then the engine thread archives the
  * event and hands the entries to the topics in one write transaction
- * ({@link EventArchive.insert} + {@link deliverToTopics}). One commit thus covers "archived +
+ * (`EventArchive.insert` + {@link deliverToTopics}). One commit thus covers "archived +
  * routed + enqueued", and the producer's 2xx is sent only after it.
  *
  * @example
@@ -28,12 +28,20 @@ import type { DatabaseHandle } from '../storage/db.js';
  * archive.insert(wire[0]); deliverToTopics(wire[0], topics); // engine, inside a transaction
  */
 
-/** A rule: events with this source and detail-type go to the relay for `stage`. */
+/** A rule: events its pattern matches go to the relay for `stage`. */
 export interface BusRule {
   readonly name: string;
-  readonly source: string;
-  readonly detailType: string;
+  /** The EventBridge event pattern, as the deployed rule has it. */
+  readonly pattern: StageRulePattern;
+  /** {@link pattern}, compiled once. */
+  readonly matcher: CompiledMatcher;
   readonly stage: StageTopology;
+}
+
+/** An EventBridge event pattern on source and detail-type (JSON field names, as AWS stores it). */
+export interface StageRulePattern {
+  readonly source: readonly string[];
+  readonly 'detail-type': readonly string[];
 }
 
 export interface StageDelivery {
@@ -59,13 +67,6 @@ export interface WireEvent {
   readonly deliveries: readonly { readonly stage: StageName; readonly entries: readonly PublishEntry[] }[];
 }
 
-export interface ArchivedEvent {
-  readonly seq: number;
-  readonly busEventId: string;
-  readonly receivedAtMs: number;
-  readonly body: string;
-}
-
 /** The relay's publisher port, locally: collects entries; the engine delivers them in a transaction. */
 export class CollectingStagePublisher implements StagePublisher {
   readonly published: { stage: StageTopology; entries: PublishEntry[] }[] = [];
@@ -76,14 +77,24 @@ export class CollectingStagePublisher implements StagePublisher {
   }
 }
 
-/** One rule per stage, derived from the topology. */
+/**
+ * The event pattern of one stage's rule: the cell's event source and the stage's detail-type. The
+ * CDK side builds the same pattern in `stageEventPattern` (stacks/event-routing.ts), which the
+ * local cell may not import (it is CDK-typed); both derive it from the topology alone. Pure.
+ *
+ * @example
+ * stageRulePattern(topology, stage); // { source: ['invoice.platform'], 'detail-type': ['invoice.posting'] }
+ */
+export function stageRulePattern(topology: CellTopology, stage: StageTopology): StageRulePattern {
+  return { source: [topology.settings.eventSource], 'detail-type': [stage.detailType] };
+}
+
+/** One rule per stage, derived from the topology, with its pattern compiled once. */
 export function busRules(topology: CellTopology): BusRule[] {
-  return topology.stages.map((stage) => ({
-    name: stage.ids.rule,
-    source: topology.settings.eventSource,
-    detailType: stage.detailType,
-    stage,
-  }));
+  return topology.stages.map((stage) => {
+    const pattern = stageRulePattern(topology, stage);
+    return { name: stage.ids.rule, pattern, matcher: compileEventPattern(pattern), stage };
+  });
 }
 
 export class EventBus {
@@ -102,7 +113,7 @@ export class EventBus {
   async route(events: readonly BusEvent[]): Promise<RoutedEvent[]> {
     const deliveries = new Map<BusEvent, StageDelivery[]>(events.map((e) => [e, []]));
     for (const rule of this.rules) {
-      const matched = events.filter((e) => e.source === rule.source && e['detail-type'] === rule.detailType);
+      const matched = events.filter((e) => rule.matcher.matches(e));
       if (matched.length === 0) continue;
       const publisher = new CollectingStagePublisher();
       const result = await relayEvents(matched, this.topology, publisher);
@@ -143,42 +154,5 @@ export function deliverToTopics(event: WireEvent, topics: ReadonlyMap<StageName,
     const topic = topics.get(delivery.stage);
     if (!topic) throw new Error(`no topic for stage ${delivery.stage}`);
     topic.publish(delivery.entries);
-  }
-}
-
-/** The bus archive table. */
-export class EventArchive {
-  readonly #find: Statement<
-    [string],
-    { seq: number; bus_event_id: string; received_at_ms: number; body: string }
-  >;
-  readonly #insert: Statement<[string, string, string, string, number, string]>;
-
-  constructor(db: DatabaseHandle) {
-    this.#find = db.prepare('SELECT seq, bus_event_id, received_at_ms, body FROM archive WHERE event_id = ?');
-    this.#insert = db.prepare(
-      `INSERT INTO archive (event_id, bus_event_id, detail_type, invoice_id, received_at_ms, body)
-       VALUES (?, ?, ?, ?, ?, ?)`,
-    );
-  }
-
-  /** The archived event with this producer event id, if any. */
-  find(eventId: string): ArchivedEvent | undefined {
-    const row = this.#find.get(eventId);
-    return row
-      ? { seq: row.seq, busEventId: row.bus_event_id, receivedAtMs: row.received_at_ms, body: row.body }
-      : undefined;
-  }
-
-  /** Archives one event (inside the caller's transaction). */
-  insert(event: WireEvent): void {
-    this.#insert.run(
-      event.eventId,
-      event.busEventId,
-      event.detailType,
-      event.invoiceId,
-      event.receivedAtMs,
-      event.busEventJson,
-    );
   }
 }

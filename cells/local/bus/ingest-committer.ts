@@ -3,7 +3,8 @@ import type { BusEvent } from '../../../consumers/relay.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { FifoTopic } from '../messaging/fifo-topic.js';
 import type { DatabaseHandle, WriteBatcher } from '../storage/db.js';
-import { deliverToTopics, type EventArchive, type WireEvent } from './event-bus.js';
+import type { EventArchive } from './event-archive.js';
+import { deliverToTopics, type WireEvent } from './event-bus.js';
 
 /**
  * The engine side of the API's write path (the local PutEvents): routed events are archived and

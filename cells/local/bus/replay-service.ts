@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { BusEvent } from '../../../consumers/relay.js';
+import { isoFromMs } from '../../../schemas/time.js';
 import type { StageTopology } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -95,22 +96,18 @@ const FILTER = `received_at_ms >= @from AND received_at_ms < @to
   AND (@detailType IS NULL OR detail_type = @detailType)
   AND (@invoiceId IS NULL OR invoice_id = @invoiceId)`;
 
-function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
-
 function toStatus(row: ReplayRow): ReplayStatus {
   return {
     name: row.name,
     state: row.state,
-    from: iso(row.from_ms),
-    to: iso(row.to_ms),
+    from: isoFromMs(row.from_ms),
+    to: isoFromMs(row.to_ms),
     ...(row.stage ? { stage: row.stage } : {}),
     ...(row.invoice_id ? { invoiceId: row.invoice_id } : {}),
     total: row.total,
     replayed: row.replayed,
-    startedAt: iso(row.started_at_ms),
-    ...(row.finished_at_ms !== null ? { finishedAt: iso(row.finished_at_ms) } : {}),
+    startedAt: isoFromMs(row.started_at_ms),
+    ...(row.finished_at_ms !== null ? { finishedAt: isoFromMs(row.finished_at_ms) } : {}),
     ...(row.error ? { error: row.error } : {}),
   };
 }
@@ -155,13 +152,13 @@ export class ReplayService {
       return {
         name: request.name,
         state: 'dry-run',
-        from: iso(request.fromMs),
-        to: iso(request.toMs),
+        from: isoFromMs(request.fromMs),
+        to: isoFromMs(request.toMs),
         ...(request.stage ? { stage: request.stage.name } : {}),
         ...(request.invoiceId ? { invoiceId: request.invoiceId } : {}),
         total,
         replayed: 0,
-        startedAt: iso(now),
+        startedAt: isoFromMs(now),
       };
     }
     this.#insert.run({

@@ -1,10 +1,14 @@
 import type { CellIdentity } from '../../../consumers/record.js';
-import { type FailureKind, processBatch } from '../../../consumers/stage-processor.js';
+import {
+  type FailureKind,
+  type ProcessorObserver,
+  processBatch,
+} from '../../../consumers/stage-processor.js';
 import type { TimeseriesStore } from '../../../consumers/store.js';
 import { validateEvent } from '../../../schemas/index.js';
 import { compileFilterPolicy } from '../../matching/index.js';
 import type { CellTopology, StageName } from '../../topology.js';
-import { EventArchive } from '../bus/event-bus.js';
+import { EventArchive } from '../bus/event-archive.js';
 import {
   type EntryResult,
   type IngestBatch,
@@ -13,8 +17,10 @@ import {
 } from '../bus/ingest-committer.js';
 import { type Clock, SYSTEM_CLOCK } from '../clock.js';
 import { createLogger, type Logger, type LogLevel } from '../logger.js';
-import { FifoQueue, pruneDedup } from '../messaging/fifo-queue.js';
+import { pruneDedup } from '../messaging/dedup-window.js';
+import type { FifoQueue } from '../messaging/fifo-queue.js';
 import { FifoTopic } from '../messaging/fifo-topic.js';
+import { openStageQueues } from '../messaging/stage-queues.js';
 import { openSubscriberQueues, subscriberKey } from '../messaging/subscriber-queues.js';
 import { type DatabaseHandle, openCellDatabase, type SynchronousMode, WriteBatcher } from '../storage/db.js';
 import { FaultInjectingStore } from '../storage/fault-injecting-store.js';
@@ -100,6 +106,42 @@ const ARCHIVE_PRUNE_MS = 10 * 60_000;
 const CHECKPOINT_MS = 5_000;
 const PRUNE_CHUNK = 5_000;
 
+function newStageCounters(): StageCounters {
+  return {
+    stored: 0,
+    processed: 0,
+    failures: { invalid: 0, rejected: 0, transient: 0, 'group-blocked': 0 },
+    storeRetries: 0,
+    buckets: LATENCY_BUCKETS_SEC.map(() => 0),
+    count: 0,
+    sumSec: 0,
+  };
+}
+
+/**
+ * The topic of every stage, fanning out to the stage's queue and then to its declared subscribers:
+ * filtered queues on the same topic (their policies were validated when the topology was built).
+ */
+function openStageTopics(
+  topology: CellTopology,
+  queues: ReadonlyMap<StageName, FifoQueue>,
+  subscriberQueues: ReadonlyMap<string, FifoQueue>,
+): Map<StageName, FifoTopic> {
+  const topics = new Map<StageName, FifoTopic>();
+  for (const stage of topology.stages) {
+    const topic = new FifoTopic(stage.ids.topic);
+    topic.subscribe(queues.get(stage.name) as FifoQueue);
+    for (const sub of stage.subscribers) {
+      topic.subscribe(
+        subscriberQueues.get(subscriberKey(stage, sub)) as FifoQueue,
+        compileFilterPolicy(sub.filterPolicy),
+      );
+    }
+    topics.set(stage.name, topic);
+  }
+  return topics;
+}
+
 export class CellEngine {
   readonly #config: EngineConfig;
   readonly #db: DatabaseHandle;
@@ -133,49 +175,13 @@ export class CellEngine {
     const { topology } = config;
     this.#batcher = new WriteBatcher(db);
     for (const stage of topology.stages) {
-      this.#counters.set(stage.name, {
-        stored: 0,
-        processed: 0,
-        failures: { invalid: 0, rejected: 0, transient: 0, 'group-blocked': 0 },
-        storeRetries: 0,
-        buckets: LATENCY_BUCKETS_SEC.map(() => 0),
-        count: 0,
-        sumSec: 0,
-      });
+      this.#counters.set(stage.name, newStageCounters());
       // Compile the stage validator now rather than inside the first batch.
       validateEvent(stage.name, {});
     }
-
-    // Queues, and the topics that fan out to them.
-    this.#queues = new Map();
-    const topics = new Map<StageName, FifoTopic>();
-    for (const stage of topology.stages) {
-      const queue = new FifoQueue(
-        db,
-        {
-          name: stage.ids.queue,
-          dlqName: stage.ids.dlq,
-          visibilityTimeoutSec: stage.visibilityTimeoutSec,
-          maxReceiveCount: stage.maxReceiveCount,
-          dedupWindowSec: topology.settings.dedupWindowSec,
-        },
-        clock,
-      );
-      const topic = new FifoTopic(stage.ids.topic);
-      topic.subscribe(queue);
-      this.#queues.set(stage.name, queue);
-      topics.set(stage.name, topic);
-    }
-    // Declared subscribers: filtered queues on the same topics (validated when the topology was built).
-    const subscriberQueues = openSubscriberQueues(db, topology, clock);
-    for (const stage of topology.stages) {
-      for (const sub of stage.subscribers) {
-        (topics.get(stage.name) as FifoTopic).subscribe(
-          subscriberQueues.get(subscriberKey(stage, sub)) as FifoQueue,
-          compileFilterPolicy(sub.filterPolicy),
-        );
-      }
-    }
+    // Stage queues before subscriber queues: queue ids are handed out in this order.
+    this.#queues = openStageQueues(db, topology, clock);
+    const topics = openStageTopics(topology, this.#queues, openSubscriberQueues(db, topology, clock));
     this.#ingest = new IngestCommitter({
       db,
       batcher: this.#batcher,
@@ -184,52 +190,68 @@ export class CellEngine {
       topology,
       onCommitted: () => this.#poller.wake(),
     });
+    const sqliteStore = this.#openStore();
+    this.#faults = config.faultInjection ? new FaultInjectingStore(sqliteStore) : undefined;
+    this.#poller = this.#createPoller(this.#faults ?? sqliteStore);
+  }
 
-    const sqliteStore = new SqliteStore(db, {
-      topology,
-      clock,
+  /** The SQLite store on the engine's group commit; its existing rows seed the stored counters. */
+  #openStore(): SqliteStore {
+    const store = new SqliteStore(this.#db, {
+      topology: this.#config.topology,
+      clock: this.#clock,
       batcher: this.#batcher,
       onInserted: (record, storedAtMs) => this.#observeStored(record.dimensions.stage, record, storedAtMs),
     });
-    for (const [stage, n] of sqliteStore.countByStage()) {
+    for (const [stage, n] of store.countByStage()) {
       const c = this.#counters.get(stage);
       if (c) c.stored = n;
     }
-    this.#faults = config.faultInjection ? new FaultInjectingStore(sqliteStore) : undefined;
-    const store: TimeseriesStore = this.#faults ?? sqliteStore;
-    this.#poller = new QueuePoller({
+    return store;
+  }
+
+  /** The poller that drives the real `processBatch` over every stage queue into `store`. */
+  #createPoller(store: TimeseriesStore): QueuePoller {
+    const { topology, cell, idlePollMs } = this.#config;
+    return new QueuePoller({
       batcher: this.#batcher,
       stages: topology.stages.map((stage) => ({ stage, queue: this.#queues.get(stage.name) as FifoQueue })),
-      clock,
-      logger,
-      region: config.cell.region,
-      ...(config.idlePollMs !== undefined ? { idlePollMs: config.idlePollMs } : {}),
+      clock: this.#clock,
+      logger: this.#logger,
+      region: cell.region,
+      ...(idlePollMs !== undefined ? { idlePollMs } : {}),
       process: (stage, records) =>
         processBatch(records, {
           stage: stage.name,
-          cell: config.cell,
+          cell,
           store,
           retryBudgetMs: topology.settings.storeRetryBudgetMs,
-          observer: {
-            stored: () => {
-              const c = this.#counters.get(stage.name);
-              if (c) c.processed++;
-            },
-            failed: (messageId, kind, reason) => {
-              const c = this.#counters.get(stage.name);
-              if (c) c.failures[kind]++;
-              if (kind !== 'group-blocked') {
-                logger.warn('message failed', { stage: stage.name, messageId, kind, reason });
-              }
-            },
-            retrying: (attempt, error) => {
-              const c = this.#counters.get(stage.name);
-              if (c) c.storeRetries++;
-              logger.warn('store write retrying', { stage: stage.name, attempt, error });
-            },
-          },
+          observer: this.#batchObserver(stage.name),
         }),
     });
+  }
+
+  /** Counts a stage's processing outcomes for the snapshot and logs failures and retries. */
+  #batchObserver(stage: StageName): ProcessorObserver {
+    const counters = () => this.#counters.get(stage);
+    return {
+      stored: () => {
+        const c = counters();
+        if (c) c.processed++;
+      },
+      failed: (messageId, kind, reason) => {
+        const c = counters();
+        if (c) c.failures[kind]++;
+        if (kind !== 'group-blocked') {
+          this.#logger.warn('message failed', { stage, messageId, kind, reason });
+        }
+      },
+      retrying: (attempt, error) => {
+        const c = counters();
+        if (c) c.storeRetries++;
+        this.#logger.warn('store write retrying', { stage, attempt, error });
+      },
+    };
   }
 
   start(): void {

@@ -1,7 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../clock.js';
 import { type DatabaseHandle, queueIds } from '../storage/db.js';
+import { DedupWindow } from './dedup-window.js';
+import { type DlqMessage, dlqMessageOf } from './describe-queue-message.js';
+import {
+  type GroupState,
+  type IndexedMessage,
+  MessageGroupIndex,
+  type QueueCounts,
+} from './message-group-index.js';
+import { prepareQueueStatements, type QueueStatements } from './queue-statements.js';
 
 /**
  * A durable FIFO queue with its dead-letter queue, keeping the SQS FIFO semantics the pipeline
@@ -26,7 +34,9 @@ import { type DatabaseHandle, queueIds } from '../storage/db.js';
  * every message is visible again (receive counts are persisted, so poison messages still reach
  * the DLQ).
  *
- * Methods are synchronous; callers wrap them in a write transaction to group them.
+ * Methods are synchronous; callers wrap them in a write transaction to group them. The parts:
+ * `queue-statements.ts` (SQL), `dedup-window.ts`, `message-group-index.ts` (receive and
+ * visibility state) and `describe-queue-message.ts` (listings as callers see them).
  *
  * @example
  * const queue = new FifoQueue(db, { name: 'PostingQueue', dlqName: 'PostingDlq',
@@ -70,81 +80,6 @@ export interface ReceivedMessage {
   readonly firstReceiveMs: number;
 }
 
-export interface DlqMessage {
-  readonly messageId: string;
-  readonly groupId: string;
-  readonly dedupId: string;
-  readonly body: string;
-  readonly sentAtMs: number;
-  readonly receiveCount: number;
-  readonly deadLetteredAtMs: number | null;
-}
-
-/**
- * A stored message as operators see it over HTTP: ids named for invoices, times as RFC 3339, and
- * the body parsed when it is JSON (shown raw otherwise, so a poison body is still visible).
- */
-export function describeQueueMessage(m: DlqMessage) {
-  let message: unknown;
-  try {
-    message = JSON.parse(m.body);
-  } catch {
-    message = m.body;
-  }
-  return {
-    messageId: m.messageId,
-    invoiceId: m.groupId,
-    eventId: m.dedupId,
-    sentAt: new Date(m.sentAtMs).toISOString(),
-    message,
-  };
-}
-
-export interface QueueCounts {
-  /** Messages not in flight (ApproximateNumberOfMessagesVisible; includes messages of blocked groups). */
-  readonly visible: number;
-  /** Received and neither deleted nor timed out (ApproximateNumberOfMessagesNotVisible). */
-  readonly inFlight: number;
-  /** Send time of the oldest message in the queue, if any. */
-  readonly oldestSentAtMs: number | undefined;
-}
-
-interface IndexedMessage {
-  readonly seq: number;
-  readonly messageId: string;
-  readonly groupId: string;
-  readonly dedupId: string;
-  readonly sentAtMs: number;
-  receiveCount: number;
-  firstReceiveMs: number | null;
-  /** Receipt handle of the receive that has it in flight, or null. */
-  receipt: string | null;
-}
-
-interface GroupState {
-  readonly id: string;
-  /** Undeleted messages of the group in send order. */
-  readonly messages: IndexedMessage[];
-  /** How many of the first messages are in flight. */
-  outstanding: number;
-  blockedUntilMs: number;
-}
-
-interface MessageRow {
-  seq: number;
-  message_id: string;
-  group_id: string;
-  dedup_id: string;
-  sent_at_ms: number;
-  receive_count: number;
-  first_receive_ms: number | null;
-}
-
-interface DlqRow extends MessageRow {
-  body: string;
-  dead_lettered_at_ms: number | null;
-}
-
 const REFRESH_PAGE = 10_000;
 
 function sequenceNumber(seq: number): string {
@@ -156,27 +91,10 @@ export class FifoQueue {
   readonly queueId: number;
   readonly dlqId: number;
   readonly #clock: Clock;
-  readonly #groups = new Map<string, GroupState>();
-  /** Groups with undelivered messages and nothing in flight, in the order they became ready. */
-  readonly #ready = new Set<GroupState>();
-  /** Groups with messages in flight. */
-  readonly #waiting = new Set<GroupState>();
-  readonly #bySeq = new Map<number, IndexedMessage>();
-  #lastSeq = 0;
+  readonly #sql: QueueStatements;
+  readonly #dedup: DedupWindow;
+  readonly #index = new MessageGroupIndex();
   #deadLettered = 0;
-
-  readonly #selectDedup: Statement<[number, string], { message_id: string; expires_at_ms: number }>;
-  readonly #upsertDedup: Statement<[number, string, string, number]>;
-  readonly #insertMessage: Statement<[number, string, string, string, string, number, number]>;
-  readonly #selectNew: Statement<[number, number, number], MessageRow>;
-  readonly #selectBody: Statement<[number], { body: string }>;
-  readonly #markReceived: Statement<[number, number, number]>;
-  readonly #deleteMessage: Statement<[number]>;
-  readonly #moveToDlq: Statement<[number, number, number, number]>;
-  readonly #selectDlq: Statement<[number, number], DlqRow>;
-  readonly #selectDlqGroup: Statement<[number, string, number], DlqRow>;
-  readonly #countQueue: Statement<[number], { n: number }>;
-  readonly #countQueueGroup: Statement<[number, string], { n: number }>;
 
   constructor(db: DatabaseHandle, config: FifoQueueConfig, clock: Clock) {
     if (!Number.isInteger(config.maxReceiveCount) || config.maxReceiveCount < 1) {
@@ -190,42 +108,8 @@ export class FifoQueue {
     const ids = queueIds(db, [config.name, config.dlqName]);
     this.queueId = ids.get(config.name) as number;
     this.dlqId = ids.get(config.dlqName) as number;
-    this.#selectDedup = db.prepare(
-      'SELECT message_id, expires_at_ms FROM dedup WHERE queue_id = ? AND dedup_id = ?',
-    );
-    this.#upsertDedup = db.prepare(
-      `INSERT INTO dedup (queue_id, dedup_id, message_id, expires_at_ms) VALUES (?, ?, ?, ?)
-       ON CONFLICT (queue_id, dedup_id) DO UPDATE SET message_id = excluded.message_id,
-         expires_at_ms = excluded.expires_at_ms`,
-    );
-    this.#insertMessage = db.prepare(
-      `INSERT INTO messages (queue_id, message_id, group_id, dedup_id, body, sent_at_ms, receive_count)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.#selectNew = db.prepare(
-      `SELECT seq, message_id, group_id, dedup_id, sent_at_ms, receive_count, first_receive_ms
-       FROM messages WHERE queue_id = ? AND seq > ? ORDER BY seq LIMIT ?`,
-    );
-    this.#selectBody = db.prepare('SELECT body FROM messages WHERE seq = ?');
-    this.#markReceived = db.prepare(
-      'UPDATE messages SET receive_count = ?, first_receive_ms = coalesce(first_receive_ms, ?) WHERE seq = ?',
-    );
-    this.#deleteMessage = db.prepare('DELETE FROM messages WHERE seq = ?');
-    this.#moveToDlq = db.prepare(
-      'UPDATE messages SET queue_id = ?, dead_lettered_at_ms = ?, source_queue_id = ? WHERE seq = ?',
-    );
-    const dlqColumns = `seq, message_id, group_id, dedup_id, sent_at_ms, receive_count, first_receive_ms,
-       body, dead_lettered_at_ms`;
-    this.#selectDlq = db.prepare(
-      `SELECT ${dlqColumns} FROM messages WHERE queue_id = ? ORDER BY seq LIMIT ?`,
-    ) as Statement<[number, number], DlqRow>;
-    this.#selectDlqGroup = db.prepare(
-      `SELECT ${dlqColumns} FROM messages WHERE queue_id = ? AND group_id = ? ORDER BY seq LIMIT ?`,
-    );
-    this.#countQueue = db.prepare('SELECT count(*) AS n FROM messages WHERE queue_id = ?');
-    this.#countQueueGroup = db.prepare(
-      'SELECT count(*) AS n FROM messages WHERE queue_id = ? AND group_id = ?',
-    );
+    this.#dedup = new DedupWindow(db, this.queueId, config.dedupWindowSec);
+    this.#sql = prepareQueueStatements(db);
   }
 
   /**
@@ -234,13 +118,12 @@ export class FifoQueue {
    */
   send(entries: readonly QueueMessageInput[]): SendResult[] {
     const now = this.#clock.now();
-    const expiresAt = now + this.config.dedupWindowSec * 1000;
     return entries.map((entry) => {
-      const seen = this.#selectDedup.get(this.queueId, entry.dedupId);
-      if (seen && seen.expires_at_ms > now) return { messageId: seen.message_id, duplicate: true };
+      const seen = this.#dedup.duplicateOf(entry.dedupId, now);
+      if (seen !== undefined) return { messageId: seen, duplicate: true };
       const messageId = randomUUID();
-      this.#upsertDedup.run(this.queueId, entry.dedupId, messageId, expiresAt);
-      this.#insertMessage.run(this.queueId, messageId, entry.groupId, entry.dedupId, entry.body, now, 0);
+      this.#dedup.remember(entry.dedupId, messageId, now);
+      this.#sql.insertMessage.run(this.queueId, messageId, entry.groupId, entry.dedupId, entry.body, now, 0);
       return { messageId, duplicate: false };
     });
   }
@@ -259,10 +142,10 @@ export class FifoQueue {
   receiveBatches(maxBatches: number, batchSize: number): ReceivedMessage[][] {
     const now = this.#clock.now();
     this.refresh();
-    this.#expire(now);
+    this.#index.expire(now);
     const batches: ReceivedMessage[][] = [];
     let batch: ReceivedMessage[] = [];
-    for (const group of this.#ready) {
+    for (const group of this.#index.readyGroups()) {
       if (batches.length >= maxBatches) break;
       batch.push(...this.#receiveFromGroup(group, batchSize - batch.length, now));
       if (batch.length >= batchSize) {
@@ -277,28 +160,18 @@ export class FifoQueue {
   /** Whether a receive now could return or dead-letter anything (refreshes the index first). */
   hasReceivable(): boolean {
     this.refresh();
-    if (this.#ready.size > 0) return true;
-    const now = this.#clock.now();
-    for (const group of this.#waiting) if (group.blockedUntilMs <= now) return true;
-    return false;
+    return this.#index.hasReceivable(this.#clock.now());
   }
 
   /** Deletes received messages; handles from an earlier receive (timed out since) are ignored. */
   deleteMessages(receiptHandles: readonly string[]): number {
     let deleted = 0;
     for (const handle of receiptHandles) {
-      const seq = Number.parseInt(handle, 10);
-      const message = this.#bySeq.get(seq);
-      if (!message || message.receipt !== handle) continue;
-      const group = this.#groups.get(message.groupId);
-      if (!group) continue;
-      this.#deleteMessage.run(seq);
+      const current = this.#index.inFlight(handle);
+      if (!current) continue;
+      this.#sql.deleteMessage.run(current.message.seq);
       deleted++;
-      this.#bySeq.delete(seq);
-      const at = group.messages.indexOf(message);
-      if (at >= 0) group.messages.splice(at, 1);
-      group.outstanding = Math.max(0, group.outstanding - 1);
-      if (group.outstanding === 0) this.#release(group);
+      this.#index.deleted(current.message, current.group);
     }
     return deleted;
   }
@@ -306,37 +179,20 @@ export class FifoQueue {
   /** Loads messages sent (by any connection) since the last look. */
   refresh(): void {
     for (;;) {
-      const rows = this.#selectNew.all(this.queueId, this.#lastSeq, REFRESH_PAGE);
-      for (const row of rows) this.#index(row);
+      const rows = this.#sql.selectNew.all(this.queueId, this.#index.lastSeq, REFRESH_PAGE);
+      for (const row of rows) this.#index.add(row);
       if (rows.length < REFRESH_PAGE) return;
     }
   }
 
   /** Forgets the in-memory index (after a failed transaction); the next receive reloads it. */
   reset(): void {
-    this.#groups.clear();
-    this.#ready.clear();
-    this.#waiting.clear();
-    this.#bySeq.clear();
-    this.#lastSeq = 0;
+    this.#index.clear();
   }
 
   /** Counts from the in-memory index (call `refresh` first for messages sent elsewhere). */
   counts(): QueueCounts {
-    const now = this.#clock.now();
-    let visible = 0;
-    let inFlight = 0;
-    let oldestSentAtMs: number | undefined;
-    for (const group of this.#groups.values()) {
-      const flying = group.outstanding > 0 && group.blockedUntilMs > now ? group.outstanding : 0;
-      inFlight += flying;
-      visible += group.messages.length - flying;
-      const head = group.messages[0];
-      if (head && (oldestSentAtMs === undefined || head.sentAtMs < oldestSentAtMs)) {
-        oldestSentAtMs = head.sentAtMs;
-      }
-    }
-    return { visible, inFlight, oldestSentAtMs };
+    return this.#index.counts(this.#clock.now());
   }
 
   /** Messages this instance moved to the DLQ since it was created. */
@@ -346,15 +202,15 @@ export class FifoQueue {
 
   /** Messages in the source queue, from the table (any connection). */
   depth(): number {
-    return this.#countQueue.get(this.queueId)?.n ?? 0;
+    return this.#sql.countQueue.get(this.queueId)?.n ?? 0;
   }
 
   /** Messages in the DLQ, optionally of one group. */
   dlqDepth(groupId?: string): number {
     const row =
       groupId === undefined
-        ? this.#countQueue.get(this.dlqId)
-        : this.#countQueueGroup.get(this.dlqId, groupId);
+        ? this.#sql.countQueue.get(this.dlqId)
+        : this.#sql.countQueueGroup.get(this.dlqId, groupId);
     return row?.n ?? 0;
   }
 
@@ -363,33 +219,12 @@ export class FifoQueue {
    * count, no visibility change), for inspection of queues nothing in the cell consumes.
    */
   peek(limit = 100): DlqMessage[] {
-    return this.#selectDlq.all(this.queueId, limit).map((r) => ({
-      messageId: r.message_id,
-      groupId: r.group_id,
-      dedupId: r.dedup_id,
-      body: r.body,
-      sentAtMs: r.sent_at_ms,
-      receiveCount: r.receive_count,
-      deadLetteredAtMs: r.dead_lettered_at_ms,
-    }));
+    return this.#sql.selectListed.all(this.queueId, limit).map(dlqMessageOf);
   }
 
   /** DLQ messages in the order they were first sent, optionally of one group. */
   listDlq(options: { groupId?: string; limit?: number } = {}): DlqMessage[] {
-    const limit = options.limit ?? 100;
-    const rows =
-      options.groupId === undefined
-        ? this.#selectDlq.all(this.dlqId, limit)
-        : this.#selectDlqGroup.all(this.dlqId, options.groupId, limit);
-    return rows.map((r) => ({
-      messageId: r.message_id,
-      groupId: r.group_id,
-      dedupId: r.dedup_id,
-      body: r.body,
-      sentAtMs: r.sent_at_ms,
-      receiveCount: r.receive_count,
-      deadLetteredAtMs: r.dead_lettered_at_ms,
-    }));
+    return this.#dlqRows(options.groupId, options.limit ?? 100).map(dlqMessageOf);
   }
 
   /**
@@ -399,114 +234,65 @@ export class FifoQueue {
    */
   redrive(options: { groupId?: string; limit: number }): number {
     const now = this.#clock.now();
-    const rows =
-      options.groupId === undefined
-        ? this.#selectDlq.all(this.dlqId, options.limit)
-        : this.#selectDlqGroup.all(this.dlqId, options.groupId, options.limit);
+    const rows = this.#dlqRows(options.groupId, options.limit);
     for (const row of rows) {
-      this.#insertMessage.run(this.queueId, row.message_id, row.group_id, row.dedup_id, row.body, now, 0);
-      this.#deleteMessage.run(row.seq);
+      this.#sql.insertMessage.run(this.queueId, row.message_id, row.group_id, row.dedup_id, row.body, now, 0);
+      this.#sql.deleteMessage.run(row.seq);
     }
     return rows.length;
   }
 
-  #index(row: MessageRow): void {
-    this.#lastSeq = Math.max(this.#lastSeq, row.seq);
-    if (this.#bySeq.has(row.seq)) return;
-    let group = this.#groups.get(row.group_id);
-    if (!group) {
-      group = { id: row.group_id, messages: [], outstanding: 0, blockedUntilMs: 0 };
-      this.#groups.set(group.id, group);
-    }
-    const message: IndexedMessage = {
-      seq: row.seq,
-      messageId: row.message_id,
-      groupId: row.group_id,
-      dedupId: row.dedup_id,
-      sentAtMs: row.sent_at_ms,
-      receiveCount: row.receive_count,
-      firstReceiveMs: row.first_receive_ms,
-      receipt: null,
-    };
-    group.messages.push(message);
-    this.#bySeq.set(row.seq, message);
-    if (group.outstanding === 0) this.#ready.add(group);
+  #dlqRows(groupId: string | undefined, limit: number) {
+    return groupId === undefined
+      ? this.#sql.selectListed.all(this.dlqId, limit)
+      : this.#sql.selectListedGroup.all(this.dlqId, groupId, limit);
   }
 
-  /** Groups whose in-flight messages timed out become deliverable again. */
-  #expire(now: number): void {
-    for (const group of this.#waiting) {
-      if (group.blockedUntilMs > now) continue;
-      for (const message of group.messages) message.receipt = null;
-      group.outstanding = 0;
-      this.#release(group);
-    }
-  }
-
-  #release(group: GroupState): void {
-    this.#waiting.delete(group);
-    if (group.messages.length > 0) this.#ready.add(group);
-    else {
-      this.#ready.delete(group);
-      this.#groups.delete(group.id);
-    }
-  }
-
+  /**
+   * Receives the group's next messages up to `capacity`, dead-lettering on the way those past
+   * their receive limit, and blocks the group until the visibility timeout if any was received.
+   */
   #receiveFromGroup(group: GroupState, capacity: number, now: number): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
     let i = 0;
     while (out.length < capacity && i < group.messages.length) {
       const message = group.messages[i] as IndexedMessage;
       if (message.receiveCount + 1 > this.config.maxReceiveCount) {
-        this.#moveToDlq.run(this.dlqId, now, this.queueId, message.seq);
+        this.#sql.moveToDlq.run(this.dlqId, now, this.queueId, message.seq);
         this.#deadLettered++;
-        group.messages.splice(i, 1);
-        this.#bySeq.delete(message.seq);
+        this.#index.dropAt(group, i);
         continue;
       }
-      const body = this.#selectBody.get(message.seq)?.body;
+      const body = this.#sql.selectBody.get(message.seq)?.body;
       if (body === undefined) {
         // Deleted by another connection (not expected: one receiver per queue); forget it.
-        group.messages.splice(i, 1);
-        this.#bySeq.delete(message.seq);
+        this.#index.dropAt(group, i);
         continue;
       }
-      message.receiveCount += 1;
-      message.firstReceiveMs ??= now;
-      message.receipt = `${message.seq}.${message.receiveCount}`;
-      this.#markReceived.run(message.receiveCount, now, message.seq);
-      out.push({
-        messageId: message.messageId,
-        receiptHandle: message.receipt,
-        body,
-        groupId: message.groupId,
-        dedupId: message.dedupId,
-        sequenceNumber: sequenceNumber(message.seq),
-        sentAtMs: message.sentAtMs,
-        receiveCount: message.receiveCount,
-        firstReceiveMs: message.firstReceiveMs,
-      });
+      out.push(this.#deliver(message, body, now));
       i++;
     }
     if (out.length > 0) {
-      group.outstanding = out.length;
-      group.blockedUntilMs = now + this.config.visibilityTimeoutSec * 1000;
-      this.#ready.delete(group);
-      this.#waiting.add(group);
-    } else if (group.messages.length === 0) {
-      this.#ready.delete(group);
-      this.#groups.delete(group.id);
+      this.#index.blockUntil(group, out.length, now + this.config.visibilityTimeoutSec * 1000);
+    } else {
+      this.#index.forgetIfEmpty(group);
     }
     return out;
   }
-}
 
-/** Deletes up to `limit` expired dedup entries (all queues); returns how many. */
-export function pruneDedup(db: DatabaseHandle, nowMs: number, limit = 5_000): number {
-  return db
-    .prepare(
-      `DELETE FROM dedup WHERE (queue_id, dedup_id) IN
-         (SELECT queue_id, dedup_id FROM dedup WHERE expires_at_ms <= ? LIMIT ?)`,
-    )
-    .run(nowMs, limit).changes;
+  #deliver(message: IndexedMessage, body: string, now: number): ReceivedMessage {
+    const receiptHandle = this.#index.received(message, now);
+    this.#sql.markReceived.run(message.receiveCount, now, message.seq);
+    return {
+      messageId: message.messageId,
+      receiptHandle,
+      body,
+      groupId: message.groupId,
+      dedupId: message.dedupId,
+      sequenceNumber: sequenceNumber(message.seq),
+      sentAtMs: message.sentAtMs,
+      receiveCount: message.receiveCount,
+      firstReceiveMs: message.firstReceiveMs ?? now,
+    };
+  }
 }

@@ -1,8 +1,11 @@
 import type { FastifyInstance } from 'fastify';
 import type { CellTopology, StageTopology } from '../../topology.js';
+import { HttpError } from '../api/http-error.js';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
-import { describeQueueMessage, FifoQueue } from './fifo-queue.js';
+import { describeQueueMessage } from './describe-queue-message.js';
+import { FifoQueue } from './fifo-queue.js';
+import { stageQueueConfig } from './stage-queues.js';
 
 /**
  * The local side of declared stage subscribers (`StageTopology.subscribers`): one durable FIFO
@@ -36,28 +39,13 @@ export function openSubscriberQueues(
         subscriberKey(stage, sub),
         new FifoQueue(
           db,
-          {
-            name: sub.ids.queue,
-            dlqName: sub.ids.dlq,
-            visibilityTimeoutSec: stage.visibilityTimeoutSec,
-            maxReceiveCount: stage.maxReceiveCount,
-            dedupWindowSec: topology.settings.dedupWindowSec,
-          },
+          { ...stageQueueConfig(topology, stage), name: sub.ids.queue, dlqName: sub.ids.dlq },
           clock,
         ),
       );
     }
   }
   return queues;
-}
-
-class SubscriberRouteError extends Error {
-  readonly statusCode: number;
-  constructor(statusCode: number, message: string) {
-    super(message);
-    this.name = 'SubscriberRouteError';
-    this.statusCode = statusCode;
-  }
 }
 
 /**
@@ -76,7 +64,7 @@ export function registerSubscriberRoutes(
     const queue = stage && sub ? queues.get(subscriberKey(stage, sub)) : undefined;
     if (!stage || !sub || !queue) {
       const declared = topology.stages.flatMap((s) => s.subscribers.map((x) => subscriberKey(s, x)));
-      throw new SubscriberRouteError(
+      throw new HttpError(
         404,
         `no subscriber ${params.id} on stage ${params.stage}; declared: ${declared.join(', ') || 'none'}`,
       );
@@ -84,7 +72,7 @@ export function registerSubscriberRoutes(
     const raw = (request.query as { limit?: string }).limit;
     const limit = raw === undefined ? 100 : Number(raw);
     if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) {
-      throw new SubscriberRouteError(400, `limit must be an integer from 1 to 1000, got "${raw}"`);
+      throw new HttpError(400, `limit must be an integer from 1 to 1000, got "${raw}"`);
     }
     return {
       stage: stage.name,

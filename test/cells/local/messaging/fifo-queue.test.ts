@@ -2,10 +2,10 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../cells/local/clock.js';
+import { pruneDedup } from '../../../../cells/local/messaging/dedup-window.js';
 import {
   FifoQueue,
   type FifoQueueConfig,
-  pruneDedup,
   type ReceivedMessage,
 } from '../../../../cells/local/messaging/fifo-queue.js';
 import { type DatabaseHandle, openCellDatabase } from '../../../../cells/local/storage/db.js';

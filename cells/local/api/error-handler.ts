@@ -1,0 +1,73 @@
+import type { FastifyInstance } from 'fastify';
+import type { CellTopology } from '../../topology.js';
+import type { Logger } from '../logger.js';
+import { HttpError } from './http-error.js';
+import { EMPTY_BODY_MESSAGE, unsupportedMediaTypeMessage } from './request-body.js';
+import { stageNameList } from './route-params.js';
+
+/**
+ * The cell's one error handler and its 404 for unknown routes. Every error is answered as JSON
+ * `{"message": ..., "errors"?: [...]}`:
+ *
+ * - an {@link HttpError} (thrown by any route: the cell's own, subscribers', plugins') with its
+ *   status, headers and field errors;
+ * - fastify's body errors as 413 / 415 / 400 with the cell's own wording;
+ * - any other error carrying a 4xx `statusCode` with its message (fastify's own client errors, and
+ *   plugin errors that are not yet {@link HttpError}s);
+ * - everything else as a logged 500 that reveals nothing.
+ *
+ * @example
+ * registerErrorHandler(app, { topology, logger });
+ */
+
+export interface ErrorHandlerDeps {
+  readonly topology: CellTopology;
+  readonly logger: Logger;
+}
+
+type HandledError = Error & { code?: string; statusCode?: number };
+
+/** fastify's body errors, answered in the cell's words; `undefined` for any other code. */
+function bodyErrorAnswer(
+  error: HandledError,
+  contentType: string | undefined,
+  maxBodyKiB: number,
+): { status: number; message: string } | undefined {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return { status: 413, message: `request body exceeds ${maxBodyKiB} KiB` };
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return { status: 415, message: unsupportedMediaTypeMessage(contentType) };
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return { status: 400, message: EMPTY_BODY_MESSAGE };
+    default:
+      return undefined;
+  }
+}
+
+export function registerErrorHandler(app: FastifyInstance, deps: ErrorHandlerDeps): void {
+  const { topology, logger } = deps;
+  const stageNames = stageNameList(topology);
+
+  app.setErrorHandler((error: HandledError, request, reply) => {
+    if (error instanceof HttpError) {
+      void reply
+        .code(error.statusCode)
+        .headers(error.headers)
+        .send(error.errors ? { message: error.message, errors: error.errors } : { message: error.message });
+      return;
+    }
+    const bodyError = bodyErrorAnswer(error, request.headers['content-type'], topology.settings.maxBodyKiB);
+    if (bodyError) return reply.code(bodyError.status).send({ message: bodyError.message });
+    const status = error.statusCode ?? 500;
+    if (status >= 400 && status < 500) return reply.code(status).send({ message: error.message });
+    logger.error('request failed', { method: request.method, url: request.url, error });
+    return reply.code(500).send({ message: 'internal error; the request was not applied' });
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({
+      message: `no route for ${request.method} ${request.url.split('?')[0]}; see GET /health, POST /invoices/{stage} (stages: ${stageNames})`,
+    });
+  });
+}

@@ -1,0 +1,63 @@
+import type { FastifyInstance } from 'fastify';
+import { formatMinorUnits } from '../../../schemas/money.js';
+import { isoFromMs } from '../../../schemas/time.js';
+import type { CellState } from '../monitoring/cell-stats.js';
+import type { SqliteStore } from '../storage/sqlite-store.js';
+import { HttpError } from './http-error.js';
+import { INVOICE_ID } from './route-params.js';
+
+/**
+ * The read routes: `GET /invoices/{invoiceId}` (the invoice's stored timeline), `GET /health`
+ * (readiness, open even off loopback), `GET /stats` (counts per stage) and `GET /metrics`
+ * (Prometheus text).
+ *
+ * @example
+ * registerReadRoutes(app, { store, state, stats, metrics });
+ */
+
+export interface ReadRouteDeps {
+  readonly store: SqliteStore;
+  readonly state: () => CellState;
+  readonly stats: () => Promise<unknown>;
+  readonly metrics: () => Promise<string>;
+}
+
+type StoredEvent = ReturnType<SqliteStore['timelineWithMetadata']>[number];
+
+/** One stored event of a timeline as the API shows it: amount as decimal text, times as RFC 3339. */
+function timelineEntry({ record, storedAtMs, storeSeq }: StoredEvent) {
+  return {
+    stage: record.dimensions.stage,
+    eventId: record.dimensions.eventId,
+    status: record.measures.status,
+    occurredAt: isoFromMs(record.timeMs),
+    amount: {
+      value: formatMinorUnits(BigInt(record.measures.amountMinor), record.dimensions.currency),
+      currency: record.dimensions.currency,
+    },
+    receivedAtMs: record.measures.receivedAtMs,
+    storedAtMs,
+    storeSeq,
+    record,
+  };
+}
+
+export function registerReadRoutes(app: FastifyInstance, deps: ReadRouteDeps): void {
+  app.get('/invoices/:invoiceId', async (request) => {
+    const { invoiceId } = request.params as { invoiceId: string };
+    const stored = INVOICE_ID.test(invoiceId) ? deps.store.timelineWithMetadata(invoiceId) : [];
+    if (stored.length === 0) throw new HttpError(404, `no stored events for invoice "${invoiceId}"`);
+    return { invoiceId, count: stored.length, timeline: stored.map(timelineEntry) };
+  });
+
+  app.get('/health', async (_request, reply) => {
+    const status = deps.state();
+    return reply.code(status === 'ready' ? 200 : 503).send({ status });
+  });
+
+  app.get('/stats', async () => deps.stats());
+
+  app.get('/metrics', async (_request, reply) =>
+    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics()),
+  );
+}
