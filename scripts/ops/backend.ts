@@ -2,6 +2,7 @@ import type { StageName, StageTopology } from '../../cells/topology.js';
 import type { StageReconciliation } from '../../consumers/monitoring/reconcile.js';
 import type { InvoiceRecord } from '../../consumers/record.js';
 import { formatMinorUnits } from '../../schemas/money.js';
+import { isoFromMs } from '../../schemas/time.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
 
 /**
@@ -347,10 +348,10 @@ export function timelineEntryOf(record: InvoiceRecord): TimelineEntry {
     stage: d.stage,
     eventId: d.eventId,
     status: m.status,
-    occurredAt: new Date(record.timeMs).toISOString(),
+    occurredAt: isoFromMs(record.timeMs),
     amount: { value, currency: d.currency },
     vendorId: d.vendorId,
     vendorName: m.vendorName,
-    receivedAt: new Date(m.receivedAtMs).toISOString(),
+    receivedAt: isoFromMs(m.receivedAtMs),
   };
 }

@@ -1,9 +1,10 @@
 import type { CellTopology, StageTopology } from '../../cells/topology.js';
 import { CURRENCY_EXPONENTS } from '../../schemas/currencies.js';
-import { readExampleEvent } from '../../schemas/files.js';
-import { type JsonSchema, STAGE_SCHEMA_FILES, stageEventSchema } from '../../schemas/index.js';
 import { formatMinorUnits } from '../../schemas/money.js';
+import { isoFromMs } from '../../schemas/time.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
+import { int, mixSeed, mulberry32, pick, type Random, uuid, weighted } from './seeded-random.js';
+import { type StageVocabulary, vocabularyOf } from './stage-vocabulary.js';
 
 /**
  * Realistic invoice lifecycles for load and tests, pure given a seed: invoice `i` of seed `s` is
@@ -69,29 +70,6 @@ export interface LoadGenerator {
 /** Statuses that end an invoice's lifecycle as a failure, wherever a stage schema offers them. */
 export const FAILURE_STATUSES: readonly string[] = ['REJECTED', 'MISMATCHED', 'FAILED'];
 
-/**
- * mulberry32: a tiny, fast, well-distributed 32-bit PRNG. Hand-written because it is six lines and
- * no installed package offers a seeded generator (Math.random cannot be seeded); not for crypto.
- */
-export function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-/** Mixes a seed and an index into one 32-bit seed (murmur3 finalizer), so invoices are independent. */
-function mixSeed(seed: number, index: number): number {
-  let h = (seed ^ Math.imul(index + 1, 0x9e3779b1)) >>> 0;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 13), 0xc2b2ae35);
-  return (h ^ (h >>> 16)) >>> 0;
-}
-
 /** Vendor names of the generated traffic; ids and payment terms derive from the position. */
 export const VENDOR_NAMES: readonly string[] = [
   'Acme Office Supplies',
@@ -149,42 +127,6 @@ const BUSINESS_UNITS: readonly string[] = [
 
 const DAY_MS = 86_400_000;
 
-type Random = () => number;
-
-function pick<T>(random: Random, items: readonly T[]): T {
-  return items[Math.floor(random() * items.length)] as T;
-}
-
-function weighted<T>(random: Random, items: readonly (readonly [T, number])[]): T {
-  const total = items.reduce((sum, [, w]) => sum + w, 0);
-  let r = random() * total;
-  for (const [item, w] of items) {
-    r -= w;
-    if (r < 0) return item;
-  }
-  return (items[items.length - 1] as readonly [T, number])[0];
-}
-
-function int(random: Random, min: number, max: number): number {
-  return min + Math.floor(random() * (max - min + 1));
-}
-
-function hex(random: Random, digits: number): string {
-  let out = '';
-  while (out.length < digits)
-    out += Math.floor(random() * 0x1_0000_0000)
-      .toString(16)
-      .padStart(8, '0');
-  return out.slice(0, digits);
-}
-
-/** A UUID v4-shaped id from the PRNG (version and variant bits set), so event ids are reproducible. */
-function uuid(random: Random): string {
-  const h = hex(random, 32);
-  const variant = ((Number.parseInt(h[16] as string, 16) & 0x3) | 0x8).toString(16);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-4${h.slice(13, 16)}-${variant}${h.slice(17, 20)}-${h.slice(20, 32)}`;
-}
-
 /**
  * An invoice amount in integer minor units: log-uniform between 10 and 250,000 major units (many
  * small invoices, few large ones), never a float value.
@@ -196,57 +138,7 @@ function amountMinor(random: Random, exponent: number): bigint {
 }
 
 function isoDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
-}
-
-function statusesOf(stage: StageTopology): readonly string[] {
-  const status = (STAGE_SCHEMA_FILES[stage.name] as JsonSchema).properties?.status as JsonSchema | undefined;
-  const values = status?.enum as string[] | undefined;
-  if (!values || values.length === 0)
-    throw new Error(`stage ${stage.name}: its schema lists no status values`);
-  return values;
-}
-
-interface StageVocabulary {
-  readonly stage: StageTopology;
-  readonly template: Record<string, unknown>;
-  /** First non-failure status: the usual outcome (RECEIVED, MATCHED, APPROVED, POSTED). */
-  readonly usual: string;
-  readonly otherOk: readonly string[];
-  readonly failures: readonly string[];
-  /** String enum fields of the stage other than status (e.g. a channel), picked at random. */
-  readonly enums: ReadonlyMap<string, readonly string[]>;
-  readonly properties: ReadonlySet<string>;
-  readonly required: ReadonlySet<string>;
-}
-
-function vocabularyOf(stage: StageTopology): StageVocabulary {
-  const template = readExampleEvent(stage.name) as Record<string, unknown>;
-  const statuses = statusesOf(stage);
-  const ok = statuses.filter((s) => !FAILURE_STATUSES.includes(s));
-  if (ok.length === 0) throw new Error(`stage ${stage.name}: every status is a failure status`);
-  const schema = stageEventSchema(stage.name);
-  const enums = new Map<string, readonly string[]>();
-  for (const [name, property] of Object.entries(schema.properties as Record<string, JsonSchema>)) {
-    if (
-      name !== 'status' &&
-      property.type === 'string' &&
-      Array.isArray(property.enum) &&
-      property.enum.length < 20
-    ) {
-      enums.set(name, property.enum as string[]);
-    }
-  }
-  return {
-    stage,
-    template,
-    usual: ok[0] as string,
-    otherOk: ok.slice(1),
-    failures: statuses.filter((s) => FAILURE_STATUSES.includes(s)),
-    enums,
-    properties: new Set(Object.keys(schema.properties as object)),
-    required: new Set(schema.required as string[]),
-  };
+  return isoFromMs(ms).slice(0, 10);
 }
 
 function rate(name: string, value: number | undefined, fallback: number): number {
@@ -257,6 +149,23 @@ function rate(name: string, value: number | undefined, fallback: number): number
 
 /** Creates a generator; throws for options out of range. */
 export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerator {
+  const config = generatorConfig(options);
+  return { seed: config.seed, invoice: (index) => planInvoice(config, index) };
+}
+
+/** The checked options and what every invoice of a generator reads. */
+interface GeneratorConfig {
+  readonly seed: number;
+  readonly seedTag: string;
+  readonly baseTimeMs: number;
+  readonly failureRate: number;
+  readonly stallRate: number;
+  readonly vendorCount: number;
+  readonly stages: readonly StageVocabulary[];
+  readonly failingStages: readonly StageVocabulary[];
+}
+
+function generatorConfig(options: LoadGeneratorOptions): GeneratorConfig {
   const { seed, topology, baseTimeMs } = options;
   if (!Number.isInteger(seed) || seed < 0 || seed > 0xffff_ffff) {
     throw new Error(`load generator seed must be an integer from 0 to 4294967295, got ${seed}`);
@@ -274,102 +183,169 @@ export function createLoadGenerator(options: LoadGeneratorOptions): LoadGenerato
   if (!Number.isInteger(vendorCount) || vendorCount < 1 || vendorCount > VENDOR_NAMES.length) {
     throw new Error(`load generator vendors must be 1..${VENDOR_NAMES.length}, got ${vendorCount}`);
   }
-  const stages = topology.stages.map(vocabularyOf);
+  const stages = topology.stages.map((stage) => vocabularyOf(stage, FAILURE_STATUSES));
   if (stages.length === 0) throw new Error('load generator: the topology has no stages');
-  const failingStages = stages.filter((s) => s.failures.length > 0);
-  const seedTag = seed.toString(36).toUpperCase();
-
-  const invoice = (index: number): InvoicePlan => {
-    if (!Number.isSafeInteger(index) || index < 0) throw new Error(`invoice index must be ≥ 0, got ${index}`);
-    const random = mulberry32(mixSeed(seed, index));
-    const invoiceId = `INV-${seedTag}-${String(index).padStart(7, '0')}`;
-
-    // Outcome and how far the lifecycle goes.
-    const roll = random();
-    let outcome: InvoiceOutcome = INVOICE_OUTCOMES.completed;
-    let lastStage = stages.length - 1;
-    let failingAt = -1;
-    if (roll < failureRate && failingStages.length > 0) {
-      outcome = INVOICE_OUTCOMES.failed;
-      failingAt = stages.indexOf(pick(random, failingStages));
-      lastStage = failingAt;
-    } else if (roll < failureRate + stallRate && stages.length > 1) {
-      outcome = INVOICE_OUTCOMES.stalled;
-      lastStage = int(random, 0, stages.length - 2);
-    }
-
-    // Who, how much, on what terms.
-    const vendorIndex = Math.min(vendorCount - 1, Math.floor(vendorCount * random() ** 2)); // a few big vendors
-    const vendor = { id: `V-${1001 + vendorIndex}`, name: VENDOR_NAMES[vendorIndex] as string };
-    const netDays = NET_DAYS[vendorIndex % NET_DAYS.length] as number;
-    const currency = weighted(random, CURRENCY_WEIGHTS);
-    const exponent = CURRENCY_EXPONENTS.get(currency) ?? 2;
-    const minor = amountMinor(random, exponent);
-    const amount = { value: formatMinorUnits(minor, currency), currency };
-
-    // Timing: each stage follows the previous within a share of the previous stage's SLA; a
-    // completed or failed lifecycle ends just before baseTime, a stalled one ends 1.5 SLAs before
-    // it, so it is already stuck when it arrives.
-    const gapsMs = stages
-      .slice(0, lastStage)
-      .map((s) => Math.floor(s.stage.slaSec * 1000 * (0.02 + random() * 0.48)));
-    const stalledSlaMs = (stages[lastStage]?.stage.slaSec ?? 0) * 1000;
-    const endMs =
-      outcome === INVOICE_OUTCOMES.stalled
-        ? baseTimeMs - Math.floor(stalledSlaMs * 1.5) - int(random, 0, 60_000)
-        : baseTimeMs - int(random, 1_000, 60_000);
-    const startMs = endMs - gapsMs.reduce((a, b) => a + b, 0);
-    const dueDate = isoDate(startMs + netDays * DAY_MS);
-    const purchaseOrderId = `PO-${int(random, 10_000, 99_999)}`;
-    const approver = pick(random, APPROVERS);
-    const businessUnit = pick(random, BUSINESS_UNITS);
-
-    const events: PlannedEvent[] = [];
-    let atMs = startMs;
-    for (let i = 0; i <= lastStage; i++) {
-      const v = stages[i] as StageVocabulary;
-      if (i > 0) atMs += gapsMs[i - 1] as number;
-      const status =
-        i === failingAt
-          ? pick(random, v.failures)
-          : v.otherOk.length > 0 && random() < 0.1
-            ? pick(random, v.otherOk)
-            : v.usual;
-      const event: Record<string, unknown> = structuredClone(v.template);
-      Object.assign(event, {
-        eventId: uuid(random),
-        invoiceId,
-        occurredAt: new Date(atMs).toISOString(),
-        status,
-        amount,
-        vendor,
-      });
-      if (v.properties.has('paymentTerms') && ('paymentTerms' in event || v.required.has('paymentTerms'))) {
-        event.paymentTerms = { netDays, dueDate };
-      }
-      for (const [field, values] of v.enums) if (field in event) event[field] = pick(random, values);
-      const known: Record<string, () => unknown> = {
-        documentRef: () => `docs/${isoDate(atMs).slice(0, 7)}/${invoiceId}.pdf`,
-        purchaseOrderId: () => purchaseOrderId,
-        variance: () => formatMinorUnits(varianceMinor(random, minor, status), currency),
-        approver: () => ({ id: `E-${2000 + APPROVERS.indexOf(approver)}`, name: approver }),
-        approvalLevel: () =>
-          minor >= 100_000n * 10n ** BigInt(exponent)
-            ? 3
-            : minor >= 10_000n * 10n ** BigInt(exponent)
-              ? 2
-              : 1,
-        ledgerReference: () => `GL-${isoDate(atMs).slice(0, 7)}-${String(index).padStart(6, '0')}`,
-        postingPeriod: () => isoDate(atMs).slice(0, 7),
-        metadata: () => ({ businessUnit, generator: `invoice-ops load seed ${seed}` }),
-      };
-      for (const [field, make] of Object.entries(known)) if (field in event) event[field] = make();
-      events.push({ stage: v.stage, event: event as unknown as InvoiceEvent });
-    }
-    return { index, invoiceId, outcome, events };
+  return {
+    seed,
+    seedTag: seed.toString(36).toUpperCase(),
+    baseTimeMs,
+    failureRate,
+    stallRate,
+    vendorCount,
+    stages,
+    failingStages: stages.filter((s) => s.failures.length > 0),
   };
+}
 
-  return { seed, invoice };
+/** How far a lifecycle goes: its outcome, last stage, and the stage it fails at (-1: none). */
+interface Course {
+  readonly outcome: InvoiceOutcome;
+  readonly lastStage: number;
+  readonly failingAt: number;
+}
+
+/** Who, how much, on what terms: the same for every event of an invoice. */
+interface InvoiceTerms {
+  readonly invoiceId: string;
+  readonly index: number;
+  readonly seed: number;
+  readonly vendor: { readonly id: string; readonly name: string };
+  readonly netDays: number;
+  readonly currency: string;
+  readonly exponent: number;
+  readonly minor: bigint;
+  readonly amount: { readonly value: string; readonly currency: string };
+  readonly dueDate: string;
+  readonly purchaseOrderId: string;
+  readonly approver: string;
+  readonly businessUnit: string;
+}
+
+/** The invoice at `index`. The PRNG is drawn in a fixed order, so the plan depends on (seed, index) only. */
+function planInvoice(config: GeneratorConfig, index: number): InvoicePlan {
+  if (!Number.isSafeInteger(index) || index < 0) throw new Error(`invoice index must be ≥ 0, got ${index}`);
+  const random = mulberry32(mixSeed(config.seed, index));
+  const invoiceId = `INV-${config.seedTag}-${String(index).padStart(7, '0')}`;
+  const course = drawCourse(config, random);
+  // Who, how much, on what terms.
+  const vendorIndex = Math.min(config.vendorCount - 1, Math.floor(config.vendorCount * random() ** 2)); // a few big vendors
+  const vendor = { id: `V-${1001 + vendorIndex}`, name: VENDOR_NAMES[vendorIndex] as string };
+  const netDays = NET_DAYS[vendorIndex % NET_DAYS.length] as number;
+  const currency = weighted(random, CURRENCY_WEIGHTS);
+  const exponent = CURRENCY_EXPONENTS.get(currency) ?? 2;
+  const minor = amountMinor(random, exponent);
+  const amount = { value: formatMinorUnits(minor, currency), currency };
+  const { gapsMs, startMs } = drawTiming(config, random, course);
+  const terms: InvoiceTerms = {
+    invoiceId,
+    index,
+    seed: config.seed,
+    vendor,
+    netDays,
+    currency,
+    exponent,
+    minor,
+    amount,
+    dueDate: isoDate(startMs + netDays * DAY_MS),
+    purchaseOrderId: `PO-${int(random, 10_000, 99_999)}`,
+    approver: pick(random, APPROVERS),
+    businessUnit: pick(random, BUSINESS_UNITS),
+  };
+  const events: PlannedEvent[] = [];
+  let atMs = startMs;
+  for (let i = 0; i <= course.lastStage; i++) {
+    if (i > 0) atMs += gapsMs[i - 1] as number;
+    events.push(stageEvent(config.stages[i] as StageVocabulary, random, terms, i === course.failingAt, atMs));
+  }
+  return { index, invoiceId, outcome: course.outcome, events };
+}
+
+/** Outcome and how far the lifecycle goes. */
+function drawCourse(config: GeneratorConfig, random: Random): Course {
+  const { stages, failingStages } = config;
+  const roll = random();
+  if (roll < config.failureRate && failingStages.length > 0) {
+    const failingAt = stages.indexOf(pick(random, failingStages));
+    return { outcome: INVOICE_OUTCOMES.failed, lastStage: failingAt, failingAt };
+  }
+  if (roll < config.failureRate + config.stallRate && stages.length > 1) {
+    return { outcome: INVOICE_OUTCOMES.stalled, lastStage: int(random, 0, stages.length - 2), failingAt: -1 };
+  }
+  return { outcome: INVOICE_OUTCOMES.completed, lastStage: stages.length - 1, failingAt: -1 };
+}
+
+/**
+ * Timing: each stage follows the previous within a share of the previous stage's SLA; a
+ * completed or failed lifecycle ends just before baseTime, a stalled one ends 1.5 SLAs before
+ * it, so it is already stuck when it arrives.
+ */
+function drawTiming(
+  config: GeneratorConfig,
+  random: Random,
+  course: Course,
+): { gapsMs: readonly number[]; startMs: number } {
+  const { stages, baseTimeMs } = config;
+  const gapsMs = stages
+    .slice(0, course.lastStage)
+    .map((s) => Math.floor(s.stage.slaSec * 1000 * (0.02 + random() * 0.48)));
+  const stalledSlaMs = (stages[course.lastStage]?.stage.slaSec ?? 0) * 1000;
+  const endMs =
+    course.outcome === INVOICE_OUTCOMES.stalled
+      ? baseTimeMs - Math.floor(stalledSlaMs * 1.5) - int(random, 0, 60_000)
+      : baseTimeMs - int(random, 1_000, 60_000);
+  return { gapsMs, startMs: endMs - gapsMs.reduce((a, b) => a + b, 0) };
+}
+
+/** One stage's event: its example with the invoice's ids, money, terms and a drawn status. */
+function stageEvent(
+  v: StageVocabulary,
+  random: Random,
+  terms: InvoiceTerms,
+  failing: boolean,
+  atMs: number,
+): PlannedEvent {
+  const status = failing
+    ? pick(random, v.failures)
+    : v.otherOk.length > 0 && random() < 0.1
+      ? pick(random, v.otherOk)
+      : v.usual;
+  const event: Record<string, unknown> = structuredClone(v.template);
+  Object.assign(event, {
+    eventId: uuid(random),
+    invoiceId: terms.invoiceId,
+    occurredAt: isoFromMs(atMs),
+    status,
+    amount: terms.amount,
+    vendor: terms.vendor,
+  });
+  if (v.properties.has('paymentTerms') && ('paymentTerms' in event || v.required.has('paymentTerms'))) {
+    event.paymentTerms = { netDays: terms.netDays, dueDate: terms.dueDate };
+  }
+  for (const [field, values] of v.enums) if (field in event) event[field] = pick(random, values);
+  const known = knownFields(random, terms, status, atMs);
+  for (const [field, make] of Object.entries(known)) if (field in event) event[field] = make();
+  return { stage: v.stage, event: event as unknown as InvoiceEvent };
+}
+
+/** Business fields filled by name wherever a stage's example has them. */
+function knownFields(
+  random: Random,
+  terms: InvoiceTerms,
+  status: string,
+  atMs: number,
+): Record<string, () => unknown> {
+  const { invoiceId, index, minor, exponent, currency, approver } = terms;
+  return {
+    documentRef: () => `docs/${isoDate(atMs).slice(0, 7)}/${invoiceId}.pdf`,
+    purchaseOrderId: () => terms.purchaseOrderId,
+    variance: () => formatMinorUnits(varianceMinor(random, minor, status), currency),
+    approver: () => ({ id: `E-${2000 + APPROVERS.indexOf(approver)}`, name: approver }),
+    approvalLevel: () =>
+      minor >= 100_000n * 10n ** BigInt(exponent) ? 3 : minor >= 10_000n * 10n ** BigInt(exponent) ? 2 : 1,
+    ledgerReference: () => `GL-${isoDate(atMs).slice(0, 7)}-${String(index).padStart(6, '0')}`,
+    postingPeriod: () => isoDate(atMs).slice(0, 7),
+    metadata: () => ({ businessUnit: terms.businessUnit, generator: `invoice-ops load seed ${terms.seed}` }),
+  };
 }
 
 /** Invoice minus purchase order: 0 when matched, a little when partially, a lot when mismatched. */

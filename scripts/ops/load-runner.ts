@@ -1,9 +1,10 @@
 import { setTimeout as delay } from 'node:timers/promises';
-import type { StageName, StageTopology } from '../../cells/topology.js';
+import type { StageTopology } from '../../cells/topology.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
 import { OpsError, type SendEntryResult, TransientSendError } from './backend.js';
 import { LatencyRecorder } from './latency-recorder.js';
-import type { InvoiceOutcome, InvoicePlan, LoadGenerator } from './load-generator.js';
+import type { InvoiceOutcome, LoadGenerator } from './load-generator.js';
+import { type PendingEvent, ReadyEvents } from './ready-events.js';
 
 /**
  * Sends generated invoice lifecycles at a target rate (events/s, a token bucket), batching ready
@@ -71,233 +72,226 @@ export interface LoadSummary extends LoadSnapshot {
   readonly interrupted: boolean;
 }
 
-interface Invoice {
-  readonly plan: InvoicePlan;
-  readonly events: InvoicePlan['events'];
-  next: number;
-}
-
-interface Pending {
-  readonly invoice: Invoice;
-  attempt: number;
-  notBeforeMs: number;
-}
-
 const BASE_BACKOFF_MS = 200;
 const MAX_BACKOFF_MS = 10_000;
 
+/** Runs a load to its end (duration, count, Ctrl-C, or a fatal error) and sums it up. */
 export async function runLoad(options: LoadRunOptions): Promise<LoadSummary> {
-  const { generator, ratePerSec, maxEventsPerRequest } = options;
-  if (!(ratePerSec > 0)) throw new OpsError(`rate must be above 0, got ${ratePerSec}`);
+  if (!(options.ratePerSec > 0)) throw new OpsError(`rate must be above 0, got ${options.ratePerSec}`);
   if (options.durationMs === undefined && options.count === undefined) {
     throw new OpsError('a load needs a duration or a count');
   }
-  const now = options.now ?? (() => performance.now() + performance.timeOrigin);
-  const concurrency = options.concurrency ?? 8;
-  const maxAttempts = options.maxAttempts ?? 5;
-  const progressEvery = options.progressIntervalMs ?? 1_000;
-  const latencies = new LatencyRecorder();
-  const ready = new Map<StageName, Pending[]>();
-  const stageOrder: StageName[] = [];
-  const planned: Record<InvoiceOutcome, number> = { completed: 0, failed: 0, stalled: 0 };
-  const errorSamples: string[] = [];
-  const stats = { sent: 0, accepted: 0, duplicates: 0, failed: 0, requestErrors: 0, requests: 0 };
-  let started = 0;
-  let finished = 0;
-  let abandoned = 0;
-  let plannedEvents = 0;
-  let dispatched = 0;
-  let inFlight = 0;
-  let fatal: OpsError | undefined;
-  let wake: () => void = () => {};
-  const startMs = now();
-  const rateSamples: { atMs: number; done: number }[] = [{ atMs: startMs, done: 0 }];
-  let lastProgressMs = startMs;
+  return new LoadRun(options).run();
+}
 
-  const sample = (message: string) => {
-    if (errorSamples.length < 5 && !errorSamples.includes(message)) errorSamples.push(message);
-  };
-  const enqueue = (pending: Pending) => {
-    const stage = pending.invoice.events[pending.invoice.next]?.stage.name as StageName;
-    if (!ready.has(stage)) {
-      ready.set(stage, []);
-      stageOrder.push(stage);
+/** The state of one load run: the event loop, the token bucket, dispatch and the answers. */
+class LoadRun {
+  readonly #options: LoadRunOptions;
+  readonly #now: () => number;
+  readonly #concurrency: number;
+  readonly #maxAttempts: number;
+  readonly #progressEvery: number;
+  readonly #latencies = new LatencyRecorder();
+  readonly #ready = new ReadyEvents();
+  readonly #planned: Record<InvoiceOutcome, number> = { completed: 0, failed: 0, stalled: 0 };
+  readonly #errorSamples: string[] = [];
+  readonly #stats = { sent: 0, accepted: 0, duplicates: 0, failed: 0, requestErrors: 0, requests: 0 };
+  readonly #startMs: number;
+  readonly #rateSamples: { atMs: number; done: number }[];
+  #started = 0;
+  #finished = 0;
+  #abandoned = 0;
+  #plannedEvents = 0;
+  #dispatched = 0;
+  #inFlight = 0;
+  #fatal: OpsError | undefined;
+  #wake: () => void = () => {};
+  #lastProgressMs: number;
+
+  constructor(options: LoadRunOptions) {
+    this.#options = options;
+    this.#now = options.now ?? (() => performance.now() + performance.timeOrigin);
+    this.#concurrency = options.concurrency ?? 8;
+    this.#maxAttempts = options.maxAttempts ?? 5;
+    this.#progressEvery = options.progressIntervalMs ?? 1_000;
+    this.#startMs = this.#now();
+    this.#rateSamples = [{ atMs: this.#startMs, done: 0 }];
+    this.#lastProgressMs = this.#startMs;
+  }
+
+  async run(): Promise<LoadSummary> {
+    for (;;) {
+      const atMs = this.#now();
+      const { stopping, canStart } = this.#phase(atMs);
+      const allowance = this.#fill(atMs, stopping, canStart);
+      this.#report(atMs);
+      const drained = this.#inFlight === 0 && (stopping || (!canStart && this.#ready.size() === 0));
+      if (drained) break;
+      // Sleep until a request settles, the next token, or at most 50 ms.
+      const tokenWaitMs = allowance >= 1 ? 50 : ((1 - allowance) * 1000) / this.#options.ratePerSec;
+      const settled = new Promise<void>((resolve) => {
+        this.#wake = resolve;
+      });
+      await Promise.race([settled, delay(Math.max(1, Math.min(50, tokenWaitMs)))]);
     }
-    (ready.get(stage) as Pending[]).push(pending);
-  };
-  const readyNow = (atMs: number): number => {
-    let n = 0;
-    for (const list of ready.values()) for (const p of list) if (p.notBeforeMs <= atMs) n++;
-    return n;
-  };
-  const pendingTotal = (): number => [...ready.values()].reduce((n, l) => n + l.length, 0);
-  const startInvoice = () => {
-    const plan = generator.invoice(started);
-    started++;
-    const room = options.count === undefined ? plan.events.length : options.count - plannedEvents;
+    if (this.#fatal) throw this.#fatal;
+    return this.#summary();
+  }
+
+  /** Whether the run is stopping (interrupted, time up, fatal error) and may start invoices. */
+  #phase(atMs: number): { stopping: boolean; canStart: boolean } {
+    const { signal, durationMs } = this.#options;
+    const interrupted = signal?.aborted === true;
+    const timeUp = durationMs !== undefined && atMs - this.#startMs >= durationMs;
+    const stopping = interrupted || timeUp || this.#fatal !== undefined;
+    return { stopping, canStart: !stopping && this.#hasRoom() };
+  }
+
+  #hasRoom(): boolean {
+    return this.#options.count === undefined || this.#plannedEvents < this.#options.count;
+  }
+
+  /**
+   * Starts invoices until enough events are due for the allowance, then dispatches batches while
+   * requests and tokens allow; returns the tokens left.
+   */
+  #fill(atMs: number, stopping: boolean, canStart: boolean): number {
+    const { ratePerSec, maxEventsPerRequest } = this.#options;
+    // Token bucket over events, one request's worth of burst.
+    let allowance =
+      Math.floor((ratePerSec * (atMs - this.#startMs)) / 1000) + maxEventsPerRequest - this.#dispatched;
+    const wanted = Math.min(Math.max(allowance, 0), this.#concurrency * maxEventsPerRequest);
+    while (canStart && this.#ready.dueCount(atMs) < wanted && this.#hasRoom()) this.#startInvoice();
+    while (!stopping && this.#inFlight < this.#concurrency && allowance >= 1) {
+      const next = this.#ready.takeBatch(atMs, Math.min(maxEventsPerRequest, allowance));
+      if (!next) break;
+      allowance -= next.batch.length;
+      this.#dispatch(next.stage, next.batch);
+    }
+    return allowance;
+  }
+
+  #report(atMs: number): void {
+    if (atMs - this.#lastProgressMs < this.#progressEvery) return;
+    this.#lastProgressMs = atMs;
+    this.#rateSamples.push({ atMs, done: this.#stats.accepted + this.#stats.duplicates });
+    this.#options.onProgress?.(this.#snapshot(atMs));
+  }
+
+  #startInvoice(): void {
+    const plan = this.#options.generator.invoice(this.#started);
+    this.#started++;
+    const { count } = this.#options;
+    const room = count === undefined ? plan.events.length : count - this.#plannedEvents;
     const events = plan.events.slice(0, Math.max(0, room));
-    plannedEvents += events.length;
-    planned[plan.outcome]++;
-    if (events.length > 0) enqueue({ invoice: { plan, events, next: 0 }, attempt: 0, notBeforeMs: 0 });
-  };
-  const snapshot = (atMs: number): LoadSnapshot => {
+    this.#plannedEvents += events.length;
+    this.#planned[plan.outcome]++;
+    if (events.length > 0)
+      this.#ready.enqueue({ invoice: { plan, events, next: 0 }, attempt: 0, notBeforeMs: 0 });
+  }
+
+  #sample(message: string): void {
+    if (this.#errorSamples.length < 5 && !this.#errorSamples.includes(message))
+      this.#errorSamples.push(message);
+  }
+
+  #snapshot(atMs: number): LoadSnapshot {
+    const stats = this.#stats;
+    const samples = this.#rateSamples;
     const done = stats.accepted + stats.duplicates;
-    while (rateSamples.length > 1 && atMs - (rateSamples[0] as { atMs: number }).atMs > 5_000)
-      rateSamples.shift();
-    const oldest = rateSamples[0] as { atMs: number; done: number };
+    while (samples.length > 1 && atMs - (samples[0] as { atMs: number }).atMs > 5_000) samples.shift();
+    const oldest = samples[0] as { atMs: number; done: number };
     const spanSec = (atMs - oldest.atMs) / 1000;
     const round = (n: number | undefined, digits: number) =>
       n === undefined ? undefined : Math.round(n * 10 ** digits) / 10 ** digits;
     return {
-      elapsedMs: Math.round(atMs - startMs),
+      elapsedMs: Math.round(atMs - this.#startMs),
       ...stats,
       recentRate: round(spanSec > 0 ? (done - oldest.done) / spanSec : 0, 1) as number,
-      p50Ms: round(latencies.quantile(0.5), 2),
-      p99Ms: round(latencies.quantile(0.99), 2),
-      inFlight,
+      p50Ms: round(this.#latencies.quantile(0.5), 2),
+      p99Ms: round(this.#latencies.quantile(0.99), 2),
+      inFlight: this.#inFlight,
     };
-  };
-
-  const dispatch = (stage: StageTopology, batch: Pending[]) => {
-    inFlight++;
-    dispatched += batch.length;
-    for (const p of batch) if (p.attempt === 0) stats.sent++;
-    stats.requests++;
-    const sentAt = now();
-    const events = batch.map((p) => p.invoice.events[p.invoice.next]?.event as InvoiceEvent);
-    options
-      .send(stage, events)
-      .then(
-        (entries) => {
-          latencies.record(now() - sentAt);
-          batch.forEach((p, i) => {
-            const entry = entries[i];
-            if (entry?.status === 'accepted' || entry?.status === 'duplicate') {
-              if (entry.status === 'accepted') stats.accepted++;
-              else stats.duplicates++;
-              p.invoice.next++;
-              if (p.invoice.next < p.invoice.events.length)
-                enqueue({ invoice: p.invoice, attempt: 0, notBeforeMs: 0 });
-              // A plan cut by --count is not finished: its invoice stops early.
-              else if (p.invoice.events.length === p.invoice.plan.events.length) finished++;
-            } else {
-              stats.failed++;
-              abandoned++;
-              sample(`${entry?.errorCode ?? 'failed'}: ${entry?.errorMessage ?? 'no message'}`);
-            }
-          });
-        },
-        (error: unknown) => {
-          stats.requestErrors++;
-          if (error instanceof TransientSendError) {
-            latencies.record(now() - sentAt);
-            sample(error.message);
-            for (const p of batch) {
-              p.attempt++;
-              if (p.attempt >= maxAttempts) {
-                stats.failed++;
-                abandoned++;
-              } else {
-                const backoff =
-                  error.retryAfterSec !== undefined
-                    ? error.retryAfterSec * 1000
-                    : Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (p.attempt - 1)) *
-                      (0.5 + Math.random() / 2);
-                p.notBeforeMs = now() + backoff;
-                enqueue(p);
-              }
-            }
-          } else {
-            fatal ??= error instanceof OpsError ? error : new OpsError(String(error), { cause: error });
-          }
-        },
-      )
-      .finally(() => {
-        inFlight--;
-        wake();
-      });
-  };
-
-  const takeBatch = (
-    atMs: number,
-    allowance: number,
-  ): { stage: StageTopology; batch: Pending[] } | undefined => {
-    let best: StageName | undefined;
-    let bestCount = 0;
-    for (const stage of stageOrder) {
-      const n = (ready.get(stage) ?? []).filter((p) => p.notBeforeMs <= atMs).length;
-      if (n > bestCount) {
-        best = stage;
-        bestCount = n;
-      }
-    }
-    if (!best) return undefined;
-    const list = ready.get(best) as Pending[];
-    const size = Math.min(maxEventsPerRequest, allowance, bestCount);
-    const batch: Pending[] = [];
-    const ids = new Set<string>();
-    for (let i = 0; i < list.length && batch.length < size; ) {
-      const p = list[i] as Pending;
-      const id = p.invoice.plan.invoiceId;
-      if (p.notBeforeMs <= atMs && !ids.has(id)) {
-        batch.push(p);
-        ids.add(id);
-        list.splice(i, 1);
-      } else i++;
-    }
-    const stage = batch[0]?.invoice.events[batch[0].invoice.next]?.stage;
-    return stage ? { stage, batch } : undefined;
-  };
-
-  for (;;) {
-    const atMs = now();
-    const interrupted = options.signal?.aborted === true;
-    const timeUp = options.durationMs !== undefined && atMs - startMs >= options.durationMs;
-    const stopping = interrupted || timeUp || fatal !== undefined;
-    const canStart = !stopping && (options.count === undefined || plannedEvents < options.count);
-    // Token bucket over events, one request's worth of burst.
-    let allowance = Math.floor((ratePerSec * (atMs - startMs)) / 1000) + maxEventsPerRequest - dispatched;
-    const wanted = Math.min(Math.max(allowance, 0), concurrency * maxEventsPerRequest);
-    while (
-      canStart &&
-      readyNow(atMs) < wanted &&
-      (options.count === undefined || plannedEvents < options.count)
-    ) {
-      startInvoice();
-    }
-    while (!stopping && inFlight < concurrency && allowance >= 1) {
-      const next = takeBatch(atMs, allowance);
-      if (!next) break;
-      allowance -= next.batch.length;
-      dispatch(next.stage, next.batch);
-    }
-    if (atMs - lastProgressMs >= progressEvery) {
-      lastProgressMs = atMs;
-      rateSamples.push({ atMs, done: stats.accepted + stats.duplicates });
-      options.onProgress?.(snapshot(atMs));
-    }
-    const drained = inFlight === 0 && (stopping || (!canStart && pendingTotal() === 0));
-    if (drained) break;
-    // Sleep until a request settles, the next token, or at most 50 ms.
-    const tokenWaitMs = allowance >= 1 ? 50 : ((1 - allowance) * 1000) / ratePerSec;
-    const settled = new Promise<void>((resolve) => {
-      wake = resolve;
-    });
-    await Promise.race([settled, delay(Math.max(1, Math.min(50, tokenWaitMs)))]);
   }
 
-  if (fatal) throw fatal;
-  const end = snapshot(now());
-  options.onProgress?.(end);
-  return {
-    ...end,
-    seed: generator.seed,
-    invoicesStarted: started,
-    invoicesFinished: finished,
-    invoicesAbandoned: abandoned,
-    invoicesCutShort: started - finished - abandoned,
-    plannedOutcomes: planned,
-    errorSamples,
-    interrupted: options.signal?.aborted === true,
-  };
+  #dispatch(stage: StageTopology, batch: PendingEvent[]): void {
+    this.#inFlight++;
+    this.#dispatched += batch.length;
+    for (const p of batch) if (p.attempt === 0) this.#stats.sent++;
+    this.#stats.requests++;
+    const sentAt = this.#now();
+    const events = batch.map((p) => p.invoice.events[p.invoice.next]?.event as InvoiceEvent);
+    this.#options
+      .send(stage, events)
+      .then(
+        (entries) => this.#answered(batch, entries, sentAt),
+        (error: unknown) => this.#failed(batch, error, sentAt),
+      )
+      .finally(() => {
+        this.#inFlight--;
+        this.#wake();
+      });
+  }
+
+  /** Per entry: accepted or duplicate moves its invoice on; anything else ends the invoice. */
+  #answered(batch: readonly PendingEvent[], entries: readonly SendEntryResult[], sentAt: number): void {
+    this.#latencies.record(this.#now() - sentAt);
+    batch.forEach((p, i) => {
+      const entry = entries[i];
+      if (entry?.status === 'accepted' || entry?.status === 'duplicate') {
+        if (entry.status === 'accepted') this.#stats.accepted++;
+        else this.#stats.duplicates++;
+        p.invoice.next++;
+        if (p.invoice.next < p.invoice.events.length)
+          this.#ready.enqueue({ invoice: p.invoice, attempt: 0, notBeforeMs: 0 });
+        // A plan cut by --count is not finished: its invoice stops early.
+        else if (p.invoice.events.length === p.invoice.plan.events.length) this.#finished++;
+      } else {
+        this.#stats.failed++;
+        this.#abandoned++;
+        this.#sample(`${entry?.errorCode ?? 'failed'}: ${entry?.errorMessage ?? 'no message'}`);
+      }
+    });
+  }
+
+  /** A transient failure retries the batch's events with backoff; anything else stops the run. */
+  #failed(batch: readonly PendingEvent[], error: unknown, sentAt: number): void {
+    this.#stats.requestErrors++;
+    if (!(error instanceof TransientSendError)) {
+      this.#fatal ??= error instanceof OpsError ? error : new OpsError(String(error), { cause: error });
+      return;
+    }
+    this.#latencies.record(this.#now() - sentAt);
+    this.#sample(error.message);
+    for (const p of batch) {
+      p.attempt++;
+      if (p.attempt >= this.#maxAttempts) {
+        this.#stats.failed++;
+        this.#abandoned++;
+      } else {
+        const backoff =
+          error.retryAfterSec !== undefined
+            ? error.retryAfterSec * 1000
+            : Math.min(MAX_BACKOFF_MS, BASE_BACKOFF_MS * 2 ** (p.attempt - 1)) * (0.5 + Math.random() / 2);
+        p.notBeforeMs = this.#now() + backoff;
+        this.#ready.enqueue(p);
+      }
+    }
+  }
+
+  #summary(): LoadSummary {
+    const end = this.#snapshot(this.#now());
+    this.#options.onProgress?.(end);
+    return {
+      ...end,
+      seed: this.#options.generator.seed,
+      invoicesStarted: this.#started,
+      invoicesFinished: this.#finished,
+      invoicesAbandoned: this.#abandoned,
+      invoicesCutShort: this.#started - this.#finished - this.#abandoned,
+      plannedOutcomes: this.#planned,
+      errorSamples: this.#errorSamples,
+      interrupted: this.#options.signal?.aborted === true,
+    };
+  }
 }

@@ -8,7 +8,6 @@ import {
   FAILURE_STATUSES,
   INVOICE_OUTCOMES,
   type InvoicePlan,
-  mulberry32,
 } from '../../../scripts/ops/load-generator.js';
 
 const BASE_TIME_MS = Date.parse('2026-11-20T12:00:00Z');
@@ -25,25 +24,6 @@ function plans(
   const g = generator(seed, options);
   return Array.from({ length: count }, (_, i) => g.invoice(i));
 }
-
-describe('mulberry32', () => {
-  it('returns the same sequence for the same seed and another for another seed', () => {
-    // Prepare
-    const a = mulberry32(42);
-    const b = mulberry32(42);
-    const c = mulberry32(43);
-
-    // Act
-    const seqA = Array.from({ length: 5 }, () => a());
-    const seqB = Array.from({ length: 5 }, () => b());
-    const seqC = Array.from({ length: 5 }, () => c());
-
-    // Assess
-    expect(seqA).toEqual(seqB);
-    expect(seqA).not.toEqual(seqC);
-    for (const x of seqA) expect(x >= 0 && x < 1).toBe(true);
-  });
-});
 
 describe('createLoadGenerator', () => {
   describe('invoice', () => {

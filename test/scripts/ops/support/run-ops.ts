@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
-import { type CliContext, runCli } from '../../../../scripts/ops/cli.js';
+import type { CliContext } from '../../../../scripts/ops/cli/cli-context.js';
+import { runCli } from '../../../../scripts/ops/cli.js';
 import type { OpsIo } from '../../../../scripts/ops/output.js';
 import { PROJECT_ROOT } from '../../../support/project-root.js';
 

@@ -1,12 +1,13 @@
 import {
   type CloudFormationClient,
-  DescribeStacksCommand,
   type Output,
+  paginateDescribeStacks,
 } from '@aws-sdk/client-cloudformation';
-import { type CellDefinition, cellFromRegion, cellStackName } from '../../cells/catalog.js';
-import type { CellTopology, StageName } from '../../cells/topology.js';
-import { CELL_OUTPUT_IDS, stageOutputIds } from '../../stacks/cell-outputs.js';
-import { NotFoundError, OpsError, UsageError } from './backend.js';
+import { type CellDefinition, cellFromRegion, cellStackName } from '../../../cells/catalog.js';
+import type { CellTopology, StageName } from '../../../cells/topology.js';
+import { CELL_OUTPUT_IDS, stageOutputIds } from '../../../stacks/cell-outputs.js';
+import { NotFoundError, OpsError, UsageError } from '../backend.js';
+import { awsError } from './aws-error.js';
 
 /**
  * Finds a deployed cell's resources: `--cell <name>` → the catalog entry (its region) → the
@@ -158,8 +159,8 @@ function isStackMissing(error: unknown): boolean {
 }
 
 /**
- * Reads the cell stack's outputs with `DescribeStacks` (following `NextToken`, though a named stack
- * answers in one page) and builds its {@link CellResources}.
+ * Reads the cell stack's outputs with `DescribeStacks` (through the SDK paginator, though a named
+ * stack answers in one page) and builds its {@link CellResources}.
  */
 export async function describeCellResources(
   cloudFormation: CloudFormationClient,
@@ -170,20 +171,15 @@ export async function describeCellResources(
   const outputs: Output[] = [];
   let stackId: string | undefined;
   let status: string | undefined;
-  let nextToken: string | undefined;
   try {
-    do {
-      const page = await cloudFormation.send(
-        new DescribeStacksCommand({ StackName: stackName, ...(nextToken ? { NextToken: nextToken } : {}) }),
-      );
+    for await (const page of paginateDescribeStacks({ client: cloudFormation }, { StackName: stackName })) {
       for (const stack of page.Stacks ?? []) {
         if (stack.StackName !== stackName) continue;
         stackId = stack.StackId;
         status = stack.StackStatus;
         outputs.push(...(stack.Outputs ?? []));
       }
-      nextToken = page.NextToken;
-    } while (nextToken);
+    }
   } catch (error) {
     if (isStackMissing(error)) {
       throw new NotFoundError(
@@ -200,33 +196,4 @@ export async function describeCellResources(
   const byKey: Record<string, string> = {};
   for (const o of outputs) if (o.OutputKey && o.OutputValue !== undefined) byKey[o.OutputKey] = o.OutputValue;
   return resourcesFromOutputs(cell, { stackName, stackId }, byKey, topology);
-}
-
-const NOT_FOUND_NAMES = new Set([
-  'ResourceNotFoundException',
-  'QueueDoesNotExist',
-  'AWS.SimpleQueueService.NonExistentQueue',
-  'ResourceNotFound',
-  'NotFoundException',
-]);
-
-/** An AWS SDK error as an {@link OpsError} with one line for the operator. Pure. */
-export function awsError(what: string, error: unknown): OpsError {
-  if (error instanceof OpsError) return error;
-  const e = error as { name?: string; message?: string; Code?: string };
-  const name = e?.name ?? 'Error';
-  const message = e?.message ?? String(error);
-  if (NOT_FOUND_NAMES.has(name) || NOT_FOUND_NAMES.has(e?.Code ?? '')) {
-    return new NotFoundError(`${what}: not found (${name}: ${message})`, { cause: error });
-  }
-  if (name === 'CredentialsProviderError' || /credential/i.test(name)) {
-    return new OpsError(
-      `${what}: no usable AWS credentials (${message}); set AWS_PROFILE or run aws sso login`,
-      { cause: error },
-    );
-  }
-  if (/AccessDenied|UnauthorizedOperation|NotAuthorized/i.test(name)) {
-    return new OpsError(`${what}: access denied (${message})`, { cause: error });
-  }
-  return new OpsError(`${what} failed: ${name}: ${message}`, { cause: error });
 }

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { ALARM_RULES } from '../../../cells/alarm-rules.js';
-import { DEFAULT_CATALOG } from '../../../cells/catalog.js';
-import { CELL_TOPOLOGY } from '../../../cells/topology.js';
-import { evaluateAlarms } from '../../../consumers/monitoring/alarm-evaluator.js';
-import { reconcile } from '../../../consumers/monitoring/reconcile.js';
-import { findStuckInvoices, findStuckMessages } from '../../../consumers/monitoring/stuck.js';
-import { alarmRuleMatcher } from '../../../scripts/ops/aws-backend.js';
-import { queueArnFromUrl, resolveCell } from '../../../scripts/ops/cell-resources.js';
+import { ALARM_RULES } from '../../../../cells/alarm-rules.js';
+import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { evaluateAlarms } from '../../../../consumers/monitoring/alarm-evaluator.js';
+import { reconcile } from '../../../../consumers/monitoring/reconcile.js';
+import { findStuckInvoices, findStuckMessages } from '../../../../consumers/monitoring/stuck.js';
 import {
   parseAlarmReport,
   parseReconcileReport,
   parseStuckReport,
-} from '../../../scripts/ops/local-backend.js';
+} from '../../../../scripts/ops/local/report-answers.js';
 
 /**
  * The local cell's monitoring answers as the CLI reads them. The bodies are built with the real
@@ -135,42 +132,5 @@ describe('parseAlarmReport', () => {
     });
     expect(report.transitions.map((t) => [t.name, t.to])).toContainEqual(['posting-dlq-not-empty', 'ALARM']);
     expect(report.transitions.every((t) => Date.parse(t.at) >= NOW - 86_400_000)).toBe(true);
-  });
-});
-
-describe('cell resources', () => {
-  it('derives a queue ARN from its URL', () => {
-    // Act + Assess
-    expect(queueArnFromUrl('https://sqs.us-east-2.amazonaws.com/123456789012/posting-dlq.fifo')).toBe(
-      'arn:aws:sqs:us-east-2:123456789012:posting-dlq.fifo',
-    );
-    expect(queueArnFromUrl('not a url')).toBeUndefined();
-  });
-
-  it('takes a catalog cell, or a region name, and refuses anything else', () => {
-    // Act + Assess
-    expect(resolveCell('us-east-2', DEFAULT_CATALOG).region).toBe('us-east-2');
-    expect(resolveCell('eu-west-1', DEFAULT_CATALOG).region).toBe('eu-west-1');
-    expect(() => resolveCell('mars', DEFAULT_CATALOG)).toThrow(/--cell: unknown cell "mars"/);
-  });
-});
-
-describe('alarmRuleMatcher', () => {
-  it('finds the rule of an alarm by its generated or explicit name, the longest id first', () => {
-    // Prepare
-    const match = alarmRuleMatcher(CELL_TOPOLOGY);
-
-    // Act + Assess
-    expect(match('InvoiceCell-us-east-1-AlarmsPostingDlqNotEmpty1A2B-XYZ')).toMatchObject({
-      id: 'posting-dlq-not-empty',
-      stage: 'posting',
-    });
-    expect(match('InvoiceCell-us-east-1-relay-dlq-not-empty')).toMatchObject({
-      id: 'relay-dlq-not-empty',
-      severity: 'critical',
-    });
-    expect(match('InvoiceCell-us-east-1-SomethingElse')).toBeUndefined();
-    const named = alarmRuleMatcher(CELL_TOPOLOGY, 'InvoiceCell-us-east-1-');
-    expect(named('InvoiceCell-us-east-1-cell-unhealthy')).toMatchObject({ id: 'cell-unhealthy' });
   });
 });

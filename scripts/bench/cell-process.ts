@@ -1,0 +1,88 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { fileURLToPath } from 'node:url';
+
+/** The project root (this file is scripts/bench/cell-process.ts). */
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** A local cell running as a child process of the bench. */
+export interface CellChild {
+  readonly child: ChildProcess;
+  readonly port: number;
+  readonly dataDir: string;
+}
+
+/**
+ * Starts `cells/local/main.ts` on a free port with rate limits out of the way, and resolves once
+ * it logs `cell ready`; its warnings and errors are copied to stderr.
+ *
+ * @example
+ * const cell = await startCell(dataDir, 'normal', apiKey);
+ * try { ... } finally { await stopCell(cell); }
+ */
+export async function startCell(dataDir: string, synchronous: string, apiKey: string): Promise<CellChild> {
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      path.join(ROOT, 'cells/local/main.ts'),
+      '--port',
+      '0',
+      '--data-dir',
+      dataDir,
+      '--api-key',
+      apiKey,
+      '--rate-limit',
+      '10000000',
+      '--burst',
+      '10000000',
+      '--synchronous',
+      synchronous,
+      '--log-level',
+      'info',
+    ],
+    { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
+  );
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error('cell did not start within 30 s')), 30_000);
+    child.stdout?.on('data', (chunk: Buffer) => {
+      buffer += chunk.toString();
+      for (;;) {
+        const nl = buffer.indexOf('\n');
+        if (nl < 0) break;
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        const url = readyUrl(line);
+        if (url) {
+          clearTimeout(timer);
+          resolve({ child, port: Number(new URL(url).port), dataDir });
+        }
+      }
+    });
+    child.once('exit', (code) => reject(new Error(`cell exited with ${code} before ready`)));
+  });
+}
+
+/** The URL of a `cell ready` log line; other warnings, errors and non-JSON lines go to stderr. */
+function readyUrl(line: string): string | undefined {
+  try {
+    const entry = JSON.parse(line) as { msg?: string; url?: string; level?: string };
+    if (entry.msg === 'cell ready' && entry.url) return entry.url;
+    if (entry.level === 'error' || entry.level === 'warn') process.stderr.write(`cell: ${line}\n`);
+  } catch {
+    process.stderr.write(`cell: ${line}\n`);
+  }
+  return undefined;
+}
+
+/** SIGTERM, up to 60 s to drain and exit, then SIGKILL. */
+export async function stopCell(cell: CellChild): Promise<void> {
+  if (cell.child.exitCode !== null) return;
+  const exited = new Promise((resolve) => cell.child.once('exit', resolve));
+  cell.child.kill('SIGTERM');
+  await Promise.race([exited, delay(60_000)]);
+  if (cell.child.exitCode === null) cell.child.kill('SIGKILL');
+}

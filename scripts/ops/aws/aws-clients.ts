@@ -1,0 +1,36 @@
+import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
+import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { SQSClient } from '@aws-sdk/client-sqs';
+import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
+import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
+
+/**
+ * The SDK clients a deployed cell is operated through. Injected, so tests pass clients that
+ * aws-sdk-client-mock intercepts; the CLI builds them for the cell's region.
+ *
+ * @example
+ * const backend = new AwsBackend({ cell, topology, clients: createAwsClients(cell.region) });
+ */
+export interface AwsClients {
+  readonly cloudFormation: CloudFormationClient;
+  readonly eventBridge: EventBridgeClient;
+  readonly sqs: SQSClient;
+  readonly cloudWatch: CloudWatchClient;
+  readonly timestreamQuery: TimestreamQueryClient;
+  /** Only to construct the shared `TimestreamStore` (the CLI never writes). */
+  readonly timestreamWrite: TimestreamWriteClient;
+}
+
+/** Builds AWS SDK clients for a region, with the SDK's default credential chain. */
+export function createAwsClients(region: string): AwsClients {
+  const config = { region, maxAttempts: 5 };
+  return {
+    cloudFormation: new CloudFormationClient(config),
+    eventBridge: new EventBridgeClient(config),
+    sqs: new SQSClient(config),
+    cloudWatch: new CloudWatchClient(config),
+    timestreamQuery: new TimestreamQueryClient(config),
+    timestreamWrite: new TimestreamWriteClient(config),
+  };
+}

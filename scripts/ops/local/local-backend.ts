@@ -1,0 +1,230 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { CellTopology, StageTopology } from '../../../cells/topology.js';
+import type { InvoiceRecord } from '../../../consumers/record.js';
+import { isoFromMs } from '../../../schemas/time.js';
+import type { InvoiceEvent } from '../../../schemas/types.js';
+import {
+  type AlarmReport,
+  type AlarmsRequest,
+  type DlqListing,
+  type DlqListRequest,
+  type DlqMessage,
+  InterruptedError,
+  type OpsBackend,
+  REDRIVE_STATES,
+  REPLAY_STATES,
+  type ReconcileReport,
+  type RedriveProgress,
+  type RedriveRequest,
+  type ReplayProgress,
+  type ReplayRequest,
+  type SendEntryResult,
+  type StuckReport,
+  type StuckRequest,
+  type TimelineEntry,
+  type TimeWindow,
+  timelineEntryOf,
+  type Watch,
+} from '../backend.js';
+import { asArray, asRecord, num, optional, str } from './answer-fields.js';
+import { LocalHttp } from './local-http.js';
+import { redriveProgressOf, replayProgressOf } from './progress-answers.js';
+import { parseAlarmReport, parseReconcileReport, parseStuckReport } from './report-answers.js';
+
+/**
+ * {@link OpsBackend} for a local cell: its HTTP API (`cells/local/http-api.ts`) over global fetch.
+ * Writes carry `x-api-key`; reads do too when a key is given (a cell bound beyond loopback needs it).
+ *
+ * Long operations poll the cell (`GET /dlq/{stage}/redrive`, `GET /replays/{name}`). The local cell
+ * has no cancel route for either: on Ctrl-C the CLI stops watching and says the task goes on.
+ *
+ * @example
+ * const backend = new LocalBackend({ baseUrl: 'http://127.0.0.1:8787', apiKey, topology: CELL_TOPOLOGY });
+ * const timeline = await backend.timeline('INV-2026-000123');
+ */
+export interface LocalBackendOptions {
+  readonly baseUrl: string;
+  readonly apiKey?: string;
+  readonly topology: CellTopology;
+  /** Between progress polls. */
+  readonly pollIntervalMs?: number;
+  /** Per request. */
+  readonly timeoutMs?: number;
+  readonly now?: () => number;
+}
+
+const DEFAULT_POLL_MS = 500;
+const DEFAULT_TIMEOUT_MS = 30_000;
+
+export class LocalBackend implements OpsBackend {
+  readonly target: string;
+  readonly #base: URL;
+  readonly #http: LocalHttp;
+  readonly #topology: CellTopology;
+  readonly #pollMs: number;
+  readonly #now: () => number;
+
+  constructor(options: LocalBackendOptions) {
+    this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    this.#topology = options.topology;
+    this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
+    this.#now = options.now ?? Date.now;
+    this.target = `local cell ${this.#base.origin}${this.#base.pathname.replace(/\/$/, '')}`;
+    this.#http = new LocalHttp({
+      base: this.#base,
+      apiKey: options.apiKey,
+      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
+      target: this.target,
+    });
+  }
+
+  async send(stage: StageTopology, events: readonly InvoiceEvent[]): Promise<SendEntryResult[]> {
+    const body = events.length === 1 ? events[0] : { events };
+    const answer = await this.#http.request('POST', `invoices/${encodeURIComponent(stage.name)}`, body);
+    if (answer.status !== 200 && answer.status !== 409) {
+      this.#http.fail(answer, `${this.target} refused ${events.length} ${stage.name} event(s)`);
+    }
+    const entries = asArray(asRecord(answer.body).entries);
+    return events.map((event, i) => {
+      const entry = asRecord(entries[i]);
+      const status = str(entry.status);
+      const errorCode = str(entry.errorCode);
+      const errorMessage = str(entry.errorMessage);
+      return {
+        eventId: event.eventId,
+        invoiceId: event.invoiceId,
+        stage: stage.name,
+        status: status === 'accepted' || status === 'duplicate' ? status : 'failed',
+        ...optional('busEventId', str(entry.busEventId)),
+        ...optional('errorCode', errorCode ?? (status === undefined ? 'NoEntryInAnswer' : undefined)),
+        ...optional('errorMessage', errorMessage),
+      };
+    });
+  }
+
+  async timeline(invoiceId: string): Promise<TimelineEntry[]> {
+    const body = asRecord(await this.#http.get(`invoices/${encodeURIComponent(invoiceId)}`, 'timeline'));
+    return asArray(body.timeline).map((raw) => {
+      const item = asRecord(raw);
+      const record = item.record as InvoiceRecord;
+      const storedAtMs = item.storedAtMs;
+      return {
+        ...timelineEntryOf(record),
+        ...optional('storedAt', typeof storedAtMs === 'number' ? isoFromMs(storedAtMs) : undefined),
+      };
+    });
+  }
+
+  async stuck(request: StuckRequest): Promise<StuckReport> {
+    const query = request.stage ? `?stage=${encodeURIComponent(request.stage)}` : '';
+    const body = asRecord(await this.#http.get(`stuck${query}`, 'stuck invoices and messages'));
+    const report = parseStuckReport(body, this.#topology, this.#now());
+    if (!request.stage) return report;
+    // The cell may ignore ?stage=; filter here too.
+    return {
+      ...report,
+      business: report.business.filter((b) => b.stage === request.stage),
+      technical: report.technical.filter((t) => t.stage === request.stage),
+    };
+  }
+
+  async dlqList(stage: StageTopology, request: DlqListRequest): Promise<DlqListing> {
+    const params = new URLSearchParams({ limit: String(request.limit) });
+    if (request.invoiceId) params.set('invoiceId', request.invoiceId);
+    const body = asRecord(await this.#http.get(`dlq/${stage.name}?${params}`, `${stage.name} DLQ`));
+    const messages: DlqMessage[] = asArray(body.messages).map((raw) => {
+      const m = asRecord(raw);
+      return {
+        messageId: str(m.messageId) ?? '',
+        invoiceId: str(m.invoiceId) ?? '',
+        eventId: str(m.eventId) ?? '',
+        receiveCount: num(m.receiveCount),
+        sentAt: str(m.sentAt) ?? '',
+        ...optional('deadLetteredAt', str(m.deadLetteredAt)),
+        body: m.message,
+      };
+    });
+    const total = num(body.total, messages.length);
+    const notes =
+      total > messages.length ? [`showing ${messages.length} of ${total} messages (--limit)`] : [];
+    return { stage: stage.name, total, messages, notes };
+  }
+
+  async dlqRedrive(
+    stage: StageTopology,
+    request: RedriveRequest,
+    watch: Watch<RedriveProgress>,
+  ): Promise<RedriveProgress> {
+    const body = {
+      ...optional('invoiceId', request.invoiceId),
+      ...optional('ratePerSec', request.ratePerSec),
+      ...(request.dryRun ? { dryRun: true } : {}),
+    };
+    const answer = await this.#http.request('POST', `dlq/${stage.name}/redrive`, body);
+    if (answer.status !== 200 && answer.status !== 202) {
+      this.#http.fail(answer, `redrive of the ${stage.name} DLQ`);
+    }
+    let progress = redriveProgressOf(stage.name, answer.body, request);
+    watch.onProgress(progress);
+    while (progress.state === REDRIVE_STATES.running) {
+      await this.#pause(watch.signal, () => {
+        throw new InterruptedError(
+          `stopped watching; the ${stage.name} redrive goes on in the cell (GET ${this.#base.origin}/dlq/${stage.name}/redrive)`,
+        );
+      });
+      const status = await this.#http.get(`dlq/${stage.name}/redrive`, `redrive of the ${stage.name} DLQ`);
+      progress = redriveProgressOf(stage.name, status, request);
+      watch.onProgress(progress);
+    }
+    return progress;
+  }
+
+  async replay(request: ReplayRequest, watch: Watch<ReplayProgress>): Promise<ReplayProgress> {
+    const body = {
+      from: isoFromMs(request.fromMs),
+      to: isoFromMs(request.toMs),
+      ...optional('stage', request.stage?.name),
+      ...optional('invoiceId', request.invoiceId),
+      ...optional('name', request.name),
+      ...(request.dryRun ? { dryRun: true } : {}),
+    };
+    const answer = await this.#http.request('POST', 'replays', body);
+    if (answer.status !== 200 && answer.status !== 202) this.#http.fail(answer, 'replay');
+    let progress = replayProgressOf(answer.body);
+    watch.onProgress(progress);
+    while (progress.state === REPLAY_STATES.running || progress.state === REPLAY_STATES.starting) {
+      const name = progress.name;
+      await this.#pause(watch.signal, () => {
+        throw new InterruptedError(
+          `stopped watching; replay ${name} goes on in the cell (the local cell cannot cancel a replay; GET ${this.#base.origin}/replays/${name})`,
+        );
+      });
+      progress = replayProgressOf(
+        await this.#http.get(`replays/${encodeURIComponent(name)}`, `replay ${name}`),
+      );
+      watch.onProgress(progress);
+    }
+    return progress;
+  }
+
+  async reconcile(window: TimeWindow): Promise<ReconcileReport> {
+    const params = new URLSearchParams({ from: isoFromMs(window.fromMs), to: isoFromMs(window.toMs) });
+    const body = asRecord(await this.#http.get(`reconcile?${params}`, 'reconcile'));
+    return parseReconcileReport(body, window);
+  }
+
+  async alarms(request: AlarmsRequest): Promise<AlarmReport> {
+    const params = new URLSearchParams({ historySec: String(request.historySec) });
+    const body = asRecord(await this.#http.get(`alarms?${params}`, 'alarms'));
+    return parseAlarmReport(body, this.#now() - request.historySec * 1000);
+  }
+
+  async #pause(signal: AbortSignal, onAbort: () => never): Promise<void> {
+    if (signal.aborted) onAbort();
+    try {
+      await delay(this.#pollMs, undefined, { signal });
+    } catch {
+      onAbort();
+    }
+  }
+}
