@@ -1,0 +1,104 @@
+import type { TSchema } from 'typebox';
+import { HealthAnswerSchema, StatsAnswerSchema } from './cell.js';
+import { DashboardDataAnswerSchema, DashboardsAnswerSchema } from './dashboards.js';
+import { ErrorAnswerSchema } from './errors.js';
+import { IngestAnswerSchema } from './ingest.js';
+import { TimelineAnswerSchema } from './invoices.js';
+import { AlarmsAnswerSchema, ReconcileAnswerSchema, StuckAnswerSchema } from './monitoring.js';
+import {
+  DlqAnswerSchema,
+  FaultsAnswerSchema,
+  RedriveDryRunAnswerSchema,
+  RedriveStatusAnswerSchema,
+  ReplayStatusAnswerSchema,
+} from './ops.js';
+import { SubscriberMessagesAnswerSchema } from './subscribers.js';
+
+/**
+ * Every route of the local cell with the schema of each answer by status: the server passes
+ * `response` to fastify as `schema: { response }` (fastify serialises with it and drops what it
+ * does not list), clients read the same types. Keys are fastify's: a status code, or `4xx`/`5xx`
+ * for every other error (an exact code wins). Routes that answer text or assets (`/metrics`, `/`,
+ * `/assets/{name}`) list only their JSON error answers.
+ *
+ * @example
+ * const route = LOCAL_CELL_ROUTES.timeline;
+ * app.route({ method: route.method, url: route.url, schema: { response: route.response }, handler });
+ */
+
+/** A fastify response map: status code (or `4xx`/`5xx`) → schema of the body. */
+export type ResponseMap = Readonly<Record<string, TSchema>>;
+
+/** One route of the contract. */
+export interface ApiRoute {
+  readonly method: 'GET' | 'POST' | 'DELETE';
+  /** fastify's URL pattern (`:param`). */
+  readonly url: string;
+  readonly response: ResponseMap;
+}
+
+/** The JSON error answers every route can give (auth, throttling, readiness, bad input, failures). */
+export const ERROR_RESPONSES = { '4xx': ErrorAnswerSchema, '5xx': ErrorAnswerSchema } as const;
+
+function route<const R extends ResponseMap>(
+  method: ApiRoute['method'],
+  url: string,
+  response: R,
+): {
+  readonly method: ApiRoute['method'];
+  readonly url: string;
+  readonly response: R & typeof ERROR_RESPONSES;
+} {
+  return { method, url, response: { ...ERROR_RESPONSES, ...response } };
+}
+
+/** The local cell's routes, by name. */
+export const LOCAL_CELL_ROUTES = {
+  /** 409 carries the same body as 200: some entry `failed`. */
+  ingest: route('POST', '/invoices/:stage', { 200: IngestAnswerSchema, 409: IngestAnswerSchema }),
+  timeline: route('GET', '/invoices/:invoiceId', { 200: TimelineAnswerSchema }),
+  /** 503 (not ready) answers `{ status }`, not an error body. */
+  health: route('GET', '/health', { 200: HealthAnswerSchema, 503: HealthAnswerSchema }),
+  stats: route('GET', '/stats', { 200: StatsAnswerSchema }),
+  /** 200 is Prometheus text (`text/plain; version=0.0.4`). */
+  metrics: route('GET', '/metrics', {}),
+  dlq: route('GET', '/dlq/:stage', { 200: DlqAnswerSchema }),
+  /** 200 answers a dry run, 202 a started task; 409 (an error) while one runs. */
+  redriveStart: route('POST', '/dlq/:stage/redrive', {
+    200: RedriveDryRunAnswerSchema,
+    202: RedriveStatusAnswerSchema,
+  }),
+  redriveStatus: route('GET', '/dlq/:stage/redrive', { 200: RedriveStatusAnswerSchema }),
+  /** 200 answers a dry run, 202 a started replay; 409 (an error) for a name in use. */
+  replayStart: route('POST', '/replays', { 200: ReplayStatusAnswerSchema, 202: ReplayStatusAnswerSchema }),
+  replayStatus: route('GET', '/replays/:name', { 200: ReplayStatusAnswerSchema }),
+  /** Only with `--enable-fault-injection`. */
+  faultsSet: route('POST', '/admin/faults', { 200: FaultsAnswerSchema }),
+  faultsClear: route('DELETE', '/admin/faults', { 200: FaultsAnswerSchema }),
+  subscriberMessages: route('GET', '/subscribers/:stage/:id/messages', {
+    200: SubscriberMessagesAnswerSchema,
+  }),
+  stuck: route('GET', '/stuck', { 200: StuckAnswerSchema }),
+  reconcile: route('GET', '/reconcile', { 200: ReconcileAnswerSchema }),
+  alarms: route('GET', '/alarms', { 200: AlarmsAnswerSchema }),
+  dashboards: route('GET', '/dashboards', { 200: DashboardsAnswerSchema }),
+  dashboardData: route('GET', '/dashboards/:view/data', { 200: DashboardDataAnswerSchema }),
+  /** The web dashboard's HTML page (dashboard plugin). */
+  webIndex: route('GET', '/', {}),
+  /** The web dashboard's scripts and styles; 404 is a JSON error. */
+  webAsset: route('GET', '/assets/:name', {}),
+} as const satisfies Record<string, ApiRoute>;
+
+/** A route name of {@link LOCAL_CELL_ROUTES}. */
+export type LocalCellRouteName = keyof typeof LOCAL_CELL_ROUTES;
+
+/**
+ * The schema of an answer of `route` with `status`: the exact code, else `4xx`/`5xx`; undefined
+ * when the contract has none (a text answer).
+ *
+ * @example
+ * const schema = responseSchemaOf(LOCAL_CELL_ROUTES.ingest, 409); // IngestAnswerSchema
+ */
+export function responseSchemaOf(route: ApiRoute, status: number): TSchema | undefined {
+  return route.response[String(status)] ?? route.response[`${String(status).charAt(0)}xx`];
+}
