@@ -6,7 +6,6 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import {
-  type AlarmComparison,
   type AlarmRule,
   type AlarmSeverity,
   type CellAlarmSettings,
@@ -14,12 +13,12 @@ import {
   DEFAULT_CELL_ALARM_SETTINGS,
   deriveAlarmRules,
   deriveCellUnhealthy,
-  type MissingDataTreatment,
 } from '../cells/alarm-rules.js';
 import type { CellTopology } from '../cells/topology.js';
 import { renderAlarmMetric } from '../dashboards/renderers/cloudwatch-metric.js';
 import { type CellMetricResources, toCloudWatchSignal } from './cloudwatch-signals.js';
-import { cellKeyProps } from './encryption.js';
+import { alarmPropsOf } from './defaults/alarm-defaults.js';
+import { cellKeyProps } from './defaults/key-defaults.js';
 
 export interface CellAlarmsProps {
   readonly topology: CellTopology;
@@ -37,15 +36,8 @@ export interface CellAlarmsProps {
 /** CloudWatch allows alarm names of up to 255 characters. */
 const MAX_ALARM_NAME = 255;
 
-const COMPARISONS: Readonly<Record<AlarmComparison, cloudwatch.ComparisonOperator>> = {
-  '>': cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-  '>=': cloudwatch.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-};
-
-const MISSING_DATA: Readonly<Record<MissingDataTreatment, cloudwatch.TreatMissingData>> = {
-  missing: cloudwatch.TreatMissingData.MISSING,
-  notBreaching: cloudwatch.TreatMissingData.NOT_BREACHING,
-};
+/** The service alarms notify as. */
+const CLOUDWATCH_SERVICE = 'cloudwatch.amazonaws.com';
 
 /** `posting-dlq-not-empty` → `PostingDlqNotEmpty`: the construct id of a rule's alarm. Pure. */
 export function alarmConstructId(ruleId: string): string {
@@ -54,20 +46,6 @@ export function alarmConstructId(ruleId: string): string {
     .filter((part) => part !== '')
     .map((part) => part.charAt(0).toUpperCase() + part.slice(1))
     .join('');
-}
-
-/** The alarm props of one rule, without the metric. Pure. */
-export function alarmPropsOf(rule: AlarmRule, alarmName: string): Omit<cloudwatch.AlarmProps, 'metric'> {
-  return {
-    alarmName,
-    alarmDescription: `${rule.title}. ${rule.description} (severity ${rule.severity}, rule ${rule.id})`,
-    threshold: rule.threshold,
-    comparisonOperator: COMPARISONS[rule.comparison],
-    evaluationPeriods: rule.evaluationPeriods,
-    // Consecutive breaching periods, as the local evaluator counts them.
-    datapointsToAlarm: rule.evaluationPeriods,
-    treatMissingData: MISSING_DATA[rule.treatMissingData],
-  };
 }
 
 /**
@@ -133,8 +111,6 @@ export class CellAlarms extends Construct {
         }),
       },
     };
-    const cloudWatch = new iam.ServicePrincipal('cloudwatch.amazonaws.com');
-
     this.key = new kms.Key(
       this,
       'Key',
@@ -143,70 +119,86 @@ export class CellAlarms extends Construct {
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowThisCellsAlarmsToPublishToEncryptedTopics',
-        principals: [cloudWatch],
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
         actions: ['kms:Decrypt', 'kms:GenerateDataKey*'],
         resources: ['*'],
         conditions: sourceConditions,
       }),
     );
+    this.criticalTopic = this.addTopic('CriticalTopic', 'critical', sourceConditions);
+    this.warningTopic = this.addTopic('WarningTopic', 'warning', sourceConditions);
+    this.alarms = this.addAlarms(props);
+    this.cellUnhealthy = this.addCellUnhealthy();
+  }
 
-    const topic = (topicId: string, severity: AlarmSeverity): sns.Topic => {
-      const t = new sns.Topic(this, topicId, {
-        displayName: `Invoice cell ${severity} alerts`,
-        masterKey: this.key,
-        enforceSSL: true,
-      });
-      // Subscriptions (emails, chat, pagers) are confirmed by people and live with the topic.
-      t.applyRemovalPolicy(RemovalPolicy.RETAIN);
-      t.addToResourcePolicy(
-        new iam.PolicyStatement({
-          sid: 'AllowThisCellsAlarmsToPublish',
-          principals: [cloudWatch],
-          actions: ['sns:Publish'],
-          resources: [t.topicArn],
-          conditions: sourceConditions,
-        }),
-      );
-      return t;
-    };
-    this.criticalTopic = topic('CriticalTopic', 'critical');
-    this.warningTopic = topic('WarningTopic', 'warning');
-    const topics: Readonly<Record<AlarmSeverity, sns.ITopic>> = {
-      critical: this.criticalTopic,
-      warning: this.warningTopic,
-    };
+  /** An alert topic under the cell's alert key that only this cell's alarms may publish to. */
+  private addTopic(
+    topicId: string,
+    severity: AlarmSeverity,
+    sourceConditions: Record<string, unknown>,
+  ): sns.Topic {
+    const topic = new sns.Topic(this, topicId, {
+      displayName: `Invoice cell ${severity} alerts`,
+      masterKey: this.key,
+      enforceSSL: true,
+    });
+    // Subscriptions (emails, chat, pagers) are confirmed by people and live with the topic.
+    topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    topic.addToResourcePolicy(
+      new iam.PolicyStatement({
+        sid: 'AllowThisCellsAlarmsToPublish',
+        principals: [new iam.ServicePrincipal(CLOUDWATCH_SERVICE)],
+        actions: ['sns:Publish'],
+        resources: [topic.topicArn],
+        conditions: sourceConditions,
+      }),
+    );
+    return topic;
+  }
 
+  /** The topic alarms of `severity` notify. */
+  private topicOf(severity: AlarmSeverity): sns.ITopic {
+    return severity === 'critical' ? this.criticalTopic : this.warningTopic;
+  }
+
+  /** One alarm per rule, notifying its severity's topic on ALARM and OK. */
+  private addAlarms(props: CellAlarmsProps): ReadonlyMap<string, cloudwatch.Alarm> {
     const alarms = new Map<string, cloudwatch.Alarm>();
     for (const rule of this.rules) {
-      const name = `${prefix}${rule.id}`;
+      const name = `${this.alarmNamePrefix}${rule.id}`;
       if (name.length > MAX_ALARM_NAME)
         throw new Error(`cell alarms: alarm name ${name} is over 255 characters`);
       const alarm = new cloudwatch.Alarm(this, alarmConstructId(rule.id), {
         ...alarmPropsOf(rule, name),
         metric: toCloudWatchSignal(renderAlarmMetric(rule, props.topology), props.resources),
       });
-      const action = new actions.SnsAction(topics[rule.severity]);
+      const action = new actions.SnsAction(this.topicOf(rule.severity));
       alarm.addAlarmAction(action);
       alarm.addOkAction(action);
       alarms.set(rule.id, alarm);
     }
-    this.alarms = alarms;
+    return alarms;
+  }
 
-    const members = this.cellUnhealthyRule.ruleIds.map((ruleId) => {
-      const alarm = alarms.get(ruleId);
+  /** The composite "cell unhealthy": any critical alarm in ALARM. */
+  private addCellUnhealthy(): cloudwatch.CompositeAlarm {
+    const rule = this.cellUnhealthyRule;
+    const members = rule.ruleIds.map((ruleId) => {
+      const alarm = this.alarms.get(ruleId);
       if (!alarm) throw new Error(`cell alarms: composite names rule ${ruleId}, which has no alarm`);
       return cloudwatch.AlarmRule.fromAlarm(alarm, cloudwatch.AlarmState.ALARM);
     });
     if (members.length === 0)
       throw new Error('cell alarms: no critical rule for the cell-unhealthy composite');
-    this.cellUnhealthy = new cloudwatch.CompositeAlarm(this, alarmConstructId(this.cellUnhealthyRule.id), {
-      compositeAlarmName: `${prefix}${this.cellUnhealthyRule.id}`,
-      alarmDescription: `${this.cellUnhealthyRule.title}. ${this.cellUnhealthyRule.description}`,
+    const composite = new cloudwatch.CompositeAlarm(this, alarmConstructId(rule.id), {
+      compositeAlarmName: `${this.alarmNamePrefix}${rule.id}`,
+      alarmDescription: `${rule.title}. ${rule.description}`,
       alarmRule: cloudwatch.AlarmRule.anyOf(...members),
     });
-    const critical = new actions.SnsAction(topics[this.cellUnhealthyRule.severity]);
-    this.cellUnhealthy.addAlarmAction(critical);
-    this.cellUnhealthy.addOkAction(critical);
+    const critical = new actions.SnsAction(this.topicOf(rule.severity));
+    composite.addAlarmAction(critical);
+    composite.addOkAction(critical);
+    return composite;
   }
 
   /** Every alarm of the cell, metric alarms in rule order, then the composite. */

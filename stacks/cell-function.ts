@@ -1,59 +1,21 @@
-import { type Duration, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { DEFAULT_LOG_RETENTION, encryptedLogGroupProps } from './encryption.js';
-import { LAMBDA_ARCHITECTURE, LAMBDA_HANDLER, LAMBDA_RUNTIME } from './lambda-code.js';
+import { type CellFunctionSettings, cellFunctionProps } from './defaults/function-defaults.js';
+import { DEFAULT_LOG_RETENTION, encryptedLogGroupProps } from './defaults/log-group-defaults.js';
 
-export interface CellFunctionProps {
-  readonly code: lambda.Code;
-  readonly description: string;
-  readonly environment: Readonly<Record<string, string>>;
-  readonly timeout: Duration;
-  /** @default 512 */
-  readonly memorySize?: number;
+export interface CellFunctionProps extends CellFunctionSettings {
   readonly logsKey: kms.IKey;
   /** @default DEFAULT_LOG_RETENTION */
   readonly logRetention?: logs.RetentionDays;
-  /** Asynchronous invocations only: where events go after the async retries. */
-  readonly deadLetterQueue?: sqs.IQueue;
-  /** Asynchronous invocations only: Lambda's own retries (0..2). */
-  readonly retryAttempts?: number;
-  /** Asynchronous invocations only: how long Lambda keeps retrying (60 s..6 h). */
-  readonly maxEventAge?: Duration;
   /**
    * Actions without resource-level permissions that the wiring construct will grant on `*`
    * (besides X-Ray's), named in the cdk-nag acknowledgment of the role.
    */
   readonly unscopedActions?: readonly string[];
-}
-
-/** Function props every Lambda of a cell shares. Pure. */
-export function cellFunctionProps(
-  props: CellFunctionProps,
-  role: iam.IRole,
-  logGroup: logs.ILogGroup,
-): lambda.FunctionProps {
-  return {
-    runtime: LAMBDA_RUNTIME,
-    architecture: LAMBDA_ARCHITECTURE,
-    handler: LAMBDA_HANDLER,
-    code: props.code,
-    description: props.description,
-    role,
-    logGroup,
-    loggingFormat: lambda.LoggingFormat.JSON,
-    timeout: props.timeout,
-    memorySize: props.memorySize ?? 512,
-    tracing: lambda.Tracing.ACTIVE,
-    environment: { NODE_OPTIONS: '--enable-source-maps', ...props.environment },
-    ...(props.deadLetterQueue ? { deadLetterQueue: props.deadLetterQueue } : {}),
-    ...(props.retryAttempts !== undefined ? { retryAttempts: props.retryAttempts } : {}),
-    ...(props.maxEventAge ? { maxEventAge: props.maxEventAge } : {}),
-  };
 }
 
 /**

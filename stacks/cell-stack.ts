@@ -1,4 +1,5 @@
 import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { DEFAULT_CELL_ALARM_SETTINGS } from '../cells/alarm-rules.js';
@@ -8,10 +9,10 @@ import { CellAlarms } from './cell-alarms.js';
 import { CellDashboard } from './cell-dashboard.js';
 import { CELL_OUTPUT_IDS, stageOutputIds, subscriberOutputIds } from './cell-outputs.js';
 import type { CellMetricResources, StageMetricQueues } from './cloudwatch-signals.js';
-import { LogsKey } from './encryption.js';
 import { EventRouting } from './event-routing.js';
 import { IngestApi } from './ingest-api.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
+import { LogsKey } from './logs-key.js';
 import { QuickSightDashboards } from './quicksight-dashboards.js';
 import { StageConsumer } from './stage-consumer.js';
 import { StuckMonitor } from './stuck-monitor.js';
@@ -28,6 +29,9 @@ export interface CellStackProps extends StackProps {
   readonly quicksightPrincipals?: readonly string[];
   readonly logRetention?: logs.RetentionDays;
 }
+
+/** The log retention every construct of the cell is given, when the stack props set one. */
+type CellLogRetention = { readonly logRetention?: logs.RetentionDays };
 
 /** Construct ids of the cell's parts; part of every logical id, so never rename them. */
 export const CELL_CONSTRUCT_IDS = {
@@ -88,34 +92,20 @@ export class CellStack extends Stack {
     }
     this.cell = cell;
     this.quicksight = quicksight ?? false;
-    const logRetention = retention ? { logRetention: retention } : {};
+    const logRetention: CellLogRetention = retention ? { logRetention: retention } : {};
     Tags.of(this).add('invoice-cell', cell.name);
 
     const logsKey = new LogsKey(this, CELL_CONSTRUCT_IDS.logsKey).key;
 
     this.store = new TimeseriesStore(this, CELL_CONSTRUCT_IDS.store, { settings: topology.settings });
-
-    this.consumers = topology.stages.map(
-      (stage) =>
-        new StageConsumer(this, stage.ids.consumer, {
-          stage,
-          settings: topology.settings,
-          cellName: cell.name,
-          store: this.store,
-          processorCode: lambdaCode.processor(),
-          logsKey,
-          ...logRetention,
-        }),
-    );
-
+    this.consumers = this.addConsumers(topology, lambdaCode, logsKey, logRetention);
     this.routing = new EventRouting(this, CELL_CONSTRUCT_IDS.routing, {
-      settings: topology.settings,
+      topology,
       stages: this.consumers.map((c) => ({ stage: c.stage, topic: c.topic, topicKey: c.topicKey })),
       relayCode: () => lambdaCode.relay(),
       logsKey,
       ...logRetention,
     });
-
     this.api = new IngestApi(this, CELL_CONSTRUCT_IDS.api, {
       topology,
       bus: this.routing.bus,
@@ -125,9 +115,56 @@ export class CellStack extends Stack {
 
     const resources = this.metricResources();
     this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
+    this.stuckMonitor = this.addStuckMonitor(topology, lambdaCode, logsKey, logRetention);
+    this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
+      topology,
+      resources,
+      alarms: this.alarms.allAlarms,
+      rules: this.alarms.rules,
+      title: `Invoice cell ${cell.name} (${cell.region})`,
+    });
+    if (this.quicksight) {
+      this.quicksightDashboards = new QuickSightDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
+        topology,
+        store: this.store,
+        cellName: cell.name,
+        principals: quicksightPrincipals ?? [],
+      });
+    }
+    this.addOutputs();
+  }
 
-    this.stuckMonitor = new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
-      cellName: cell.name,
+  /** One consumer per stage of the topology, each writing to the cell store. */
+  private addConsumers(
+    topology: CellTopology,
+    lambdaCode: LambdaCodeProvider,
+    logsKey: kms.IKey,
+    logRetention: CellLogRetention,
+  ): StageConsumer[] {
+    return topology.stages.map(
+      (stage) =>
+        new StageConsumer(this, stage.ids.consumer, {
+          stage,
+          topology,
+          cellName: this.cell.name,
+          store: this.store,
+          processorCode: lambdaCode.processor(),
+          logsKey,
+          ...logRetention,
+        }),
+    );
+  }
+
+  /** The scheduled stuck-invoice check, alerting the warning topic. */
+  private addStuckMonitor(
+    topology: CellTopology,
+    lambdaCode: LambdaCodeProvider,
+    logsKey: kms.IKey,
+    logRetention: CellLogRetention,
+  ): StuckMonitor {
+    return new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
+      topology,
+      cellName: this.cell.name,
       store: this.store,
       alertTopic: this.alarms.warningTopic,
       alertKey: this.alarms.key,
@@ -139,25 +176,6 @@ export class CellStack extends Stack {
       // The memory store: fast to query; an invoice stuck longer than that drops out of the check.
       lookbackHours: topology.settings.memoryRetentionHours,
     });
-
-    this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
-      topology,
-      resources,
-      alarms: this.alarms.allAlarms,
-      rules: this.alarms.rules,
-      title: `Invoice cell ${cell.name} (${cell.region})`,
-    });
-
-    if (this.quicksight) {
-      this.quicksightDashboards = new QuickSightDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
-        topology,
-        store: this.store,
-        cellName: cell.name,
-        principals: quicksightPrincipals ?? [],
-      });
-    }
-
-    this.addOutputs();
   }
 
   /** The queues and API the alarms' and dashboard's metrics are about, by stage. */

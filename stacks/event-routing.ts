@@ -8,10 +8,11 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CellSettings, StageTopology } from '../cells/topology.js';
-import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
+import type { CellSettings, CellTopology, StageTopology } from '../cells/topology.js';
+import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
-import { cellKeyProps } from './encryption.js';
+import { cellKeyProps } from './defaults/key-defaults.js';
+import { standardDlqProps } from './defaults/queue-defaults.js';
 
 /** What routing needs from a stage consumer. */
 export interface RoutedStage {
@@ -23,7 +24,8 @@ export interface RoutedStage {
 }
 
 export interface EventRoutingProps {
-  readonly settings: CellSettings;
+  /** The cell's topology: the settings of the bus, archive and rules, and what the relays' environment carries of it. */
+  readonly topology: CellTopology;
   readonly stages: readonly RoutedStage[];
   readonly relayCode: () => lambda.Code;
   readonly logsKey: kms.IKey;
@@ -52,7 +54,8 @@ const LIMITS = {
 const LAMBDA_MAX_EVENT_AGE = Duration.hours(6);
 
 function validate(props: EventRoutingProps): void {
-  const { settings, stages } = props;
+  const { stages } = props;
+  const { settings } = props.topology;
   if (stages.length === 0) throw new Error('event routing needs at least one stage, got 0');
   for (const [key, range] of Object.entries(LIMITS) as [
     keyof typeof LIMITS,
@@ -79,17 +82,6 @@ export function stageEventPattern(settings: CellSettings, stage: StageTopology):
   return { source: [settings.eventSource], detailType: [stage.detailType] };
 }
 
-/** Standard (not FIFO) DLQ props: EventBridge rule DLQs must be standard queues. Pure. */
-export function standardDlqProps(key: kms.IKey): sqs.QueueProps {
-  return {
-    encryption: sqs.QueueEncryption.KMS,
-    encryptionMasterKey: key,
-    enforceSSL: true,
-    retentionPeriod: Duration.days(14),
-    removalPolicy: RemovalPolicy.RETAIN,
-  };
-}
-
 /**
  * The cell's event bus (customer-managed key), its archive, and per stage a rule → relay Lambda →
  * SNS FIFO topic. The relay exists because classic EventBridge rules cannot target SNS FIFO topics
@@ -97,7 +89,7 @@ export function standardDlqProps(key: kms.IKey): sqs.QueueProps {
  * retries, then dead-letters; Lambda retries the relay, then dead-letters to the same queue.
  *
  * @example
- * const routing = new EventRouting(this, 'Routing', { settings, stages: consumers, relayCode, logsKey });
+ * const routing = new EventRouting(this, 'Routing', { topology, stages: consumers, relayCode, logsKey });
  * routing.bus.grantPutEventsTo(apiRole);
  */
 export class EventRouting extends Construct {
@@ -114,7 +106,6 @@ export class EventRouting extends Construct {
   constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
     validate(props);
-    const { settings } = props;
     const account = Stack.of(this).account;
 
     this.busKey = new kms.Key(this, 'BusKey', cellKeyProps('Event bus (and its DLQ) of an invoice cell'));
@@ -126,15 +117,29 @@ export class EventRouting extends Construct {
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter queue: the event bus DLQ for encryption failures.',
     });
+    this.bus = this.addBus();
+    this.archive = this.addArchive(props.topology.settings);
 
-    this.bus = new events.EventBus(this, 'Bus', {
+    const keysAllowed = new Set<kms.IKey>();
+    this.routes = props.stages.map((routed) => {
+      if (!keysAllowed.has(routed.topicKey)) {
+        allowEventBridgeToWriteQueues(routed.topicKey, account);
+        keysAllowed.add(routed.topicKey);
+      }
+      return this.addRoute(routed, props);
+    });
+  }
+
+  /** The bus under the bus key, dead-lettering to the bus DLQ. */
+  private addBus(): events.EventBus {
+    const bus = new events.EventBus(this, 'Bus', {
       description: 'Invoice events accepted by the cell API',
       kmsKey: this.busKey,
       // AWS recommends a bus DLQ whenever the bus uses a customer-managed key
       // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html).
       deadLetterQueue: this.busDlq,
     });
-    this.bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
     // The bus `deadLetterQueue` prop adds no queue policy; without one EventBridge cannot deliver.
     this.busDlq.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -142,67 +147,73 @@ export class EventRouting extends Construct {
         principals: [new iam.ServicePrincipal('events.amazonaws.com')],
         actions: ['sqs:SendMessage'],
         resources: [this.busDlq.queueArn],
-        conditions: { ArnEquals: { 'aws:SourceArn': this.bus.eventBusArn } },
+        conditions: { ArnEquals: { 'aws:SourceArn': bus.eventBusArn } },
       }),
     );
+    return bus;
+  }
 
+  /** The archive of every event from the API's source, under its own key. */
+  private addArchive(settings: CellSettings): events.Archive {
     // Not `bus.archive()`: in aws-cdk-lib 2.276 it drops `kmsKey`, leaving the archive on an AWS-owned key.
-    this.archive = new events.Archive(this, 'Archive', {
+    const archive = new events.Archive(this, 'Archive', {
       sourceEventBus: this.bus,
       description: 'Every accepted invoice event; auditors replay from here',
       eventPattern: { source: [settings.eventSource] },
       retention: Duration.days(settings.archiveRetentionDays),
       kmsKey: this.archiveKey,
     });
-    this.archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    return archive;
+  }
 
-    const retryAttempts = props.relayAsyncRetryAttempts ?? 2;
-    const keysAllowed = new Set<kms.IKey>();
-    this.routes = props.stages.map(({ stage, topic, topicKey: key }) => {
-      if (!keysAllowed.has(key)) {
-        allowEventBridgeToWriteQueues(key, account);
-        keysAllowed.add(key);
-      }
-      const relayDlq = new sqs.Queue(this, `${stage.title}RelayDlq`, standardDlqProps(key));
-      Validations.of(relayDlq).acknowledge({
-        id: 'AwsSolutions-SQS3',
-        reason: `This queue is itself a dead-letter queue: of the ${stage.name} rule target and of the relay's async invocations.`,
-      });
-
-      const relay = new CellFunction(this, stage.ids.relay, {
-        code: props.relayCode(),
-        description: `Invoice cell: ${stage.detailType} bus events -> ${stage.name} FIFO topic`,
-        timeout: Duration.seconds(30),
-        memorySize: 256,
-        logsKey: props.logsKey,
-        ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-        environment: { [LAMBDA_ENV.stage]: stage.name, [LAMBDA_ENV.topicArn]: topic.topicArn },
-        deadLetterQueue: relayDlq,
-        retryAttempts,
-        maxEventAge: LAMBDA_MAX_EVENT_AGE,
-      });
-      // Publish to this stage's topic only; SNS SSE needs the publisher to generate data keys.
-      relay.role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
-      );
-      relay.role.addToPolicy(
-        new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
-      );
-
-      const rule = new events.Rule(this, stage.ids.rule, {
-        description: `${stage.detailType} -> ${stage.name} relay`,
-        eventBus: this.bus,
-        eventPattern: stageEventPattern(settings, stage),
-      });
-      rule.addTarget(
-        new targets.LambdaFunction(relay.fn, {
-          retryAttempts: settings.relayRetryAttempts,
-          maxEventAge: Duration.seconds(settings.relayMaxEventAgeSec),
-          deadLetterQueue: relayDlq,
-        }),
-      );
-      return { stage, rule, relay, relayDlq };
+  /** One stage's relay DLQ, relay Lambda (publish to its topic only) and rule. */
+  private addRoute({ stage, topic, topicKey: key }: RoutedStage, props: EventRoutingProps): StageRoute {
+    const { settings } = props.topology;
+    const relayDlq = new sqs.Queue(this, `${stage.title}RelayDlq`, standardDlqProps(key));
+    Validations.of(relayDlq).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This queue is itself a dead-letter queue: of the ${stage.name} rule target and of the relay's async invocations.`,
     });
+
+    const relay = new CellFunction(this, stage.ids.relay, {
+      code: props.relayCode(),
+      description: `Invoice cell: ${stage.detailType} bus events -> ${stage.name} FIFO topic`,
+      timeout: Duration.seconds(30),
+      memorySize: 256,
+      logsKey: props.logsKey,
+      ...(props.logRetention ? { logRetention: props.logRetention } : {}),
+      environment: {
+        [LAMBDA_ENV.stage]: stage.name,
+        [LAMBDA_ENV.topicArn]: topic.topicArn,
+        // The relay refuses events whose source is not this cell's `eventSource`.
+        [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
+      },
+      deadLetterQueue: relayDlq,
+      retryAttempts: props.relayAsyncRetryAttempts ?? 2,
+      maxEventAge: LAMBDA_MAX_EVENT_AGE,
+    });
+    // Publish to this stage's topic only; SNS SSE needs the publisher to generate data keys.
+    relay.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
+    );
+    relay.role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+    );
+
+    const rule = new events.Rule(this, stage.ids.rule, {
+      description: `${stage.detailType} -> ${stage.name} relay`,
+      eventBus: this.bus,
+      eventPattern: stageEventPattern(settings, stage),
+    });
+    rule.addTarget(
+      new targets.LambdaFunction(relay.fn, {
+        retryAttempts: settings.relayRetryAttempts,
+        maxEventAge: Duration.seconds(settings.relayMaxEventAgeSec),
+        deadLetterQueue: relayDlq,
+      }),
+    );
+    return { stage, rule, relay, relayDlq };
   }
 }
 

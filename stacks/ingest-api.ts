@@ -1,4 +1,4 @@
-import { RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -8,7 +8,9 @@ import * as wafv2 from 'aws-cdk-lib/aws-wafv2';
 import { Construct } from 'constructs';
 import type { CellSettings, CellTopology, StageTopology } from '../cells/topology.js';
 import { stageRequestSchema } from '../schemas/index.js';
-import { DEFAULT_LOG_RETENTION, encryptedLogGroupProps } from './encryption.js';
+import { DEFAULT_LOG_RETENTION, encryptedLogGroupProps } from './defaults/log-group-defaults.js';
+import { ingestRestApiProps, usagePlanLimits } from './defaults/rest-api-defaults.js';
+import { webAclRules } from './defaults/web-acl-defaults.js';
 import {
   BUS_FAILED_STATUS,
   BUS_REJECTED_STATUS,
@@ -33,100 +35,6 @@ export interface IngestApiProps {
 
 /** WAF rate-based rule limits (https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html). */
 const WAF_RATE_LIMIT_RANGE = { min: 10, max: 2_000_000_000 } as const;
-
-/**
- * Access log fields. Deliberately no `$input.body` or headers: events carry vendor and amount
- * data, and the access log is for operations, not a second copy of the archive.
- */
-export const ACCESS_LOG_FIELDS: Readonly<Record<string, string>> = {
-  requestId: '$context.requestId',
-  extendedRequestId: '$context.extendedRequestId',
-  requestTime: '$context.requestTime',
-  requestTimeEpoch: '$context.requestTimeEpoch',
-  sourceIp: '$context.identity.sourceIp',
-  caller: '$context.identity.caller',
-  userArn: '$context.identity.userArn',
-  apiKeyId: '$context.identity.apiKeyId',
-  httpMethod: '$context.httpMethod',
-  resourcePath: '$context.resourcePath',
-  status: '$context.status',
-  responseLength: '$context.responseLength',
-  responseLatencyMs: '$context.responseLatency',
-  integrationStatus: '$context.integration.status',
-  integrationLatencyMs: '$context.integration.latency',
-  integrationError: '$context.integration.error',
-  errorType: '$context.error.responseType',
-  errorMessage: '$context.error.message',
-  validationError: '$context.error.validationErrorString',
-  wafResponseCode: '$context.wafResponseCode',
-  xrayTraceId: '$context.xrayTraceId',
-};
-
-/** Per-producer (API key) throttle and daily quota from the cell settings. Pure. */
-export function usagePlanLimits(settings: CellSettings): {
-  throttle: apigw.ThrottleSettings;
-  quota: apigw.QuotaSettings;
-} {
-  return {
-    throttle: { rateLimit: settings.apiRateLimitRps, burstLimit: settings.apiBurstLimit },
-    quota: { limit: settings.apiDailyQuota, period: apigw.Period.DAY },
-  };
-}
-
-function managedRule(
-  name: string,
-  priority: number,
-  excludedRules: string[] = [],
-): wafv2.CfnWebACL.RuleProperty {
-  return {
-    name,
-    priority,
-    overrideAction: { none: {} },
-    statement: {
-      managedRuleGroupStatement: {
-        vendorName: 'AWS',
-        name,
-        ...(excludedRules.length > 0
-          ? { ruleActionOverrides: excludedRules.map((rule) => ({ name: rule, actionToUse: { count: {} } })) }
-          : {}),
-      },
-    },
-    visibilityConfig: { sampledRequestsEnabled: true, cloudWatchMetricsEnabled: true, metricName: name },
-  };
-}
-
-/**
- * The web ACL rules in evaluation order. Pure.
- *
- * The common rule set's `SizeRestrictions_BODY` blocks bodies over 8 KB
- * (https://docs.aws.amazon.com/waf/latest/developerguide/aws-managed-rule-groups-baseline.html);
- * a batch of 10 events is larger than that, so the rule only counts. Body size is bounded by the
- * request model and by PutEvents' own 256 KB limit instead.
- */
-export function webAclRules(settings: CellSettings): wafv2.CfnWebACL.RuleProperty[] {
-  return [
-    managedRule('AWSManagedRulesAmazonIpReputationList', 0),
-    managedRule('AWSManagedRulesCommonRuleSet', 1, ['SizeRestrictions_BODY']),
-    managedRule('AWSManagedRulesKnownBadInputsRuleSet', 2),
-    {
-      name: 'RateLimitPerIp',
-      priority: 3,
-      action: { block: {} },
-      statement: {
-        rateBasedStatement: {
-          limit: settings.wafRateLimitPer5Min,
-          aggregateKeyType: 'IP',
-          evaluationWindowSec: 300,
-        },
-      },
-      visibilityConfig: {
-        sampledRequestsEnabled: true,
-        cloudWatchMetricsEnabled: true,
-        metricName: 'RateLimitPerIp',
-      },
-    },
-  ];
-}
 
 function validate(props: IngestApiProps): void {
   const { settings, stages } = props.topology;
@@ -182,40 +90,10 @@ export class IngestApi extends Construct {
       'AccessLogs',
       encryptedLogGroupProps(props.logsKey, retention),
     );
-
-    this.api = new apigw.RestApi(this, 'Api', {
-      description: 'Invoice events: POST /invoices/{stage}, put on the cell event bus',
-      endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
-      // Execution logging needs API Gateway's account-level CloudWatch role (one per region).
-      cloudWatchRole: true,
-      cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
-      apiKeySourceType: apigw.ApiKeySourceType.HEADER,
-      defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, apiKeyRequired: true },
-      deployOptions: {
-        stageName,
-        tracingEnabled: true,
-        metricsEnabled: true,
-        loggingLevel: apigw.MethodLoggingLevel.ERROR,
-        // Data trace would log full request bodies.
-        dataTraceEnabled: false,
-        // Cell-wide ceiling; the usage plan applies the same limits per producer key.
-        throttlingRateLimit: settings.apiRateLimitRps,
-        throttlingBurstLimit: settings.apiBurstLimit,
-        accessLogDestination: new apigw.LogGroupLogDestination(this.accessLogGroup),
-        accessLogFormat: apigw.AccessLogFormat.custom(JSON.stringify(ACCESS_LOG_FIELDS)),
-      },
-    });
-
+    this.api = new apigw.RestApi(this, 'Api', ingestRestApiProps(settings, stageName, this.accessLogGroup));
     // RestApi adds an `Endpoint` output of its own; the cell publishes the URL as `ApiUrl` only.
     this.api.node.tryRemoveChild('Endpoint');
-
-    // API Gateway writes execution logs to this fixed name; creating it first makes it encrypted
-    // and retained instead of a plain group API Gateway would create on first error.
-    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
-      ...encryptedLogGroupProps(props.logsKey, retention),
-      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
-    });
-    this.api.deploymentStage.node.addDependency(executionLogs);
+    this.addExecutionLogs(props.logsKey, retention, stageName);
 
     this.putEventsRole = new iam.Role(this, 'PutEventsRole', {
       assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
@@ -228,13 +106,38 @@ export class IngestApi extends Construct {
       // No route declares parameters today; validating them costs nothing and keeps it so.
       validateRequestParameters: true,
     });
-
     const routes = new Map<string, apigw.Resource>();
     for (const stage of stages) {
       routes.set(stage.name, this.addStageRoute(stage, settings, props.bus, validator));
     }
     this.routes = routes;
+    this.addGatewayResponses();
 
+    const limits = usagePlanLimits(settings);
+    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
+      description: 'Producers: attach each producer API key here',
+      throttle: limits.throttle,
+      quota: limits.quota,
+      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
+    });
+    this.webAcl = this.addWebAcl(settings);
+    this.acknowledgeNagFindings();
+  }
+
+  /**
+   * API Gateway writes execution logs to this fixed name; creating it first makes it encrypted
+   * and retained instead of a plain group API Gateway would create on first error.
+   */
+  private addExecutionLogs(logsKey: kms.IKey, retention: logs.RetentionDays, stageName: string): void {
+    const executionLogs = new logs.LogGroup(this, 'ExecutionLogs', {
+      ...encryptedLogGroupProps(logsKey, retention),
+      logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
+    });
+    this.api.deploymentStage.node.addDependency(executionLogs);
+  }
+
+  /** JSON error bodies for bad requests and for API Gateway's own 4xx and 5xx answers. */
+  private addGatewayResponses(): void {
     this.api.addGatewayResponse('BadRequestBody', {
       type: apigw.ResponseType.BAD_REQUEST_BODY,
       statusCode: '400',
@@ -248,16 +151,11 @@ export class IngestApi extends Construct {
       type: apigw.ResponseType.DEFAULT_5XX,
       templates: { 'application/json': GATEWAY_RESPONSE_TEMPLATES.default },
     });
+  }
 
-    const limits = usagePlanLimits(settings);
-    this.usagePlan = this.api.addUsagePlan('UsagePlan', {
-      description: 'Producers: attach each producer API key here',
-      throttle: limits.throttle,
-      quota: limits.quota,
-      apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
-    });
-
-    this.webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
+  /** The regional web ACL in front of the API stage. */
+  private addWebAcl(settings: CellSettings): wafv2.CfnWebACL {
+    const webAcl = new wafv2.CfnWebACL(this, 'WebAcl', {
       scope: 'REGIONAL',
       defaultAction: { allow: {} },
       visibilityConfig: {
@@ -269,9 +167,12 @@ export class IngestApi extends Construct {
     });
     new wafv2.CfnWebACLAssociation(this, 'WebAclAssociation', {
       resourceArn: this.api.deploymentStage.stageArn,
-      webAclArn: this.webAcl.attrArn,
+      webAclArn: webAcl.attrArn,
     });
+    return webAcl;
+  }
 
+  private acknowledgeNagFindings(): void {
     Validations.of(this.api).acknowledge({
       id: 'AwsSolutions-COG4',
       reason:

@@ -7,16 +7,19 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CellSettings, StageTopology } from '../cells/topology.js';
-import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
+import type { CellTopology, StageTopology } from '../cells/topology.js';
+import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
-import { cellKeyProps } from './encryption.js';
+import { cellKeyProps } from './defaults/key-defaults.js';
+import { fifoQueueProps } from './defaults/queue-defaults.js';
+import { fifoTopicProps } from './defaults/topic-defaults.js';
 import { StageSubscriber } from './stage-subscriber.js';
 import type { TimeseriesWriteTarget } from './timeseries-store.js';
 
 export interface StageConsumerProps {
   readonly stage: StageTopology;
-  readonly settings: CellSettings;
+  /** The cell's topology: its settings, and what the processor's environment carries of it. */
+  readonly topology: CellTopology;
   /** Written into every record's dimensions (`LAMBDA_ENV.cellName`). */
   readonly cellName: string;
   /** The processor may write to this table and nothing else. */
@@ -25,9 +28,6 @@ export interface StageConsumerProps {
   readonly logsKey: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
 }
-
-/** SQS keeps messages at most 14 days; stage queues and DLQs keep them that long. */
-const MAX_RETENTION = Duration.days(14);
 
 /** Limits AWS puts on the values the topology chooses. */
 const LIMITS = {
@@ -67,42 +67,6 @@ function validate(props: StageConsumerProps): void {
 }
 
 /**
- * High-throughput FIFO queue props: deduplication and throughput are per message group
- * (= per invoice), not per queue
- * (https://docs.aws.amazon.com/AWSSimpleQueueService/latest/SQSDeveloperGuide/high-throughput-fifo.html).
- * Pure.
- */
-export function fifoQueueProps(key: kms.IKey, visibilityTimeout: Duration): sqs.QueueProps {
-  return {
-    fifo: true,
-    contentBasedDeduplication: false,
-    deduplicationScope: sqs.DeduplicationScope.MESSAGE_GROUP,
-    fifoThroughputLimit: sqs.FifoThroughputLimit.PER_MESSAGE_GROUP_ID,
-    encryption: sqs.QueueEncryption.KMS,
-    encryptionMasterKey: key,
-    enforceSSL: true,
-    retentionPeriod: MAX_RETENTION,
-    visibilityTimeout,
-    removalPolicy: RemovalPolicy.RETAIN,
-  };
-}
-
-/**
- * FIFO topic props: the relay sets `MessageDeduplicationId = eventId` (no content-based dedup) and
- * throughput/dedup are scoped per message group, which lifts the 300 msg/s topic quota
- * (https://docs.aws.amazon.com/sns/latest/dg/fifo-high-throughput.html). Pure.
- */
-export function fifoTopicProps(key: kms.IKey): sns.TopicProps {
-  return {
-    fifo: true,
-    contentBasedDeduplication: false,
-    fifoThroughputScope: sns.FifoThroughputScope.MESSAGE_GROUP,
-    masterKey: key,
-    enforceSSL: true,
-  };
-}
-
-/**
  * One stage's consumer: SNS FIFO topic → SQS FIFO queue (raw delivery) → processor Lambda, with a
  * FIFO DLQ after `maxReceiveCount` receives. Two keys per stage: the topic key (publishers: the
  * relay) and the queue key (SNS and the processor), so a processor can decrypt its own queue and
@@ -111,7 +75,7 @@ export function fifoTopicProps(key: kms.IKey): sns.TopicProps {
  *
  * @example
  * for (const stage of topology.stages) {
- *   new StageConsumer(this, stage.ids.consumer, { stage, settings, cellName, store, processorCode, logsKey });
+ *   new StageConsumer(this, stage.ids.consumer, { stage, topology, cellName, store, processorCode, logsKey });
  * }
  */
 export class StageConsumer extends Construct {
@@ -174,7 +138,13 @@ export class StageConsumer extends Construct {
         }),
     );
 
-    this.processor = new CellFunction(this, stage.ids.processor, {
+    this.processor = this.addProcessor(props);
+  }
+
+  /** The processor Lambda, fed by the stage queue, allowed to write the cell table only. */
+  private addProcessor(props: StageConsumerProps): CellFunction {
+    const { stage } = props;
+    const processor = new CellFunction(this, stage.ids.processor, {
       code: props.processorCode,
       description: `Invoice cell ${props.cellName}: ${stage.name} queue -> time-series store`,
       timeout: Duration.seconds(stage.processorTimeoutSec),
@@ -187,17 +157,19 @@ export class StageConsumer extends Construct {
         [LAMBDA_ENV.cellName]: props.cellName,
         [LAMBDA_ENV.database]: props.store.databaseName,
         [LAMBDA_ENV.table]: props.store.tableName,
-        [LAMBDA_ENV.retryBudgetMs]: String(props.settings.storeRetryBudgetMs),
+        [LAMBDA_ENV.retryBudgetMs]: String(props.topology.settings.storeRetryBudgetMs),
+        [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
       },
     });
     // Grants the processor consume rights on its own queue and kms:Decrypt on its queue key only.
-    this.processor.fn.addEventSource(
+    processor.fn.addEventSource(
       new SqsEventSource(this.queue, {
         batchSize: stage.batchSize,
         reportBatchItemFailures: true,
         maxConcurrency: stage.maxConcurrency,
       }),
     );
-    props.store.grantWrite(this.processor.role);
+    props.store.grantWrite(processor.role);
+    return processor;
   }
 }

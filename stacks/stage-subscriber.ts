@@ -5,7 +5,7 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import type { StageSubscriberTopology, StageTopology } from '../cells/topology.js';
-import { fifoQueueProps } from './stage-consumer.js';
+import { fifoQueueProps } from './defaults/queue-defaults.js';
 
 export interface StageSubscriberProps {
   readonly stage: StageTopology;

@@ -7,12 +7,15 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
+import type { CellTopology } from '../cells/topology.js';
+import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
-import { standardDlqProps } from './event-routing.js';
+import { standardDlqProps } from './defaults/queue-defaults.js';
 import type { TimeseriesQueryTarget } from './timeseries-store.js';
 
 export interface StuckMonitorProps {
+  /** The cell's topology (stage order, SLAs, terminal statuses), carried in the function's environment. */
+  readonly topology: CellTopology;
   /** Written into the query's `cell` filter and the alert text. */
   readonly cellName: string;
   /** The monitor may query this table and nothing else. */
@@ -58,7 +61,7 @@ function validate(props: StuckMonitorProps): void {
  * publish to the warning topic; the scheduler role may invoke this function and write the DLQ.
  *
  * @example
- * new StuckMonitor(this, 'StuckMonitor', { cellName, store, alertTopic: alarms.warningTopic,
+ * new StuckMonitor(this, 'StuckMonitor', { topology, cellName, store, alertTopic: alarms.warningTopic,
  *   alertKey: alarms.key, code: lambdaCode.stuckMonitor(), logsKey, period: Duration.minutes(5), lookbackHours: 168 });
  */
 export class StuckMonitor extends Construct {
@@ -72,7 +75,6 @@ export class StuckMonitor extends Construct {
   constructor(scope: Construct, id: string, props: StuckMonitorProps) {
     super(scope, id);
     validate(props);
-    const stack = Stack.of(this);
     // A run that has waited a whole period is superseded by the next one.
     const maxEventAge = Duration.seconds(
       Math.max(SCHEDULER_MIN_EVENT_AGE_SEC, props.period.toSeconds() - 60),
@@ -85,8 +87,14 @@ export class StuckMonitor extends Construct {
         'This queue is itself a dead-letter queue: of the stuck-monitor schedule (undeliverable invocations) ' +
         "and of the monitor function's failed asynchronous runs.",
     });
+    this.function = this.addFunction(props, maxEventAge);
+    this.schedulerRole = this.addSchedulerRole(props.alertKey);
+    this.schedule = this.addSchedule(props, maxEventAge);
+  }
 
-    this.function = new CellFunction(this, 'Function', {
+  /** The monitor Lambda: may query the cell table and publish (encrypted) to the alert topic. */
+  private addFunction(props: StuckMonitorProps, maxEventAge: Duration): CellFunction {
+    const fn = new CellFunction(this, 'Function', {
       code: props.code,
       description: `Invoice cell ${props.cellName}: stuck-invoice check (Timestream -> StuckInvoices metric, alert)`,
       // Shorter than the period, so runs do not pile up.
@@ -105,26 +113,32 @@ export class StuckMonitor extends Construct {
         [LAMBDA_ENV.table]: props.store.tableName,
         [LAMBDA_ENV.alertTopicArn]: props.alertTopic.topicArn,
         [LAMBDA_ENV.lookbackHours]: String(props.lookbackHours),
+        [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
       },
     });
-    props.store.grantQuery(this.function.role);
-    this.function.role.addToPolicy(
+    props.store.grantQuery(fn.role);
+    fn.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }),
     );
     // SSE: publishing to the encrypted topic and writing the encrypted DLQ both generate data keys.
-    this.function.role.addToPolicy(
+    fn.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
         resources: [props.alertKey.keyArn],
       }),
     );
+    return fn;
+  }
 
+  /** The role Scheduler assumes: invoke this function, write the (encrypted) DLQ. */
+  private addSchedulerRole(alertKey: kms.IKey): iam.Role {
+    const stack = Stack.of(this);
     const scheduleGroupArn = stack.formatArn({
       service: 'scheduler',
       resource: 'schedule-group',
       resourceName: 'default',
     });
-    this.schedulerRole = new iam.Role(this, 'SchedulerRole', {
+    const role = new iam.Role(this, 'SchedulerRole', {
       description: 'EventBridge Scheduler: invoke the stuck-invoice monitor, dead-letter to its DLQ',
       // Confused deputy: only schedules of this account's default group may assume it.
       assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
@@ -133,22 +147,26 @@ export class StuckMonitor extends Construct {
         },
       }),
     });
-    this.schedulerRole.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['lambda:InvokeFunction'],
         resources: [this.function.fn.functionArn],
       }),
     );
-    this.schedulerRole.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
     );
-    this.schedulerRole.addToPolicy(
+    role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.alertKey.keyArn],
+        resources: [alertKey.keyArn],
       }),
     );
+    return role;
+  }
 
+  /** The schedule: every `period`, Scheduler retries deliveries, then dead-letters them. */
+  private addSchedule(props: StuckMonitorProps, maxEventAge: Duration): scheduler.Schedule {
     // Not `aws-scheduler-targets.LambdaInvoke`: it grants invoke on `<function>:*` (every version and
     // alias) too; this target names the one function ARN and brings its own role.
     const target: scheduler.IScheduleTarget = {
@@ -162,12 +180,13 @@ export class StuckMonitor extends Construct {
         },
       }),
     };
-    this.schedule = new scheduler.Schedule(this, 'Schedule', {
+    const schedule = new scheduler.Schedule(this, 'Schedule', {
       description: `Invoice cell ${props.cellName}: stuck-invoice check`,
       schedule: scheduler.ScheduleExpression.rate(props.period),
       target,
     });
     // Scheduler checks the role when the schedule is created: create its permissions first.
-    this.schedule.node.addDependency(this.schedulerRole);
+    schedule.node.addDependency(this.schedulerRole);
+    return schedule;
   }
 }

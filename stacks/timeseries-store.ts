@@ -6,7 +6,7 @@ import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { CellSettings } from '../cells/topology.js';
 import type { InvoiceRecord } from '../consumers/record.js';
-import { cellKeyProps } from './encryption.js';
+import { cellKeyProps } from './defaults/key-defaults.js';
 
 /** What a processor needs from the store: names for its environment and a write grant. */
 export interface TimeseriesWriteTarget {

@@ -1,6 +1,7 @@
 import { PublishBatchCommand, type PublishBatchCommandOutput, type SNSClient } from '@aws-sdk/client-sns';
 import type { StageName, StageTopology } from '../../cells/topology.js';
 import { MAX_PUBLISH_BATCH, type PublishEntry, type PublishFailure, type StagePublisher } from '../relay.js';
+import { describeAwsError } from './aws-errors.js';
 
 /**
  * The AWS {@link StagePublisher}: SNS `PublishBatch` to the stage's FIFO topic, ≤ 10 entries per
@@ -61,9 +62,10 @@ export class SnsStagePublisher implements StagePublisher {
         }),
       );
     } catch (error) {
-      const e = error as { name?: string; message?: string; $fault?: string };
-      const reason = `PublishBatch failed: ${e.name ?? 'Error'}: ${e.message ?? String(error)}`;
-      return entries.map((entry) => ({ id: entry.Id, reason, senderFault: e.$fault === 'client' }));
+      const reason = `PublishBatch failed: ${describeAwsError(error)}`;
+      // SDK v3 marks errors the request caused (`$fault: 'client'`); retrying those cannot help.
+      const senderFault = (error as { $fault?: unknown } | null)?.$fault === 'client';
+      return entries.map((entry) => ({ id: entry.Id, reason, senderFault }));
     }
     const failures: PublishFailure[] = (response.Failed ?? []).map((f) => ({
       id: f.Id ?? '',

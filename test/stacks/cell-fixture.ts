@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type { CellDefinition } from '../../cells/catalog.js';
 import { buildApp } from '../../stacks/app.js';
 import { CellStack } from '../../stacks/cell-stack.js';
 import type { LambdaCodeProvider } from '../../stacks/lambda-code.js';
@@ -32,11 +33,14 @@ export interface SynthesizedCells {
   readonly templates: ReadonlyMap<string, Template>;
 }
 
-/** Builds and synthesizes the selected cells (comma list; undefined = whole catalog) once. */
-export function synthCells(cells?: string): SynthesizedCells {
+/**
+ * Builds and synthesizes the selected cells (comma list; undefined = whole catalog) once, from
+ * `catalog` (default: the app's own).
+ */
+export function synthCells(cells?: string, catalog?: readonly CellDefinition[]): SynthesizedCells {
   const app = buildApp(
     { ...cdkJsonContext(), ...(cells === undefined ? {} : { cells }) },
-    { lambdaCode: STUB_LAMBDA_CODE, defaultAccount: '111122223333' },
+    { lambdaCode: STUB_LAMBDA_CODE, defaultAccount: '111122223333', ...(catalog ? { catalog } : {}) },
   );
   const stacks = app.node.children.filter((c): c is CellStack => c instanceof CellStack);
   const templates = new Map(stacks.map((s) => [s.cell.name, Template.fromStack(s)] as const));

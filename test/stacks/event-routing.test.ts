@@ -195,7 +195,7 @@ describe('EventRouting', () => {
       const base = buildTopology();
       return () =>
         new EventRouting(stack, 'Routing', {
-          settings: { ...base.settings, ...overrides },
+          topology: { ...base, settings: { ...base.settings, ...overrides } },
           stages: base.stages.slice(0, 1).map((stage) => ({ stage, topic, topicKey: key })),
           relayCode: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
           logsKey: key,

@@ -5,7 +5,9 @@ import * as kms from 'aws-cdk-lib/aws-kms';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTopology, CELL_TOPOLOGY } from '../../cells/topology.js';
 import { stageRequestSchema } from '../../schemas/index.js';
-import { ACCESS_LOG_FIELDS, IngestApi, webAclRules } from '../../stacks/ingest-api.js';
+import { ACCESS_LOG_FIELDS } from '../../stacks/defaults/rest-api-defaults.js';
+import { webAclRules } from '../../stacks/defaults/web-acl-defaults.js';
+import { IngestApi } from '../../stacks/ingest-api.js';
 import {
   GATEWAY_RESPONSE_TEMPLATES,
   PARTIAL_FAILURE_STATUS,

@@ -224,7 +224,7 @@ describe('StageConsumer', () => {
       return () =>
         new StageConsumer(stack, 'Consumer', {
           stage,
-          settings,
+          topology: CELL_TOPOLOGY,
           cellName,
           store: new TimeseriesStore(stack, 'Store', { settings }),
           processorCode: lambda.Code.fromInline('exports.handler = async () => undefined;'),

@@ -169,6 +169,7 @@ describe('StuckMonitor', () => {
       const key = new kms.Key(stack, 'Key');
       return () =>
         new StuckMonitor(stack, 'Monitor', {
+          topology: CELL_TOPOLOGY,
           cellName: 'c1',
           store: new TimeseriesStore(stack, 'Store', { settings: CELL_TOPOLOGY.settings }),
           alertTopic: new sns.Topic(stack, 'Topic'),

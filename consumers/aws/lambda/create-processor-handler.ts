@@ -10,7 +10,7 @@ import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../monitori
 import { processBatch } from '../../stage-processor.js';
 import type { TimeseriesStore } from '../../store.js';
 import { TimestreamStore } from '../timestream-store.js';
-import { type ProcessorConfig, processorConfigFrom } from './config.js';
+import { cellTopologyFrom, type ProcessorConfig, processorConfigFrom } from './config.js';
 import { ProcessorTelemetry } from './processor-telemetry.js';
 
 /**
@@ -79,6 +79,7 @@ export function defaultProcessorDeps(
     queryClient: new TimestreamQueryClient({ region: config.region }),
     database: config.database,
     table: config.table,
+    topology: cellTopologyFrom(env),
     onDuplicate: (record, existingVersion, reason) => {
       logger.warn('eventId already stored with other values; first write wins', {
         eventId: record.dimensions.eventId,

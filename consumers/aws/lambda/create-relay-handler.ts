@@ -5,7 +5,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import { SNSClient } from '@aws-sdk/client-sns';
 import middy from '@middy/core';
 import type { EventBridgeEvent } from 'aws-lambda';
-import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
+import type { CellTopology } from '../../../cells/topology.js';
 import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../monitoring/metric-names.js';
 import {
   type BusDetail,
@@ -15,7 +15,7 @@ import {
   type StagePublisher,
 } from '../../relay.js';
 import { SnsStagePublisher } from '../sns-publisher.js';
-import { relayConfigFrom } from './config.js';
+import { cellTopologyFrom, relayConfigFrom } from './config.js';
 
 /**
  * The relay Lambda (EventBridge rule target → stage SNS FIFO topic), as a factory over its
@@ -73,6 +73,7 @@ export function createRelayHandler(deps: RelayHandlerDeps) {
 /** Production dependencies from the Lambda environment; read once, at module load. */
 export function defaultRelayDeps(env: Readonly<Record<string, string | undefined>>): RelayHandlerDeps {
   const config = relayConfigFrom(env);
+  const topology = cellTopologyFrom(env);
   const logger = new Logger({ serviceName: METRIC_SERVICES.relay, persistentKeys: { stage: config.stage } });
   const metrics = new Metrics({
     namespace: METRICS_NAMESPACE,
@@ -81,7 +82,7 @@ export function defaultRelayDeps(env: Readonly<Record<string, string | undefined
     logger,
   });
   return {
-    topology: CELL_TOPOLOGY,
+    topology,
     publisher: new SnsStagePublisher(new SNSClient({}), { [config.stage]: config.topicArn }),
     logger,
     metrics,

@@ -4,21 +4,18 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import middy from '@middy/core';
-import { CELL_TOPOLOGY, type CellTopology } from '../../../cells/topology.js';
+import type { CellTopology } from '../../../cells/topology.js';
 import {
   MONITOR_METRIC_NAMES,
   MONITOR_METRIC_SERVICE,
   MONITOR_METRICS_NAMESPACE,
 } from '../../monitoring/monitor-metrics.js';
-import { countStuckByStage, findStuckInvoices } from '../../monitoring/stuck.js';
+import { countStuckByStage, findStuckInvoices, type StuckInvoice } from '../../monitoring/stuck.js';
 import { formatStuckAlert } from '../../monitoring/stuck-alert.js';
-
-export { queryAllRows };
-
 import { queryAllRows } from '../timestream-query.js';
 import { TIMESTREAM_WINDOW } from '../timestream-sql.js';
 import { latestFromTimestreamRows, timestreamLatestByInvoiceSql } from '../timestream-stuck-query.js';
-import { type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
+import { cellTopologyFrom, type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
 
 /**
  * The scheduled stuck-invoice monitor (EventBridge Scheduler, every 5 minutes): the AWS half of the
@@ -76,28 +73,11 @@ export function createStuckMonitorHandler(deps: StuckMonitorDeps) {
     const nowMs = now();
     const stuck = findStuckInvoices(latestFromTimestreamRows(rows), topology, nowMs);
     const counts = countStuckByStage(stuck, topology);
-    for (const [stage, count] of counts) {
-      // One EMF blob per stage: the alarm selects the metric by its exact dimensions {service, stage}.
-      const single = metrics.singleMetric();
-      single.addDimension('stage', stage);
-      single.addMetric(MONITOR_METRIC_NAMES.stuckInvoices, MetricUnit.Count, count);
-    }
+    emitStuckCounts(metrics, counts);
     const byStage = Object.fromEntries(counts);
     let alerted = 0;
     if (stuck.length > 0) {
-      const alert = formatStuckAlert(stuck, {
-        cellName: config.cellName,
-        nowMs,
-        ...(deps.maxAlertInvoices !== undefined ? { maxInvoices: deps.maxAlertInvoices } : {}),
-      });
-      await deps.snsClient.send(
-        new PublishCommand({
-          TopicArn: config.alertTopicArn,
-          Subject: alert.subject,
-          Message: alert.message,
-        }),
-      );
-      alerted = alert.listed;
+      alerted = await sendStuckAlert(deps, stuck, nowMs);
       logger.warn('stuck invoices', { stuck: stuck.length, byStage, mostOverdue: stuck[0]?.invoiceId });
     } else {
       logger.info('no stuck invoices', { rows: rows.length });
@@ -108,9 +88,40 @@ export function createStuckMonitorHandler(deps: StuckMonitorDeps) {
   return middy(check).use(injectLambdaContext(logger, { resetKeys: true }));
 }
 
+/** One EMF blob per stage: the alarm selects the metric by its exact dimensions {service, stage}. */
+function emitStuckCounts(metrics: Metrics, counts: ReadonlyMap<string, number>): void {
+  for (const [stage, count] of counts) {
+    const single = metrics.singleMetric();
+    single.addDimension('stage', stage);
+    single.addMetric(MONITOR_METRIC_NAMES.stuckInvoices, MetricUnit.Count, count);
+  }
+}
+
+/** Publishes the bounded stuck list to the alert topic; answers how many invoices it names. */
+async function sendStuckAlert(
+  deps: StuckMonitorDeps,
+  stuck: readonly StuckInvoice[],
+  nowMs: number,
+): Promise<number> {
+  const alert = formatStuckAlert(stuck, {
+    cellName: deps.config.cellName,
+    nowMs,
+    ...(deps.maxAlertInvoices !== undefined ? { maxInvoices: deps.maxAlertInvoices } : {}),
+  });
+  await deps.snsClient.send(
+    new PublishCommand({
+      TopicArn: deps.config.alertTopicArn,
+      Subject: alert.subject,
+      Message: alert.message,
+    }),
+  );
+  return alert.listed;
+}
+
 /** Production dependencies from the Lambda environment; read once, at module load. */
 export function defaultStuckMonitorDeps(env: Readonly<Record<string, string | undefined>>): StuckMonitorDeps {
   const config = stuckMonitorConfigFrom(env);
+  const topology = cellTopologyFrom(env);
   const logger = new Logger({
     serviceName: MONITOR_METRIC_SERVICE,
     persistentKeys: { cell: config.cellName },
@@ -122,7 +133,7 @@ export function defaultStuckMonitorDeps(env: Readonly<Record<string, string | un
   });
   return {
     config,
-    topology: CELL_TOPOLOGY,
+    topology,
     queryClient: new TimestreamQueryClient({ region: config.region }),
     snsClient: new SNSClient({ region: config.region }),
     logger,

@@ -5,9 +5,11 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import type { ProcessorConfig } from '../../../../consumers/aws/lambda/config.js';
+import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { type ProcessorConfig, topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
 import { createProcessorHandler } from '../../../../consumers/aws/lambda/create-processor-handler.js';
-import { TimestreamStore, toTimestreamRecord } from '../../../../consumers/aws/timestream-store.js';
+import { toTimestreamRecord } from '../../../../consumers/aws/timestream-record.js';
+import { TimestreamStore } from '../../../../consumers/aws/timestream-store.js';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../../../../consumers/monitoring/metric-names.js';
 import { toInvoiceRecord } from '../../../../consumers/record.js';
 import type { StageMessage } from '../../../../schemas/types.js';
@@ -50,6 +52,7 @@ function buildHandler() {
     queryClient: new TimestreamQueryClient({ region: 'us-east-1' }),
     database: CONFIG.database,
     table: CONFIG.table,
+    topology: CELL_TOPOLOGY,
   });
   return createProcessorHandler({
     config: CONFIG,
@@ -271,6 +274,7 @@ describe('processor handler', () => {
       vi.stubEnv('AWS_REGION', 'us-east-1');
       vi.stubEnv('TIMESTREAM_DATABASE', 'invoices');
       vi.stubEnv('TIMESTREAM_TABLE', 'events');
+      vi.stubEnv('CELL_TOPOLOGY', topologyEnvValue(CELL_TOPOLOGY));
       writeMock
         .on(WriteRecordsCommand)
         .rejects(rejectedRecords([{ RecordIndex: 0, Reason: 'version is not higher', ExistingVersion: 1 }]));

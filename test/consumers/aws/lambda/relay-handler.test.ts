@@ -4,6 +4,7 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CELL_TOPOLOGY, findStage, type StageName, type StageTopology } from '../../../../cells/topology.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
 import {
   createRelayHandler,
   type RelayEvent,
@@ -170,6 +171,7 @@ describe('relay handler', () => {
       vi.stubEnv('STAGE', 'posting');
       vi.stubEnv('TOPIC_ARN', TOPIC);
       vi.stubEnv('AWS_REGION', 'us-east-1');
+      vi.stubEnv('CELL_TOPOLOGY', topologyEnvValue(CELL_TOPOLOGY));
       snsMock.on(PublishBatchCommand).resolves({ Successful: [{ Id: 'e0' }] });
       const { handler } = await import('../../../../consumers/aws/lambda/relay-handler.js');
 

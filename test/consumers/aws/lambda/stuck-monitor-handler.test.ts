@@ -5,7 +5,7 @@ import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
-import type { StuckMonitorConfig } from '../../../../consumers/aws/lambda/config.js';
+import { type StuckMonitorConfig, topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
 import {
   createStuckMonitorHandler,
   defaultStuckMonitorDeps,
@@ -190,6 +190,7 @@ describe('stuck monitor handler', () => {
         TIMESTREAM_TABLE: 'events',
         ALERT_TOPIC_ARN: ALERT_TOPIC,
         STUCK_LOOKBACK_HOURS: '168',
+        CELL_TOPOLOGY: topologyEnvValue(CELL_TOPOLOGY),
       };
 
       // Act
@@ -197,6 +198,7 @@ describe('stuck monitor handler', () => {
 
       // Assess
       expect(deps.config).toEqual(CONFIG);
+      expect(deps.topology).toEqual(CELL_TOPOLOGY);
       expect(() => defaultStuckMonitorDeps({ ...env, ALERT_TOPIC_ARN: '' })).toThrow(
         'environment variable ALERT_TOPIC_ARN is not set',
       );

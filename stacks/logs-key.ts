@@ -1,44 +1,17 @@
-import { ArnFormat, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { ArnFormat, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-
-/**
- * Customer-managed keys and encrypted log groups, the way every construct of a cell makes them.
- *
- * @example
- * const key = new kms.Key(this, 'Key', cellKeyProps('ingestion stage topic and queues'));
- * const logGroup = new logs.LogGroup(this, 'Logs', encryptedLogGroupProps(logsKey));
- */
-
-/** Props of every customer-managed key of a cell. Pure. */
-export function cellKeyProps(description: string): kms.KeyProps {
-  return {
-    description,
-    enableKeyRotation: true,
-    // Data encrypted under a deleted key is lost: keys outlive the stack, and a scheduled
-    // deletion can still be cancelled for the longest window KMS allows.
-    removalPolicy: RemovalPolicy.RETAIN,
-    pendingWindow: Duration.days(30),
-  };
-}
-
-/** Default retention of a cell's log groups (Lambda logs, API access and execution logs). */
-export const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
-
-/** Props of an encrypted log group with a generated name. Pure. */
-export function encryptedLogGroupProps(
-  key: kms.IKey,
-  retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
-): logs.LogGroupProps {
-  return { encryptionKey: key, retention, removalPolicy: RemovalPolicy.RETAIN };
-}
+import { cellKeyProps } from './defaults/key-defaults.js';
 
 /**
  * The key every log group of a cell is encrypted with. CloudWatch Logs uses it through its
  * regional service principal, limited to this account's log groups in this region
  * (https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/encrypt-log-data-kms.html).
+ *
+ * @example
+ * const logsKey = new LogsKey(this, 'LogsKey').key;
+ * const logGroup = new logs.LogGroup(this, 'Logs', encryptedLogGroupProps(logsKey));
  */
 export class LogsKey extends Construct {
   readonly key: kms.Key;
