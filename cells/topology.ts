@@ -365,3 +365,20 @@ export function nextStage(topology: CellTopology, stage: StageTopology): StageTo
 export function isStageName(value: string): value is StageName {
   return (STAGE_NAMES as readonly string[]).includes(value);
 }
+
+/** A stage rule's EventBridge pattern in its JSON form (what the rule stores; what the matcher reads). */
+export interface StageRulePattern {
+  readonly source: readonly string[];
+  readonly 'detail-type': readonly string[];
+}
+
+/**
+ * The event pattern of one stage's rule: the cell's event source and the stage's detail-type. The
+ * one definition the CDK rule (`stacks/event-routing.ts`) and the local bus both use. Pure.
+ *
+ * @example
+ * stageRulePattern(topology.settings, stage); // { source: ['invoice.platform'], 'detail-type': ['invoice.posting'] }
+ */
+export function stageRulePattern(settings: CellSettings, stage: StageTopology): StageRulePattern {
+  return { source: [settings.eventSource], 'detail-type': [stage.detailType] };
+}

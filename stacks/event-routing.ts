@@ -8,7 +8,12 @@ import type * as logs from 'aws-cdk-lib/aws-logs';
 import type * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CellSettings, CellTopology, StageTopology } from '../cells/topology.js';
+import {
+  type CellSettings,
+  type CellTopology,
+  type StageTopology,
+  stageRulePattern,
+} from '../cells/topology.js';
 import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
@@ -77,9 +82,10 @@ function validate(props: EventRoutingProps): void {
   }
 }
 
-/** The rule pattern of one stage: the API's source and the stage's detail-type. Pure. */
+/** The rule pattern of one stage ({@link stageRulePattern}, the local bus's too) in CDK's spelling. Pure. */
 export function stageEventPattern(settings: CellSettings, stage: StageTopology): events.EventPattern {
-  return { source: [settings.eventSource], detailType: [stage.detailType] };
+  const pattern = stageRulePattern(settings, stage);
+  return { source: [...pattern.source], detailType: [...pattern['detail-type']] };
 }
 
 /**

@@ -6,7 +6,13 @@ import {
   type StagePublisher,
 } from '../../../consumers/relay.js';
 import { type CompiledMatcher, compileEventPattern } from '../../matching/index.js';
-import type { CellTopology, StageName, StageTopology } from '../../topology.js';
+import {
+  type CellTopology,
+  type StageName,
+  type StageRulePattern,
+  type StageTopology,
+  stageRulePattern,
+} from '../../topology.js';
 import type { FifoTopic } from '../messaging/fifo-topic.js';
 
 /**
@@ -36,12 +42,6 @@ export interface BusRule {
   /** {@link pattern}, compiled once. */
   readonly matcher: CompiledMatcher;
   readonly stage: StageTopology;
-}
-
-/** An EventBridge event pattern on source and detail-type (JSON field names, as AWS stores it). */
-export interface StageRulePattern {
-  readonly source: readonly string[];
-  readonly 'detail-type': readonly string[];
 }
 
 export interface StageDelivery {
@@ -77,22 +77,10 @@ export class CollectingStagePublisher implements StagePublisher {
   }
 }
 
-/**
- * The event pattern of one stage's rule: the cell's event source and the stage's detail-type. The
- * CDK side builds the same pattern in `stageEventPattern` (stacks/event-routing.ts), which the
- * local cell may not import (it is CDK-typed); both derive it from the topology alone. Pure.
- *
- * @example
- * stageRulePattern(topology, stage); // { source: ['invoice.platform'], 'detail-type': ['invoice.posting'] }
- */
-export function stageRulePattern(topology: CellTopology, stage: StageTopology): StageRulePattern {
-  return { source: [topology.settings.eventSource], 'detail-type': [stage.detailType] };
-}
-
 /** One rule per stage, derived from the topology, with its pattern compiled once. */
 export function busRules(topology: CellTopology): BusRule[] {
   return topology.stages.map((stage) => {
-    const pattern = stageRulePattern(topology, stage);
+    const pattern = stageRulePattern(topology.settings, stage);
     return { name: stage.ids.rule, pattern, matcher: compileEventPattern(pattern), stage };
   });
 }

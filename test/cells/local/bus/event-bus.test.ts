@@ -1,11 +1,12 @@
 import { describe, expect, it, vi } from 'vitest';
-import { busRules, EventBus, stageRulePattern } from '../../../../cells/local/bus/event-bus.js';
+import { busRules, EventBus } from '../../../../cells/local/bus/event-bus.js';
 import { SampleEvents } from '../../../../cells/local/sample-events.js';
 import {
   buildTopology,
   CELL_TOPOLOGY,
   type CellTopology,
   type StageTopology,
+  stageRulePattern,
 } from '../../../../cells/topology.js';
 import type { BusEvent } from '../../../../consumers/relay.js';
 
@@ -41,7 +42,7 @@ describe('EventBus', () => {
         const stage = stageAt(topology, i);
         expect(rule.stage).toBe(stage);
         expect(rule.pattern).toEqual({ source: ['invoice.platform'], 'detail-type': [stage.detailType] });
-        expect(rule.pattern).toEqual(stageRulePattern(topology, stage));
+        expect(rule.pattern).toEqual(stageRulePattern(topology.settings, stage));
       }
     });
   });
