@@ -1,6 +1,7 @@
 import AjvDraft04Module from 'ajv-draft-04';
 import addFormatsModule from 'ajv-formats';
 import type { StageName } from '../cells/topology.js';
+import type { FieldErrorAnswer } from './api/errors.js';
 import authorization from './authorization.schema.json' with { type: 'json' };
 import { CURRENCY_CODES, CURRENCY_EXPONENTS } from './currencies.js';
 import envelope from './envelope.schema.json' with { type: 'json' };
@@ -31,11 +32,12 @@ export const STAGE_SCHEMA_FILES: Readonly<Record<StageName, JsonSchema>> = {
   posting,
 };
 
-/** One field that failed validation; `path` is a JSON Pointer into the request body. */
-export interface FieldError {
-  readonly path: string;
-  readonly message: string;
-}
+/**
+ * One field that failed validation; `path` is a JSON Pointer into the request body. The HTTP
+ * contract's `FieldErrorSchema` (`schemas/api/errors.ts`) is its source, so the 400 answers of
+ * every API carry exactly this shape (a type-only import: validators load no TypeBox).
+ */
+export type FieldError = Readonly<FieldErrorAnswer>;
 
 function clone<T>(value: T): T {
   return JSON.parse(JSON.stringify(value)) as T;

@@ -1,19 +1,24 @@
 import type { StageName } from '../../cells/topology.js';
+import { API_DASHBOARD_IDS, API_PANEL_CHARTS, API_PANEL_UNITS } from '../../schemas/api/dashboards.js';
 
 /**
  * The vocabulary of the dashboard definitions: units, charts, measures, aggregations, groupings,
  * time bins and the query sources a panel can name. The renderers read these; `validatePanel`
- * enforces the rules between them.
+ * enforces the rules between them. The lists the HTTP answers carry (units, charts, sources,
+ * dashboard ids) come from the HTTP contract (`schemas/api/dashboards.ts`), their one source; a
+ * test keeps the query sources equal to the contract's `API_PANEL_SOURCES`.
  *
  * @example
  * const panel: Panel = { id: 'ops-dlq-depth', title: 'DLQ depth', unit: 'count', chart: 'bar',
  *   query: { source: 'queue', metric: 'dlqDepth' } };
  */
 
-export const PANEL_UNITS = ['events', 'events/min', 'money', 'ms', 's', '%', 'count', 'days'] as const;
+/** Units a panel's values are shown in. */
+export const PANEL_UNITS = API_PANEL_UNITS;
 export type PanelUnit = (typeof PANEL_UNITS)[number];
 
-export const PANEL_CHARTS = ['line', 'bar', 'stacked-bar', 'table', 'stat', 'doughnut'] as const;
+/** Chart kinds of a panel. */
+export const PANEL_CHARTS = API_PANEL_CHARTS;
 export type PanelChart = (typeof PANEL_CHARTS)[number];
 
 /**
@@ -141,7 +146,8 @@ export interface Panel {
   readonly description?: string;
 }
 
-export const DASHBOARD_IDS = ['executive', 'operations', 'finance'] as const;
+/** The dashboards (views). */
+export const DASHBOARD_IDS = API_DASHBOARD_IDS;
 export type DashboardId = (typeof DASHBOARD_IDS)[number];
 
 export interface Dashboard {

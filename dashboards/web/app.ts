@@ -16,8 +16,9 @@ import { renderTabs } from './views/tabs.js';
  * series come from the rows. Money is a decimal string with its currency and is never added
  * across currencies: a money series is always one currency.
  *
- * This entry only wires the modules: `api` (every fetch and answer type), `controls` (range,
- * filters), `refresh-loop` (polling), `charts` (chart.js), `format`, `series` and `views/*`.
+ * This entry only wires the modules: `api` (every fetch; the answers are typed by the HTTP
+ * contract `schemas/api`, imported as types only), `controls` (range, filters), `refresh-loop`
+ * (polling), `charts` (chart.js), `format`, `series` and `views/*`.
  *
  * @example
  * // served as /assets/app.js by cells/local/plugins/dashboard-plugin.ts

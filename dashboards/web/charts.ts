@@ -1,5 +1,5 @@
 import type { Chart as ChartClass, ChartConfiguration, ChartDataset } from 'chart.js';
-import type { PanelMeta } from './api.js';
+import type { PanelMeta } from '../../schemas/api/index.js';
 import { el } from './dom.js';
 import { formatValue } from './format.js';
 import type { Series } from './series.js';

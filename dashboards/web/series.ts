@@ -1,4 +1,3 @@
-import type { Row } from './api.js';
 import { DAY_MS, formatTime } from './format.js';
 
 /**
@@ -8,6 +7,13 @@ import { DAY_MS, formatTime } from './format.js';
  * @example
  * const series = toSeries(rows, { spanMs: 3_600_000, fillBins: true, zeroFill: true });
  */
+
+/**
+ * A panel row as the chart and table code reads it: by field name (group fields, `binStartMs`,
+ * `value`), generically over the row kinds of the contract (`RecordsPanelRow`, `QueuePanelRow`,
+ * `SlaPanelRow`), which all fit this type.
+ */
+export type Row = Readonly<Record<string, unknown>>;
 
 /** Group fields a row may carry; the rest (value, amountMinor, counts) are measures. */
 export const GROUP_FIELDS = ['stage', 'currency', 'vendorId', 'status', 'paymentTermsDays'] as const;

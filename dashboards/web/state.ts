@@ -1,5 +1,6 @@
 import type { Chart as ChartClass } from 'chart.js';
-import type { DashboardMeta, Row } from './api.js';
+import type { DashboardMeta } from '../../schemas/api/index.js';
+import type { Row } from './series.js';
 
 /**
  * The page's one mutable state: the dashboards, the shown view, its live charts and queue
@@ -10,12 +11,12 @@ import type { DashboardMeta, Row } from './api.js';
  * state.generation += 1; // answers already in flight are now stale
  */
 export const state = {
-  dashboards: [] as DashboardMeta[],
+  dashboards: [] as readonly DashboardMeta[],
   view: '',
   /** The chart of each chart panel of the view, by panel id. */
   charts: new Map<string, ChartClass>(),
   /** Recent polls of each live queue panel, by panel id. */
-  queueHistory: new Map<string, { atMs: number; rows: Row[] }[]>(),
+  queueHistory: new Map<string, { atMs: number; rows: readonly Row[] }[]>(),
   timer: undefined as number | undefined,
   generation: 0,
 };

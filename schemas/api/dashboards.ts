@@ -11,8 +11,10 @@ import {
 
 /**
  * `GET /dashboards` (the panel metadata of the three views) and `GET /dashboards/{view}/data`
- * (every panel's data). The value lists below are the wire values of `dashboards/panels/panels.ts`
- * (`PANEL_UNITS`, `PANEL_CHARTS`, the query sources, `DASHBOARD_IDS`); a test keeps them equal.
+ * (every panel's data). The value lists below are the one source of the panel definitions'
+ * vocabulary (`dashboards/panels/panel-types.ts` re-exports them as `PANEL_UNITS`, `PANEL_CHARTS`,
+ * `DASHBOARD_IDS`); a test keeps the query sources (`PanelQuery['source']`) equal to
+ * {@link API_PANEL_SOURCES}.
  *
  * @example
  * const data = (await res.json()) as DashboardDataAnswer;

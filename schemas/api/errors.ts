@@ -19,7 +19,7 @@ export const FieldErrorSchema = Type.Object({
   path: Type.String(),
   message: Type.String(),
 });
-/** One field that failed validation (the same shape as `FieldError` of `schemas/index.ts`). */
+/** One field that failed validation (`FieldError` of `schemas/index.ts` is this type, read-only). */
 export type FieldErrorAnswer = Static<typeof FieldErrorSchema>;
 
 /** `{ message, errors? }`: `errors` only on 400s about the request body's fields. */

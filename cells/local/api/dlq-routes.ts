@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { DlqAnswer } from '../../../schemas/api/index.js';
 import type { FieldError } from '../../../schemas/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology, StageName, StageTopology } from '../../topology.js';
@@ -10,6 +11,7 @@ import {
   RedriveRunningError,
   type RedriveService,
 } from '../messaging/redrive-service.js';
+import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
 import { objectBody, optionalBoolean, optionalString, requireJson } from './request-body.js';
 import { INVOICE_ID, stageParam } from './route-params.js';
@@ -50,7 +52,11 @@ function checkRedriveBody(b: Record<string, unknown>, errors: FieldError[]): voi
   optionalBoolean(b, 'dryRun', errors);
 }
 
-function listDlq(stage: StageTopology, queue: FifoQueue, query: { invoiceId?: string; limit?: string }) {
+function listDlq(
+  stage: StageTopology,
+  queue: FifoQueue,
+  query: { invoiceId?: string; limit?: string },
+): DlqAnswer {
   const limit = listLimit(query.limit);
   const groupId = query.invoiceId;
   const messages = queue.listDlq(groupId === undefined ? { limit } : { groupId, limit });
@@ -68,39 +74,49 @@ function listDlq(stage: StageTopology, queue: FifoQueue, query: { invoiceId?: st
 
 export function registerDlqRoutes(app: FastifyInstance, deps: DlqRouteDeps): void {
   const { topology, redrive } = deps;
+  const api = contractApp(app);
 
-  app.get('/dlq/:stage', async (request) => {
-    const stage = stageParam(topology, request);
-    const queue = deps.queues.get(stage.name) as FifoQueue;
-    return listDlq(stage, queue, request.query as { invoiceId?: string; limit?: string });
+  api.route({
+    ...contractRoute('dlq'),
+    handler: async (request) => {
+      const stage = stageParam(topology, request);
+      const queue = deps.queues.get(stage.name) as FifoQueue;
+      return listDlq(stage, queue, request.query as { invoiceId?: string; limit?: string });
+    },
   });
 
-  app.post('/dlq/:stage/redrive', async (request, reply) => {
-    const stage = stageParam(topology, request);
-    if (request.body !== undefined) requireJson(request);
-    const body = objectBody(request.body, ['invoiceId', 'ratePerSec', 'dryRun'], checkRedriveBody);
-    const invoiceId = body.invoiceId as string | undefined;
-    const redriveRequest: RedriveRequest = {
-      stage: stage.name,
-      ...(invoiceId ? { invoiceId } : {}),
-      ...(typeof body.ratePerSec === 'number' ? { ratePerSec: body.ratePerSec } : {}),
-    };
-    if (body.dryRun === true) {
-      return { stage: stage.name, dryRun: true, total: redrive.count(redriveRequest), moved: 0 };
-    }
-    try {
-      return reply.code(202).send(redrive.start(redriveRequest));
-    } catch (error) {
-      if (error instanceof RedriveRunningError) throw new HttpError(409, error.message);
-      throw error;
-    }
+  api.route({
+    ...contractRoute('redriveStart'),
+    handler: async (request, reply) => {
+      const stage = stageParam(topology, request);
+      if (request.body !== undefined) requireJson(request);
+      const body = objectBody(request.body, ['invoiceId', 'ratePerSec', 'dryRun'], checkRedriveBody);
+      const invoiceId = body.invoiceId as string | undefined;
+      const redriveRequest: RedriveRequest = {
+        stage: stage.name,
+        ...(invoiceId ? { invoiceId } : {}),
+        ...(typeof body.ratePerSec === 'number' ? { ratePerSec: body.ratePerSec } : {}),
+      };
+      if (body.dryRun === true) {
+        return { stage: stage.name, dryRun: true, total: redrive.count(redriveRequest), moved: 0 } as const;
+      }
+      try {
+        return reply.code(202).send(redrive.start(redriveRequest));
+      } catch (error) {
+        if (error instanceof RedriveRunningError) throw new HttpError(409, error.message);
+        throw error;
+      }
+    },
   });
 
-  app.get('/dlq/:stage/redrive', async (request) => {
-    const stage = stageParam(topology, request);
-    const status = redrive.status(stage.name);
-    if (!status)
-      throw new HttpError(404, `no redrive has run for the ${stage.name} DLQ since the cell started`);
-    return status;
+  api.route({
+    ...contractRoute('redriveStatus'),
+    handler: async (request) => {
+      const stage = stageParam(topology, request);
+      const status = redrive.status(stage.name);
+      if (!status)
+        throw new HttpError(404, `no redrive has run for the ${stage.name} DLQ since the cell started`);
+      return status;
+    },
   });
 }

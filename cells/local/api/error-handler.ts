@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { ErrorAnswer } from '../../../schemas/api/index.js';
 import type { CellTopology } from '../../topology.js';
 import type { Logger } from '../logger.js';
 import { HttpError } from './http-error.js';
@@ -45,29 +46,35 @@ function bodyErrorAnswer(
   }
 }
 
+/** The contract's error body: `errors` only when there are field errors. */
+function errorAnswer(message: string, errors?: ErrorAnswer['errors']): ErrorAnswer {
+  return errors ? { message, errors } : { message };
+}
+
 export function registerErrorHandler(app: FastifyInstance, deps: ErrorHandlerDeps): void {
   const { topology, logger } = deps;
   const stageNames = stageNameList(topology);
 
   app.setErrorHandler((error: HandledError, request, reply) => {
     if (error instanceof HttpError) {
-      void reply
-        .code(error.statusCode)
-        .headers(error.headers)
-        .send(error.errors ? { message: error.message, errors: error.errors } : { message: error.message });
+      void reply.code(error.statusCode).headers(error.headers).send(errorAnswer(error.message, error.errors));
       return;
     }
     const bodyError = bodyErrorAnswer(error, request.headers['content-type'], topology.settings.maxBodyKiB);
-    if (bodyError) return reply.code(bodyError.status).send({ message: bodyError.message });
+    if (bodyError) return reply.code(bodyError.status).send(errorAnswer(bodyError.message));
     const status = error.statusCode ?? 500;
-    if (status >= 400 && status < 500) return reply.code(status).send({ message: error.message });
+    if (status >= 400 && status < 500) return reply.code(status).send(errorAnswer(error.message));
     logger.error('request failed', { method: request.method, url: request.url, error });
-    return reply.code(500).send({ message: 'internal error; the request was not applied' });
+    return reply.code(500).send(errorAnswer('internal error; the request was not applied'));
   });
 
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({
-      message: `no route for ${request.method} ${request.url.split('?')[0]}; see GET /health, POST /invoices/{stage} (stages: ${stageNames})`,
-    });
+    void reply
+      .code(404)
+      .send(
+        errorAnswer(
+          `no route for ${request.method} ${request.url.split('?')[0]}; see GET /health, POST /invoices/{stage} (stages: ${stageNames})`,
+        ),
+      );
   });
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { EngineHandle } from '../engine/engine-host.js';
 import type { Logger } from '../logger.js';
+import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
 import { objectBody, requireJson } from './request-body.js';
 
@@ -26,25 +27,32 @@ export function registerFaultRoutes(app: FastifyInstance, deps: FaultRouteDeps):
     return e;
   };
 
-  app.post('/admin/faults', async (request) => {
-    requireJson(request);
-    const body = objectBody(request.body, ['failEventIds'], (b, errors) => {
-      const ids = b.failEventIds;
-      if (!Array.isArray(ids) || ids.length > MAX_FAULT_IDS || ids.some((id) => typeof id !== 'string')) {
-        errors.push({
-          path: '/failEventIds',
-          message: `must be an array of at most ${MAX_FAULT_IDS} event ids`,
-        });
-      }
-    });
-    const ids = body.failEventIds as string[];
-    await engine().setFaults(ids);
-    deps.logger.warn('fault injection: store will refuse events', { count: ids.length });
-    return { failEventIds: ids };
+  const api = contractApp(app);
+  api.route({
+    ...contractRoute('faultsSet'),
+    handler: async (request) => {
+      requireJson(request);
+      const body = objectBody(request.body, ['failEventIds'], (b, errors) => {
+        const ids = b.failEventIds;
+        if (!Array.isArray(ids) || ids.length > MAX_FAULT_IDS || ids.some((id) => typeof id !== 'string')) {
+          errors.push({
+            path: '/failEventIds',
+            message: `must be an array of at most ${MAX_FAULT_IDS} event ids`,
+          });
+        }
+      });
+      const ids = body.failEventIds as string[];
+      await engine().setFaults(ids);
+      deps.logger.warn('fault injection: store will refuse events', { count: ids.length });
+      return { failEventIds: ids };
+    },
   });
 
-  app.delete('/admin/faults', async () => {
-    await engine().setFaults([]);
-    return { failEventIds: [] };
+  api.route({
+    ...contractRoute('faultsClear'),
+    handler: async () => {
+      await engine().setFaults([]);
+      return { failEventIds: [] };
+    },
   });
 }

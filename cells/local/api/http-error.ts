@@ -6,7 +6,7 @@ import type { FieldError } from '../../../schemas/index.js';
  * cell's one error handler.
  *
  * @example
- * throw new HttpError(400, 'from must be before to', { errors: [{ field: '/from', message: '…' }] });
+ * throw new HttpError(400, 'from must be before to', { errors: [{ path: '/from', message: '…' }] });
  */
 export class HttpError extends Error {
   readonly statusCode: number;

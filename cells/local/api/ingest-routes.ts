@@ -4,6 +4,7 @@ import type { CellTopology, StageTopology } from '../../topology.js';
 import { type IngestClient, IngestUnavailableError } from '../bus/ingest-client.js';
 import type { EntryResult } from '../bus/ingest-committer.js';
 import type { Clock } from '../clock.js';
+import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
 import { describeFieldErrors, EMPTY_BODY_MESSAGE, requireJson } from './request-body.js';
 import { stageParam } from './route-params.js';
@@ -43,15 +44,13 @@ async function submit(
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
   const { topology } = deps;
-  app.post(
-    '/invoices/:stage',
-    {
-      // Unknown stage: 404 before reading the body.
-      onRequest: async (request) => {
-        stageParam(topology, request);
-      },
+  contractApp(app).route({
+    ...contractRoute('ingest'),
+    // Unknown stage: 404 before reading the body.
+    onRequest: async (request) => {
+      stageParam(topology, request);
     },
-    async (request, reply) => {
+    handler: async (request, reply) => {
       const receivedAtMs = deps.clock.now();
       const stage = stageParam(topology, request);
       requireJson(request);
@@ -66,5 +65,5 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       const failedEntryCount = entries.filter((e) => e.status === 'failed').length;
       return reply.code(failedEntryCount > 0 ? 409 : 200).send({ failedEntryCount, entries });
     },
-  );
+  });
 }

@@ -1,8 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { CellStateValue, StatsAnswer, TimelineEntry } from '../../../schemas/api/index.js';
 import { formatMinorUnits } from '../../../schemas/money.js';
 import { isoFromMs } from '../../../schemas/time.js';
-import type { CellState } from '../monitoring/cell-stats.js';
 import type { SqliteStore } from '../storage/sqlite-store.js';
+import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
 import { INVOICE_ID } from './route-params.js';
 
@@ -17,15 +18,15 @@ import { INVOICE_ID } from './route-params.js';
 
 export interface ReadRouteDeps {
   readonly store: SqliteStore;
-  readonly state: () => CellState;
-  readonly stats: () => Promise<unknown>;
+  readonly state: () => CellStateValue;
+  readonly stats: () => Promise<StatsAnswer>;
   readonly metrics: () => Promise<string>;
 }
 
 type StoredEvent = ReturnType<SqliteStore['timelineWithMetadata']>[number];
 
 /** One stored event of a timeline as the API shows it: amount as decimal text, times as RFC 3339. */
-function timelineEntry({ record, storedAtMs, storeSeq }: StoredEvent) {
+function timelineEntry({ record, storedAtMs, storeSeq }: StoredEvent): TimelineEntry {
   return {
     stage: record.dimensions.stage,
     eventId: record.dimensions.eventId,
@@ -43,21 +44,32 @@ function timelineEntry({ record, storedAtMs, storeSeq }: StoredEvent) {
 }
 
 export function registerReadRoutes(app: FastifyInstance, deps: ReadRouteDeps): void {
-  app.get('/invoices/:invoiceId', async (request) => {
-    const { invoiceId } = request.params as { invoiceId: string };
-    const stored = INVOICE_ID.test(invoiceId) ? deps.store.timelineWithMetadata(invoiceId) : [];
-    if (stored.length === 0) throw new HttpError(404, `no stored events for invoice "${invoiceId}"`);
-    return { invoiceId, count: stored.length, timeline: stored.map(timelineEntry) };
+  const api = contractApp(app);
+  api.route({
+    ...contractRoute('timeline'),
+    handler: async (request) => {
+      const { invoiceId } = request.params as { invoiceId: string };
+      const stored = INVOICE_ID.test(invoiceId) ? deps.store.timelineWithMetadata(invoiceId) : [];
+      if (stored.length === 0) throw new HttpError(404, `no stored events for invoice "${invoiceId}"`);
+      return { invoiceId, count: stored.length, timeline: stored.map(timelineEntry) };
+    },
   });
 
-  app.get('/health', async (_request, reply) => {
-    const status = deps.state();
-    return reply.code(status === 'ready' ? 200 : 503).send({ status });
+  api.route({
+    ...contractRoute('health'),
+    handler: async (_request, reply) => {
+      const status = deps.state();
+      return reply.code(status === 'ready' ? 200 : 503).send({ status });
+    },
   });
 
-  app.get('/stats', async () => deps.stats());
+  api.route({ ...contractRoute('stats'), handler: async () => deps.stats() });
 
-  app.get('/metrics', async (_request, reply) =>
-    reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics()),
-  );
+  // Prometheus text, which the contract does not type (it lists only the JSON error answers): on
+  // the untyped instance.
+  app.route({
+    ...contractRoute('metrics'),
+    handler: async (_request, reply) =>
+      reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics()),
+  });
 }

@@ -4,6 +4,7 @@ import { isoFromMs, parseRfc3339Ms } from '../../../schemas/time.js';
 import { type CellTopology, findStage } from '../../topology.js';
 import { ReplayExistsError, type ReplayService } from '../bus/replay-service.js';
 import type { Clock } from '../clock.js';
+import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
 import { objectBody, optionalBoolean, optionalString, requireJson } from './request-body.js';
 import { INVOICE_ID, stageNameList } from './route-params.js';
@@ -58,32 +59,40 @@ export function registerReplayRoutes(app: FastifyInstance, deps: ReplayRouteDeps
   const { topology, replays } = deps;
   const checkBody = replayBodyChecker(topology);
 
-  app.post('/replays', async (request, reply) => {
-    requireJson(request);
-    const body = objectBody(request.body, REPLAY_FIELDS, checkBody);
-    const stage = typeof body.stage === 'string' ? findStage(topology, body.stage) : undefined;
-    const name =
-      (body.name as string | undefined) ?? `replay-${isoFromMs(deps.clock.now()).replace(/[:.]/g, '-')}`;
-    try {
-      const status = replays.start({
-        name,
-        fromMs: parseRfc3339Ms(body.from as string) as number,
-        toMs: parseRfc3339Ms(body.to as string) as number,
-        ...(stage ? { stage } : {}),
-        ...(typeof body.invoiceId === 'string' ? { invoiceId: body.invoiceId } : {}),
-        dryRun: body.dryRun === true,
-      });
-      return reply.code(body.dryRun === true ? 200 : 202).send(status);
-    } catch (error) {
-      if (error instanceof ReplayExistsError) throw new HttpError(409, error.message);
-      throw error;
-    }
+  const api = contractApp(app);
+
+  api.route({
+    ...contractRoute('replayStart'),
+    handler: async (request, reply) => {
+      requireJson(request);
+      const body = objectBody(request.body, REPLAY_FIELDS, checkBody);
+      const stage = typeof body.stage === 'string' ? findStage(topology, body.stage) : undefined;
+      const name =
+        (body.name as string | undefined) ?? `replay-${isoFromMs(deps.clock.now()).replace(/[:.]/g, '-')}`;
+      try {
+        const status = replays.start({
+          name,
+          fromMs: parseRfc3339Ms(body.from as string) as number,
+          toMs: parseRfc3339Ms(body.to as string) as number,
+          ...(stage ? { stage } : {}),
+          ...(typeof body.invoiceId === 'string' ? { invoiceId: body.invoiceId } : {}),
+          dryRun: body.dryRun === true,
+        });
+        return reply.code(body.dryRun === true ? 200 : 202).send(status);
+      } catch (error) {
+        if (error instanceof ReplayExistsError) throw new HttpError(409, error.message);
+        throw error;
+      }
+    },
   });
 
-  app.get('/replays/:name', async (request) => {
-    const { name } = request.params as { name: string };
-    const status = replays.get(name);
-    if (!status) throw new HttpError(404, `no replay named "${name}"`);
-    return status;
+  api.route({
+    ...contractRoute('replayStatus'),
+    handler: async (request) => {
+      const { name } = request.params as { name: string };
+      const status = replays.get(name);
+      if (!status) throw new HttpError(404, `no replay named "${name}"`);
+      return status;
+    },
   });
 }

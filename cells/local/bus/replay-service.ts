@@ -1,7 +1,8 @@
 import type { Statement } from 'better-sqlite3';
 import type { BusEvent } from '../../../consumers/relay.js';
+import type { ReplayStatusAnswer } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
-import type { StageTopology } from '../../topology.js';
+import type { StageName, StageTopology } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle } from '../storage/db.js';
@@ -38,19 +39,8 @@ export interface ReplayRequest {
   readonly dryRun?: boolean;
 }
 
-export interface ReplayStatus {
-  readonly name: string;
-  readonly state: ReplayState;
-  readonly from: string;
-  readonly to: string;
-  readonly stage?: string;
-  readonly invoiceId?: string;
-  readonly total: number;
-  readonly replayed: number;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly error?: string;
-}
+/** A replay as `POST /replays` and `GET /replays/{name}` answer it: the contract's type. */
+export type ReplayStatus = ReplayStatusAnswer;
 
 export class ReplayExistsError extends Error {
   constructor(name: string) {
@@ -64,7 +54,8 @@ interface ReplayRow {
   state: ReplayState;
   from_ms: number;
   to_ms: number;
-  stage: string | null;
+  /** Written from a stage of the topology. */
+  stage: StageName | null;
   invoice_id: string | null;
   total: number;
   replayed: number;

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { RedriveStatusAnswer } from '../../../schemas/api/index.js';
 import type { StageName } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -27,19 +28,8 @@ export interface RedriveRequest {
   readonly ratePerSec?: number;
 }
 
-export interface RedriveStatus {
-  readonly taskId: string;
-  readonly stage: StageName;
-  readonly invoiceId?: string;
-  readonly state: 'running' | 'completed' | 'failed';
-  readonly ratePerSec: number;
-  /** DLQ messages matching the request when the task started. */
-  readonly total: number;
-  readonly moved: number;
-  readonly startedAt: string;
-  readonly finishedAt?: string;
-  readonly error?: string;
-}
+/** A redrive task as `POST`/`GET /dlq/{stage}/redrive` answer it: the contract's type. */
+export type RedriveStatus = RedriveStatusAnswer;
 
 export class RedriveRunningError extends Error {
   constructor(stage: string, taskId: string) {

@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { CellTopology, StageTopology } from '../../topology.js';
+import { contractApp, contractRoute } from '../api/contract-route.js';
 import { HttpError } from '../api/http-error.js';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
@@ -48,6 +49,15 @@ export function openSubscriberQueues(
   return queues;
 }
 
+/** `?limit=` of a peek: 1..1000, 100 when absent. */
+function peekLimit(raw: string | undefined): number {
+  const limit = raw === undefined ? 100 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) {
+    throw new HttpError(400, `limit must be an integer from 1 to 1000, got "${raw}"`);
+  }
+  return limit;
+}
+
 /**
  * `GET /subscribers/:stage/:id/messages?limit=N`: the subscriber queue's depth and its oldest
  * messages (parsed bodies), without receiving them. 404 for an undeclared subscriber.
@@ -57,30 +67,30 @@ export function registerSubscriberRoutes(
   topology: CellTopology,
   queues: ReadonlyMap<string, FifoQueue>,
 ): void {
-  app.get('/subscribers/:stage/:id/messages', async (request) => {
-    const params = request.params as { stage: string; id: string };
-    const stage = topology.stages.find((s) => s.name === params.stage);
-    const sub = stage?.subscribers.find((s) => s.id === params.id);
-    const queue = stage && sub ? queues.get(subscriberKey(stage, sub)) : undefined;
-    if (!stage || !sub || !queue) {
-      const declared = topology.stages.flatMap((s) => s.subscribers.map((x) => subscriberKey(s, x)));
-      throw new HttpError(
-        404,
-        `no subscriber ${params.id} on stage ${params.stage}; declared: ${declared.join(', ') || 'none'}`,
-      );
-    }
-    const raw = (request.query as { limit?: string }).limit;
-    const limit = raw === undefined ? 100 : Number(raw);
-    if (!Number.isInteger(limit) || limit < 1 || limit > 1_000) {
-      throw new HttpError(400, `limit must be an integer from 1 to 1000, got "${raw}"`);
-    }
-    return {
-      stage: stage.name,
-      subscriber: sub.id,
-      queue: sub.ids.queue,
-      filterPolicy: sub.filterPolicy,
-      depth: queue.depth(),
-      messages: queue.peek(limit).map(describeQueueMessage),
-    };
+  contractApp(app).route({
+    ...contractRoute('subscriberMessages'),
+    handler: async (request) => {
+      const params = request.params as { stage: string; id: string };
+      const stage = topology.stages.find((s) => s.name === params.stage);
+      const sub = stage?.subscribers.find((s) => s.id === params.id);
+      const queue = stage && sub ? queues.get(subscriberKey(stage, sub)) : undefined;
+      if (!stage || !sub || !queue) {
+        const declared = topology.stages.flatMap((s) => s.subscribers.map((x) => subscriberKey(s, x)));
+        throw new HttpError(
+          404,
+          `no subscriber ${params.id} on stage ${params.stage}; declared: ${declared.join(', ') || 'none'}`,
+        );
+      }
+      return {
+        stage: stage.name,
+        subscriber: sub.id,
+        queue: sub.ids.queue,
+        filterPolicy: sub.filterPolicy,
+        depth: queue.depth(),
+        messages: queue
+          .peek(peekLimit((request.query as { limit?: string }).limit))
+          .map(describeQueueMessage),
+      };
+    },
   });
 }

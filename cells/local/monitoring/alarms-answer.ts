@@ -5,10 +5,10 @@ import {
   evaluateComposite,
   initialAlarmState,
 } from '../../../consumers/monitoring/alarm-evaluator.js';
+import type { AlarmAnswer, AlarmsAnswer, AlarmTransitionAnswer } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { AlarmRule, CompositeAlarmRule } from '../../alarm-rules.js';
 import { TRANSITIONS_LISTED, type TransitionRow } from './alarm-store.js';
-import type { AlarmAnswer, AlarmsAnswer, TransitionAnswer } from './monitoring-answers.js';
 
 /**
  * `GET /alarms` from the loop's states and transitions: every rule with its state, the composite
@@ -58,7 +58,7 @@ function alarmAnswer(rule: AlarmRule, state: AlarmState): AlarmAnswer {
 }
 
 /** A transition with its rule's title, severity and stage; fields keep the order they come in. */
-function transitionAnswer(t: TransitionFields, rule: AlarmRule | undefined): TransitionAnswer {
+function transitionAnswer(t: TransitionFields, rule: AlarmRule | undefined): AlarmTransitionAnswer {
   return {
     ...t,
     ...(rule ? { title: rule.title, severity: rule.severity } : {}),

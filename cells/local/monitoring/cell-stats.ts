@@ -1,4 +1,5 @@
 import type { FailureKind } from '../../../consumers/stage-processor.js';
+import type { CellStateValue, StageStatsAnswer, StatsAnswer } from '../../../schemas/api/index.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import { type EngineSnapshot, LATENCY_BUCKETS_SEC, type LatencyHistogram } from '../engine/engine.js';
 import type { FifoQueue } from '../messaging/fifo-queue.js';
@@ -19,41 +20,14 @@ import type { FifoQueue } from '../messaging/fifo-queue.js';
  * const text = renderPrometheus(stats, httpCounters);
  */
 
-export type CellState = 'starting' | 'ready' | 'draining';
+/** The cell's lifecycle state (the contract's `CellStateValue`). */
+export type CellState = CellStateValue;
 
-export interface StageStats {
-  readonly accepted: number;
-  readonly duplicates: number;
-  readonly conflicts: number;
-  readonly stored: number;
-  readonly processed: number;
-  readonly visible: number;
-  readonly inFlight: number;
-  readonly inDlq: number;
-  readonly oldestMessageAgeSec: number | null;
-  readonly unaccounted: number;
-  readonly deadLettered: number;
-  readonly failures: Readonly<Record<FailureKind, number>>;
-  readonly storeRetries: number;
-  readonly batchesInFlight: number;
-  readonly latency: LatencyHistogram & { readonly p50Sec: number | null; readonly p99Sec: number | null };
-}
+/** One stage's counts in `GET /stats`: the contract's type. */
+export type StageStats = StageStatsAnswer;
 
-export interface CellStats {
-  readonly status: CellState;
-  readonly cell: string;
-  readonly stages: Readonly<Record<string, StageStats>>;
-  readonly totals: {
-    readonly accepted: number;
-    readonly stored: number;
-    readonly visible: number;
-    readonly inFlight: number;
-    readonly inDlq: number;
-    readonly unaccounted: number;
-  };
-  /** Engine group commits so far, and the most jobs one commit carried. */
-  readonly commits: { readonly total: number; readonly largest: number };
-}
+/** The body of `GET /stats`: the contract's type. */
+export type CellStats = StatsAnswer;
 
 /** Quantile estimate from a cumulative histogram: the upper bound of the bucket holding it. */
 export function histogramQuantile(h: LatencyHistogram, q: number): number | null {

@@ -1,4 +1,12 @@
 import type { Dashboard, Panel, QueueMetric } from '../../../dashboards/panels/panels.js';
+import type {
+  AlarmsAnswer,
+  DashboardDataAnswer,
+  DashboardMeta,
+  PanelData,
+  ReconcileAnswer,
+  StuckAnswer,
+} from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { Logger } from '../logger.js';
@@ -6,14 +14,6 @@ import type { DatabaseHandle } from '../storage/db.js';
 import type { CellStats, StageStats } from './cell-stats.js';
 import { failuresOf } from './counter-sampler.js';
 import { errorText } from './error-text.js';
-import type {
-  AlarmsAnswer,
-  DashboardDataAnswer,
-  DashboardSummary,
-  PanelData,
-  ReconcileAnswer,
-  StuckAnswer,
-} from './monitoring-answers.js';
 import { type LocalPanelParams, runLocalPanel } from './panel-runner.js';
 
 /**
@@ -47,7 +47,7 @@ export interface DashboardDataParams {
 }
 
 /** The `/dashboards` list: each dashboard and its panels, without their queries. */
-export function dashboardSummaries(dashboards: readonly Dashboard[]): DashboardSummary[] {
+export function dashboardSummaries(dashboards: readonly Dashboard[]): DashboardMeta[] {
   return dashboards.map((d) => ({
     id: d.id,
     title: d.title,

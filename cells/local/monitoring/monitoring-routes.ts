@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import type { Dashboard } from '../../../dashboards/panels/panels.js';
+import { contractApp, contractRoute } from '../api/contract-route.js';
 import { HttpError } from '../api/http-error.js';
 import type { Clock } from '../clock.js';
 import { type DashboardDataSources, dashboardData, dashboardSummaries } from './dashboard-data.js';
@@ -26,34 +27,48 @@ export function registerMonitoringRoutes(app: FastifyInstance, options: Monitori
   const { clock, dashboards, sources } = options;
   const { topology } = sources;
 
-  app.get('/stuck', async (request) => sources.stuck(stageParam(queryOf(request), topology)));
+  const api = contractApp(app);
 
-  app.get('/reconcile', async (request) => {
-    const { fromMs, toMs } = windowParam(queryOf(request), clock.now());
-    return sources.reconcile(fromMs, toMs);
+  api.route({
+    ...contractRoute('stuck'),
+    handler: async (request) => sources.stuck(stageParam(queryOf(request), topology)),
   });
 
-  app.get('/alarms', async (request) => {
-    const historySec = historySecParam(queryOf(request));
-    return sources.alarms(historySec === undefined ? 0 : clock.now() - historySec * 1000);
+  api.route({
+    ...contractRoute('reconcile'),
+    handler: async (request) => {
+      const { fromMs, toMs } = windowParam(queryOf(request), clock.now());
+      return sources.reconcile(fromMs, toMs);
+    },
   });
 
-  app.get('/dashboards', async () => dashboardSummaries(dashboards));
+  api.route({
+    ...contractRoute('alarms'),
+    handler: async (request) => {
+      const historySec = historySecParam(queryOf(request));
+      return sources.alarms(historySec === undefined ? 0 : clock.now() - historySec * 1000);
+    },
+  });
 
-  app.get('/dashboards/:view/data', async (request) => {
-    const view = (request.params as { view?: string }).view ?? '';
-    const dashboard = dashboards.find((d) => d.id === view);
-    if (!dashboard) {
-      throw new HttpError(
-        404,
-        `unknown dashboard ${JSON.stringify(view)}; known: ${dashboards.map((d) => d.id).join(', ')}`,
-      );
-    }
-    const query = queryOf(request);
-    const nowMs = clock.now();
-    const { fromMs, toMs } = windowParam(query, nowMs);
-    const stage = stageParam(query, topology);
-    const cell = cellParam(query);
-    return dashboardData(dashboard, { fromMs, toMs, nowMs, stage, cell }, sources);
+  api.route({ ...contractRoute('dashboards'), handler: async () => dashboardSummaries(dashboards) });
+
+  api.route({
+    ...contractRoute('dashboardData'),
+    handler: async (request) => {
+      const view = (request.params as { view?: string }).view ?? '';
+      const dashboard = dashboards.find((d) => d.id === view);
+      if (!dashboard) {
+        throw new HttpError(
+          404,
+          `unknown dashboard ${JSON.stringify(view)}; known: ${dashboards.map((d) => d.id).join(', ')}`,
+        );
+      }
+      const query = queryOf(request);
+      const nowMs = clock.now();
+      const { fromMs, toMs } = windowParam(query, nowMs);
+      const stage = stageParam(query, topology);
+      const cell = cellParam(query);
+      return dashboardData(dashboard, { fromMs, toMs, nowMs, stage, cell }, sources);
+    },
   });
 }

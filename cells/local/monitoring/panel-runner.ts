@@ -9,6 +9,7 @@ import {
   MONEY_SPLIT_FACTOR,
   renderLocalSql,
 } from '../../../dashboards/renderers/local-sql.js';
+import type { RecordsPanelRow, SlaPanelRow } from '../../../schemas/api/index.js';
 import { formatMinorUnits } from '../../../schemas/money.js';
 import {
   type LatestByInvoiceRow,
@@ -21,32 +22,11 @@ import {
  * local cell database and shapes its rows: the local adapter of the panel definitions.
  */
 
-/** One row of a `records` panel. Group fields are present when grouped by. */
-export interface RecordsPanelRow {
-  readonly binStartMs?: number;
-  readonly stage?: string;
-  readonly currency?: string;
-  readonly vendorId?: string;
-  readonly status?: string;
-  readonly paymentTermsDays?: number | null;
-  /**
-   * Money: a decimal string in the row's currency (`'1234.50'`). Otherwise a number (counts, ms,
-   * days), or null for an average over no rows.
-   */
-  readonly value: string | number | null;
-  /** Money only: the exact sum in integer minor units, as a decimal string. */
-  readonly amountMinor?: string;
-}
-
-export interface SlaPanelRow {
-  readonly stage: string;
-  readonly met: number;
-  readonly missed: number;
-  readonly pending: number;
-  readonly ended: number;
-  /** Attainment in percent; null when nothing was judged. */
-  readonly value: number | null;
-}
+/**
+ * One row of a `records` panel (group fields present when grouped by) and of an `sla` panel: the
+ * contract's types, re-exported for the panel runner's callers.
+ */
+export type { RecordsPanelRow, SlaPanelRow };
 
 export type LocalPanelResult =
   | { readonly source: 'records'; readonly rows: readonly RecordsPanelRow[] }

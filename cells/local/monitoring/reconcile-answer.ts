@@ -1,9 +1,9 @@
 import { reconcile } from '../../../consumers/monitoring/reconcile.js';
+import type { ReconcileAnswer } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology } from '../../topology.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { localReconcileInputs } from '../storage/monitoring-queries.js';
-import type { ReconcileAnswer } from './monitoring-answers.js';
 
 /**
  * `GET /reconcile`: the events accepted in `[fromMs, toMs)` matched against the records stored and

@@ -7,6 +7,7 @@ import {
   type StuckInvoice,
   type StuckMessageIssue,
 } from '../../../consumers/monitoring/stuck.js';
+import type { StuckAnswer, StuckInvoiceAnswer, StuckMessageAnswer } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { DatabaseHandle } from '../storage/db.js';
@@ -17,7 +18,6 @@ import {
   localLatestByInvoiceSql,
 } from '../storage/monitoring-queries.js';
 import type { CellStats } from './cell-stats.js';
-import type { StuckAnswer, StuckInvoiceAnswer, StuckMessageAnswer } from './monitoring-answers.js';
 
 /**
  * `GET /stuck` over the cell database: invoices past their stage SLA (looked for over the last
@@ -33,7 +33,8 @@ import type { StuckAnswer, StuckInvoiceAnswer, StuckMessageAnswer } from './moni
 /** DLQ messages listed one by one per stage in `/stuck`. */
 export const DLQ_MESSAGES_LISTED = 100;
 
-function invoiceAnswer(s: StuckInvoice): StuckInvoiceAnswer {
+/** A stuck invoice of `findStuckInvoices` as `/stuck` lists it (times as RFC 3339 and epoch ms). */
+export function stuckInvoiceAnswer(s: StuckInvoice): StuckInvoiceAnswer {
   return {
     invoiceId: s.invoiceId,
     stage: s.stage,
@@ -48,7 +49,8 @@ function invoiceAnswer(s: StuckInvoice): StuckInvoiceAnswer {
   };
 }
 
-function oldestMessageAnswer(issue: StuckMessageIssue): StuckMessageAnswer {
+/** A stage whose oldest queued message is too old (a `findStuckMessages` issue) as `/stuck` lists it. */
+export function oldestMessageAnswer(issue: StuckMessageIssue): StuckMessageAnswer {
   return {
     stage: issue.stage,
     kind: 'oldest-message',
@@ -60,7 +62,8 @@ function oldestMessageAnswer(issue: StuckMessageIssue): StuckMessageAnswer {
   };
 }
 
-function dlqMessageAnswer(stage: StageName, r: DlqMessageRow, nowMs: number): StuckMessageAnswer {
+/** One dead-lettered message of `stage` as `/stuck` lists it, aged at `nowMs`. */
+export function dlqMessageAnswer(stage: StageName, r: DlqMessageRow, nowMs: number): StuckMessageAnswer {
   return {
     stage,
     kind: 'dlq',
@@ -103,7 +106,7 @@ export class StuckReport {
   ): Promise<StuckAnswer> {
     const invoices = this.invoices(nowMs)
       .filter((s) => stage === undefined || s.stage === stage)
-      .map(invoiceAnswer);
+      .map(stuckInvoiceAnswer);
     const { messages, notes } = this.#messages(stage, nowMs, await stats());
     return { generatedAt: isoFromMs(nowMs), invoices, messages, notes };
   }

@@ -12,16 +12,6 @@ import { reconcileAnswer } from '../monitoring/reconcile-answer.js';
 import { StuckReport } from '../monitoring/stuck-answer.js';
 
 export { readAlarmTransitions, type TransitionRow } from '../monitoring/alarm-store.js';
-export type {
-  AlarmAnswer,
-  AlarmsAnswer,
-  PanelData,
-  ReconcileAnswer,
-  StuckAnswer,
-  StuckInvoiceAnswer,
-  StuckMessageAnswer,
-  TransitionAnswer,
-} from '../monitoring/monitoring-answers.js';
 
 /**
  * The local cell's monitoring routes and its alarm loop, over the pure monitoring core

@@ -1,4 +1,5 @@
-import { fetchInvoiceTimeline, HttpStatusError, type TimelineBody } from '../api.js';
+import type { TimelineAnswer } from '../../../schemas/api/index.js';
+import { fetchInvoiceTimeline, HttpStatusError } from '../api.js';
 import { field } from '../controls.js';
 import { $, el, table } from '../dom.js';
 
@@ -30,7 +31,7 @@ export async function searchInvoice(invoiceId: string): Promise<void> {
   }
 }
 
-function timelineOf(body: TimelineBody): HTMLElement[] {
+function timelineOf(body: TimelineAnswer): HTMLElement[] {
   const rows = body.timeline.map((t) => [
     t.stage,
     t.status,

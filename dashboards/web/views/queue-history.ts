@@ -1,4 +1,4 @@
-import type { Row } from '../api.js';
+import type { Row } from '../series.js';
 import { state } from '../state.js';
 
 /** Live queue panels keep this many polls of history to draw a line. */

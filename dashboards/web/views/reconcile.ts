@@ -1,10 +1,8 @@
-import type { ReconcileBody, ReconcileStage } from '../api.js';
+import type { ReconcileAnswer } from '../../../schemas/api/index.js';
 import { el, table } from '../dom.js';
 
-/** The number of missing events, whether the answer lists them or counts them. */
-function missingCount(missing: ReconcileStage['missing']): number {
-  return Array.isArray(missing) ? missing.length : Number(missing) || 0;
-}
+/** What the reconcile panel shows: the verdict and each stage (`/reconcile`, or the panel's rows). */
+export type ReconcileView = Pick<ReconcileAnswer, 'balanced' | 'stages'>;
 
 /**
  * The reconcile panel: whether every accepted event is accounted for, and per stage the counts
@@ -13,10 +11,11 @@ function missingCount(missing: ReconcileStage['missing']): number {
  * @example
  * renderReconcile(body, { balanced: true, stages: [] });
  */
-export function renderReconcile(body: HTMLElement, report: ReconcileBody): void {
+export function renderReconcile(body: HTMLElement, report: ReconcileView): void {
   const rows = report.stages.map((s) => [
     s.stage,
-    ...[s.accepted, s.stored, s.inDlq, s.inFlight, missingCount(s.missing)].map((n) =>
+    // A stage's `missing` lists the event ids (the report's top-level `missing` is their count).
+    ...[s.accepted, s.stored, s.inDlq, s.inFlight, s.missing.length].map((n) =>
       el('span', { class: 'num' }, String(n)),
     ),
     el('span', { class: s.balanced ? 'ok' : 'bad' }, s.balanced ? 'balanced' : 'NOT balanced'),

@@ -1,7 +1,7 @@
-import type { PanelMeta, Row } from '../api.js';
+import type { PanelMeta } from '../../../schemas/api/index.js';
 import { el, table } from '../dom.js';
 import { formatTime, formatValue } from '../format.js';
-import { binStep, GROUP_FIELDS } from '../series.js';
+import { binStep, GROUP_FIELDS, type Row } from '../series.js';
 
 /**
  * A `table` panel: one line per row, with its time bin (when binned), its group fields and its

@@ -1,7 +1,7 @@
-import type { PanelData, PanelMeta, Row } from '../api.js';
+import type { PanelData, PanelMeta } from '../../../schemas/api/index.js';
 import { destroyChart, drawChart } from '../charts.js';
 import { el } from '../dom.js';
-import { toSeries } from '../series.js';
+import { type Row, toSeries } from '../series.js';
 import { queueSeriesRows } from './queue-history.js';
 import { renderRecordsTable } from './records-table.js';
 import { renderSpecial, SPECIAL_SOURCES } from './special-panel.js';
@@ -33,11 +33,11 @@ export function renderRowsPanel(
     body.replaceChildren(el('p', { class: 'error', 'data-testid': 'panel-error' }, data.error));
     return;
   }
-  const rows = data.rows ?? [];
   if (SPECIAL_SOURCES.has(panel.source)) {
-    renderSpecial(panel.source, body, data as { rows: Row[] } & Row);
+    renderSpecial(panel.source, body, data);
     return;
   }
+  const rows: readonly Row[] = data.rows;
   markSection(panel, body, rows);
   if (panel.chart === 'table') {
     renderRecordsTable(panel, body, rows, spanMs);

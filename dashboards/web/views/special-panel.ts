@@ -1,4 +1,10 @@
-import type { AlarmsBody, ReconcileBody, Row, StuckBody } from '../api.js';
+import type {
+  AlarmsPanelData,
+  PanelData,
+  PanelError,
+  ReconcilePanelData,
+  StuckPanelData,
+} from '../../../schemas/api/index.js';
 import { renderAlarms } from './alarms.js';
 import { renderReconcile } from './reconcile.js';
 import { renderStuck } from './stuck.js';
@@ -16,8 +22,16 @@ export const SPECIAL_SOURCES: ReadonlySet<string> = new Set(['stuck', 'alarms', 
  * @example
  * if (SPECIAL_SOURCES.has(panel.source)) renderSpecial(panel.source, body, data);
  */
-export function renderSpecial(source: string, body: HTMLElement, data: { rows: Row[] } & Row): void {
-  if (source === 'stuck') renderStuck(body, { ...data, invoices: data.rows } as unknown as StuckBody);
-  else if (source === 'alarms') renderAlarms(body, { ...data, alarms: data.rows } as unknown as AlarmsBody);
-  else renderReconcile(body, { ...data, stages: data.rows } as unknown as ReconcileBody);
+export function renderSpecial(source: string, body: HTMLElement, data: Exclude<PanelData, PanelError>): void {
+  // The data does not name its source (the panel's metadata does), hence the casts by source.
+  if (source === 'stuck') {
+    const stuck = data as StuckPanelData;
+    renderStuck(body, { invoices: stuck.rows, messages: stuck.messages });
+  } else if (source === 'alarms') {
+    const alarms = data as AlarmsPanelData;
+    renderAlarms(body, { ...alarms, alarms: alarms.rows });
+  } else {
+    const reconcile = data as ReconcilePanelData;
+    renderReconcile(body, { balanced: reconcile.balanced, stages: reconcile.rows });
+  }
 }

@@ -1,6 +1,7 @@
-import type { PanelMeta, Row } from '../api.js';
+import type { PanelMeta } from '../../../schemas/api/index.js';
 import { el } from '../dom.js';
 import { formatValue } from '../format.js';
+import type { Row } from '../series.js';
 
 /**
  * A `stat` panel: one big figure per row (one per currency for money), `–` when there is none.
@@ -9,7 +10,7 @@ import { formatValue } from '../format.js';
  * renderStat(panel, body, [{ value: 30 }]);
  */
 export function renderStat(panel: PanelMeta, body: HTMLElement, rows: readonly Row[]): void {
-  const values = rows.length === 0 ? [{ value: null } as Row] : rows;
+  const values: readonly Row[] = rows.length === 0 ? [{ value: null }] : rows;
   body.replaceChildren(
     ...values.map((r) =>
       el(

@@ -1,4 +1,4 @@
-import type { StatsBody } from '../api.js';
+import type { StatsAnswer } from '../../../schemas/api/index.js';
 import { field } from '../controls.js';
 import { $, el } from '../dom.js';
 import { formatNumber } from '../format.js';
@@ -10,13 +10,14 @@ import { formatNumber } from '../format.js';
  * @example
  * renderSummary(await fetchStats());
  */
-export function renderSummary(stats: StatsBody): void {
+export function renderSummary(stats: StatsAnswer): void {
+  const { totals } = stats;
   const items: [string, string, number][] = [
-    ['accepted', 'Accepted events', stats.totals.accepted ?? 0],
-    ['stored', 'Stored records', stats.totals.stored ?? 0],
-    ['in-flight', 'In queues', (stats.totals.visible ?? 0) + (stats.totals.inFlight ?? 0)],
-    ['in-dlq', 'In DLQs', stats.totals.inDlq ?? 0],
-    ['unaccounted', 'Unaccounted', stats.totals.unaccounted ?? 0],
+    ['accepted', 'Accepted events', totals.accepted],
+    ['stored', 'Stored records', totals.stored],
+    ['in-flight', 'In queues', totals.visible + totals.inFlight],
+    ['in-dlq', 'In DLQs', totals.inDlq],
+    ['unaccounted', 'Unaccounted', totals.unaccounted],
   ];
   $('section.summary').replaceChildren(...items.map(([key, label, value]) => summaryCard(key, label, value)));
   $('[data-testid="cell-name"]').textContent = `· cell ${stats.cell} (${stats.status})`;

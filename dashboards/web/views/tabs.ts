@@ -1,4 +1,4 @@
-import type { DashboardMeta } from '../api.js';
+import type { DashboardMeta } from '../../../schemas/api/index.js';
 import { $, el } from '../dom.js';
 
 /**
@@ -12,7 +12,7 @@ export function renderTabs(dashboards: readonly DashboardMeta[], onSelect: (id: 
     ...dashboards.map((d) => {
       const tab = el(
         'button',
-        { type: 'button', 'data-view': d.id, 'data-testid': `tab-${d.id}`, title: d.description ?? '' },
+        { type: 'button', 'data-view': d.id, 'data-testid': `tab-${d.id}`, title: d.description },
         d.title,
       );
       tab.addEventListener('click', () => onSelect(d.id));

@@ -1,4 +1,4 @@
-import type { PanelMeta } from '../api.js';
+import type { PanelMeta } from '../../../schemas/api/index.js';
 import { destroyAllCharts } from '../charts.js';
 import { $, el } from '../dom.js';
 import { currentDashboard, state } from '../state.js';

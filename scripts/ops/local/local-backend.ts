@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CellTopology, StageTopology } from '../../../cells/topology.js';
-import type { InvoiceRecord } from '../../../consumers/record.js';
+import type { IngestEntry } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { InvoiceEvent } from '../../../schemas/types.js';
 import {
@@ -26,7 +26,8 @@ import {
   timelineEntryOf,
   type Watch,
 } from '../backend.js';
-import { asArray, asRecord, num, optional, str } from './answer-fields.js';
+import { optional } from './answer-fields.js';
+import { contractAnswer } from './contract-answer.js';
 import { LocalHttp } from './local-http.js';
 import { redriveProgressOf, replayProgressOf } from './progress-answers.js';
 import { parseAlarmReport, parseReconcileReport, parseStuckReport } from './report-answers.js';
@@ -34,6 +35,8 @@ import { parseAlarmReport, parseReconcileReport, parseStuckReport } from './repo
 /**
  * {@link OpsBackend} for a local cell: its HTTP API (`cells/local/http-api.ts`) over global fetch.
  * Writes carry `x-api-key`; reads do too when a key is given (a cell bound beyond loopback needs it).
+ * Every answer is read through the HTTP contract (`schemas/api`, via `contractAnswer`): exactly its
+ * fields, and an answer that does not match fails naming the fields.
  *
  * Long operations poll the cell (`GET /dlq/{stage}/redrive`, `GET /replays/{name}`). The local cell
  * has no cancel route for either: on Ctrl-C the CLI stops watching and says the task goes on.
@@ -51,6 +54,23 @@ export interface LocalBackendOptions {
   /** Per request. */
   readonly timeoutMs?: number;
   readonly now?: () => number;
+}
+
+/** One entry of an ingest answer as the CLI reports it; the answer has one entry per event, in order. */
+function sendEntryResult(
+  stage: StageTopology,
+  event: InvoiceEvent,
+  entry: IngestEntry | undefined,
+): SendEntryResult {
+  const base = { eventId: event.eventId, invoiceId: event.invoiceId, stage: stage.name };
+  if (!entry) return { ...base, status: 'failed', errorCode: 'NoEntryInAnswer' };
+  return {
+    ...base,
+    status: entry.status,
+    ...optional('busEventId', entry.busEventId),
+    ...optional('errorCode', entry.errorCode),
+    ...optional('errorMessage', entry.errorMessage),
+  };
 }
 
 const DEFAULT_POLL_MS = 500;
@@ -84,41 +104,22 @@ export class LocalBackend implements OpsBackend {
     if (answer.status !== 200 && answer.status !== 409) {
       this.#http.fail(answer, `${this.target} refused ${events.length} ${stage.name} event(s)`);
     }
-    const entries = asArray(asRecord(answer.body).entries);
-    return events.map((event, i) => {
-      const entry = asRecord(entries[i]);
-      const status = str(entry.status);
-      const errorCode = str(entry.errorCode);
-      const errorMessage = str(entry.errorMessage);
-      return {
-        eventId: event.eventId,
-        invoiceId: event.invoiceId,
-        stage: stage.name,
-        status: status === 'accepted' || status === 'duplicate' ? status : 'failed',
-        ...optional('busEventId', str(entry.busEventId)),
-        ...optional('errorCode', errorCode ?? (status === undefined ? 'NoEntryInAnswer' : undefined)),
-        ...optional('errorMessage', errorMessage),
-      };
-    });
+    const { entries } = contractAnswer('ingest', answer.status, answer.body);
+    return events.map((event, i) => sendEntryResult(stage, event, entries[i]));
   }
 
   async timeline(invoiceId: string): Promise<TimelineEntry[]> {
-    const body = asRecord(await this.#http.get(`invoices/${encodeURIComponent(invoiceId)}`, 'timeline'));
-    return asArray(body.timeline).map((raw) => {
-      const item = asRecord(raw);
-      const record = item.record as InvoiceRecord;
-      const storedAtMs = item.storedAtMs;
-      return {
-        ...timelineEntryOf(record),
-        ...optional('storedAt', typeof storedAtMs === 'number' ? isoFromMs(storedAtMs) : undefined),
-      };
-    });
+    const body = await this.#http.get(`invoices/${encodeURIComponent(invoiceId)}`, 'timeline');
+    return contractAnswer('timeline', 200, body).timeline.map((item) => ({
+      ...timelineEntryOf(item.record),
+      storedAt: isoFromMs(item.storedAtMs),
+    }));
   }
 
   async stuck(request: StuckRequest): Promise<StuckReport> {
     const query = request.stage ? `?stage=${encodeURIComponent(request.stage)}` : '';
-    const body = asRecord(await this.#http.get(`stuck${query}`, 'stuck invoices and messages'));
-    const report = parseStuckReport(body, this.#topology, this.#now());
+    const body = await this.#http.get(`stuck${query}`, 'stuck invoices and messages');
+    const report = parseStuckReport(body, this.#topology);
     if (!request.stage) return report;
     // The cell may ignore ?stage=; filter here too.
     return {
@@ -131,20 +132,17 @@ export class LocalBackend implements OpsBackend {
   async dlqList(stage: StageTopology, request: DlqListRequest): Promise<DlqListing> {
     const params = new URLSearchParams({ limit: String(request.limit) });
     if (request.invoiceId) params.set('invoiceId', request.invoiceId);
-    const body = asRecord(await this.#http.get(`dlq/${stage.name}?${params}`, `${stage.name} DLQ`));
-    const messages: DlqMessage[] = asArray(body.messages).map((raw) => {
-      const m = asRecord(raw);
-      return {
-        messageId: str(m.messageId) ?? '',
-        invoiceId: str(m.invoiceId) ?? '',
-        eventId: str(m.eventId) ?? '',
-        receiveCount: num(m.receiveCount),
-        sentAt: str(m.sentAt) ?? '',
-        ...optional('deadLetteredAt', str(m.deadLetteredAt)),
-        body: m.message,
-      };
-    });
-    const total = num(body.total, messages.length);
+    const body = await this.#http.get(`dlq/${stage.name}?${params}`, `${stage.name} DLQ`);
+    const { total, messages: listed } = contractAnswer('dlq', 200, body);
+    const messages: DlqMessage[] = listed.map((m) => ({
+      messageId: m.messageId,
+      invoiceId: m.invoiceId,
+      eventId: m.eventId,
+      receiveCount: m.receiveCount,
+      sentAt: m.sentAt,
+      ...optional('deadLetteredAt', m.deadLetteredAt ?? undefined),
+      body: m.message,
+    }));
     const notes =
       total > messages.length ? [`showing ${messages.length} of ${total} messages (--limit)`] : [];
     return { stage: stage.name, total, messages, notes };
@@ -164,7 +162,11 @@ export class LocalBackend implements OpsBackend {
     if (answer.status !== 200 && answer.status !== 202) {
       this.#http.fail(answer, `redrive of the ${stage.name} DLQ`);
     }
-    let progress = redriveProgressOf(stage.name, answer.body, request);
+    let progress = redriveProgressOf(
+      stage.name,
+      contractAnswer('redriveStart', answer.status, answer.body),
+      request,
+    );
     watch.onProgress(progress);
     while (progress.state === REDRIVE_STATES.running) {
       await this.#pause(watch.signal, () => {
@@ -173,7 +175,7 @@ export class LocalBackend implements OpsBackend {
         );
       });
       const status = await this.#http.get(`dlq/${stage.name}/redrive`, `redrive of the ${stage.name} DLQ`);
-      progress = redriveProgressOf(stage.name, status, request);
+      progress = redriveProgressOf(stage.name, contractAnswer('redriveStatus', 200, status), request);
       watch.onProgress(progress);
     }
     return progress;
@@ -190,7 +192,7 @@ export class LocalBackend implements OpsBackend {
     };
     const answer = await this.#http.request('POST', 'replays', body);
     if (answer.status !== 200 && answer.status !== 202) this.#http.fail(answer, 'replay');
-    let progress = replayProgressOf(answer.body);
+    let progress = replayProgressOf(contractAnswer('replayStart', answer.status, answer.body));
     watch.onProgress(progress);
     while (progress.state === REPLAY_STATES.running || progress.state === REPLAY_STATES.starting) {
       const name = progress.name;
@@ -199,9 +201,8 @@ export class LocalBackend implements OpsBackend {
           `stopped watching; replay ${name} goes on in the cell (the local cell cannot cancel a replay; GET ${this.#base.origin}/replays/${name})`,
         );
       });
-      progress = replayProgressOf(
-        await this.#http.get(`replays/${encodeURIComponent(name)}`, `replay ${name}`),
-      );
+      const status = await this.#http.get(`replays/${encodeURIComponent(name)}`, `replay ${name}`);
+      progress = replayProgressOf(contractAnswer('replayStatus', 200, status));
       watch.onProgress(progress);
     }
     return progress;
@@ -209,13 +210,12 @@ export class LocalBackend implements OpsBackend {
 
   async reconcile(window: TimeWindow): Promise<ReconcileReport> {
     const params = new URLSearchParams({ from: isoFromMs(window.fromMs), to: isoFromMs(window.toMs) });
-    const body = asRecord(await this.#http.get(`reconcile?${params}`, 'reconcile'));
-    return parseReconcileReport(body, window);
+    return parseReconcileReport(await this.#http.get(`reconcile?${params}`, 'reconcile'));
   }
 
   async alarms(request: AlarmsRequest): Promise<AlarmReport> {
     const params = new URLSearchParams({ historySec: String(request.historySec) });
-    const body = asRecord(await this.#http.get(`alarms?${params}`, 'alarms'));
+    const body = await this.#http.get(`alarms?${params}`, 'alarms');
     return parseAlarmReport(body, this.#now() - request.historySec * 1000);
   }
 

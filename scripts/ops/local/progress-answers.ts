@@ -1,4 +1,9 @@
-import { isStageName, type StageName } from '../../../cells/topology.js';
+import type { StageName } from '../../../cells/topology.js';
+import type {
+  RedriveDryRunAnswer,
+  RedriveStatusAnswer,
+  ReplayStatusAnswer,
+} from '../../../schemas/api/index.js';
 import {
   REDRIVE_STATES,
   REPLAY_STATES,
@@ -7,63 +12,73 @@ import {
   type ReplayProgress,
   type ReplayState,
 } from '../backend.js';
-import { asRecord, num, optional, str } from './answer-fields.js';
+import { optional } from './answer-fields.js';
 
 /**
- * The local cell's redrive and replay status answers (`POST`/`GET /dlq/{stage}/redrive`,
- * `POST /replays`, `GET /replays/{name}`) as the CLI's progress. Pure.
+ * The local cell's redrive and replay answers (`POST`/`GET /dlq/{stage}/redrive`, `POST /replays`,
+ * `GET /replays/{name}`), already checked against the HTTP contract (`contractAnswer`), as the
+ * CLI's progress. Pure.
  *
  * @example
- * const progress = redriveProgressOf('posting', answer.body, request);
+ * const progress = redriveProgressOf('posting', contractAnswer('redriveStatus', 200, body), request);
  */
-export function redriveProgressOf(stage: StageName, raw: unknown, request: RedriveRequest): RedriveProgress {
-  const body = asRecord(raw);
-  const state = str(body.state);
-  const dryRun = body.dryRun === true;
-  const mapped =
-    dryRun || request.dryRun
-      ? REDRIVE_STATES.dryRun
-      : state === 'completed'
-        ? REDRIVE_STATES.completed
-        : state === 'failed'
-          ? REDRIVE_STATES.failed
-          : REDRIVE_STATES.running;
+
+const REDRIVE_STATE_OF: Readonly<Record<RedriveStatusAnswer['state'], RedriveProgress['state']>> = {
+  running: REDRIVE_STATES.running,
+  completed: REDRIVE_STATES.completed,
+  failed: REDRIVE_STATES.failed,
+};
+
+/** A dry run's count, or a redrive task, as progress (a dry-run answer carries `dryRun: true`). */
+export function redriveProgressOf(
+  stage: StageName,
+  answer: RedriveDryRunAnswer | RedriveStatusAnswer,
+  request: RedriveRequest,
+): RedriveProgress {
+  if ('dryRun' in answer) {
+    const { total, moved } = answer;
+    return {
+      stage,
+      state: REDRIVE_STATES.dryRun,
+      ...optional('invoiceId', request.invoiceId),
+      total,
+      moved,
+      notes: [],
+    };
+  }
   return {
     stage,
-    state: mapped,
-    ...optional('invoiceId', str(body.invoiceId) ?? request.invoiceId),
-    total: num(body.total),
-    moved: num(body.moved),
-    ...optional('taskId', str(body.taskId)),
-    ...optional('error', str(body.error)),
+    state: REDRIVE_STATE_OF[answer.state],
+    ...optional('invoiceId', answer.invoiceId ?? request.invoiceId),
+    total: answer.total,
+    moved: answer.moved,
+    taskId: answer.taskId,
+    ...optional('error', answer.error),
     notes: [],
   };
 }
 
-const LOCAL_REPLAY_STATES: Readonly<Record<string, ReplayState>> = {
+const REPLAY_STATE_OF: Readonly<Record<ReplayStatusAnswer['state'], ReplayState>> = {
   running: REPLAY_STATES.running,
   completed: REPLAY_STATES.completed,
   failed: REPLAY_STATES.failed,
   'dry-run': REPLAY_STATES.dryRun,
 };
 
-/** A replay status answer as progress; an unknown state reads as failed. Pure. */
-export function replayProgressOf(raw: unknown): ReplayProgress {
-  const body = asRecord(raw);
-  const stage = str(body.stage);
-  const total = num(body.total);
-  const replayed = num(body.replayed);
+/** A replay answer as progress. Pure. */
+export function replayProgressOf(answer: ReplayStatusAnswer): ReplayProgress {
+  const { total, replayed } = answer;
   return {
-    name: str(body.name) ?? '',
-    state: LOCAL_REPLAY_STATES[str(body.state) ?? ''] ?? REPLAY_STATES.failed,
-    from: str(body.from) ?? '',
-    to: str(body.to) ?? '',
-    ...(stage && isStageName(stage) ? { stage } : {}),
-    ...optional('invoiceId', str(body.invoiceId)),
+    name: answer.name,
+    state: REPLAY_STATE_OF[answer.state],
+    from: answer.from,
+    to: answer.to,
+    ...optional('stage', answer.stage),
+    ...optional('invoiceId', answer.invoiceId),
     total,
     replayed,
     ...(total > 0 ? { fraction: replayed / total } : {}),
-    ...optional('error', str(body.error)),
+    ...optional('error', answer.error),
     notes: [],
   };
 }

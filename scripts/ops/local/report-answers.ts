@@ -1,176 +1,102 @@
-import { type CellTopology, isStageName } from '../../../cells/topology.js';
-import { isoFromMs } from '../../../schemas/time.js';
+import type { CellTopology } from '../../../cells/topology.js';
+import type { StuckInvoiceAnswer, StuckMessageAnswer } from '../../../schemas/api/index.js';
 import {
   type AlarmReport,
-  type AlarmState,
-  type AlarmTransition,
   type ReconcileReport,
-  type ReconcileStage,
   STUCK_MESSAGE_KINDS,
   type StuckInvoice,
   type StuckMessage,
   type StuckReport,
-  type TimeWindow,
 } from '../backend.js';
-import {
-  asArray,
-  asRecord,
-  firstArray,
-  notesOf,
-  num,
-  optional,
-  stageOf,
-  str,
-  timeOf,
-} from './answer-fields.js';
+import { optional } from './answer-fields.js';
+import { contractAnswer } from './contract-answer.js';
 
 /**
- * Technical kinds of the local cell's `GET /stuck` (`dlq`, `oldest-message`; cells/local/monitoring-plugin.ts),
- * of consumers/monitoring/stuck.ts and of this CLI's contract.
+ * The local cell's monitoring answers (`GET /stuck`, `GET /reconcile`, `GET /alarms`) as the CLI's
+ * reports. Each answer is checked against the HTTP contract first (`contractAnswer`, which throws
+ * naming the fields that do not match); then exactly the contract's fields are read. Pure.
+ *
+ * @example
+ * const report = parseStuckReport(answer.body, CELL_TOPOLOGY);
  */
-const MESSAGE_KINDS: Readonly<Record<string, StuckMessage['kind']>> = {
-  dlq: STUCK_MESSAGE_KINDS.dlq,
-  'dlq-not-empty': STUCK_MESSAGE_KINDS.dlq,
-  'relay-dlq': STUCK_MESSAGE_KINDS.relayDlq,
-  'queue-age': STUCK_MESSAGE_KINDS.queueAge,
-  'oldest-message': STUCK_MESSAGE_KINDS.queueAge,
-  'oldest-message-too-old': STUCK_MESSAGE_KINDS.queueAge,
-};
 
-/**
- * Reads `GET /stuck`. Business entries are `findStuckInvoices` rows (consumers/monitoring/stuck.ts:
- * `invoiceId, stage, nextStage, lastStatus, enteredAtMs, ageSec, slaSec, overdueSec`), technical
- * entries `findStuckMessages` issues (`stage, kind, value, threshold, message`) or per-message rows
- * (`stage, kind: 'dlq', invoiceId, eventId, ageSec`). Lists may be named `business`/`stuckInvoices`
- * and `technical`/`stuckMessages`. Unknown stages and kinds are skipped. Pure.
- */
-export function parseStuckReport(
-  body: Record<string, unknown>,
-  topology: CellTopology,
-  nowMs: number,
-): StuckReport {
-  const business: StuckInvoice[] = [];
-  for (const raw of firstArray(body, 'business', 'stuckInvoices', 'invoices')) {
-    const b = asRecord(raw);
-    const stage = stageOf(b.stage, topology);
-    const invoiceId = str(b.invoiceId);
-    if (!stage || !invoiceId) continue;
-    const slaSec = num(b.slaSec, topology.stages.find((s) => s.name === stage)?.slaSec ?? 0);
-    const ageSec = num(b.ageSec);
-    business.push({
-      invoiceId,
-      stage,
-      ...optional('nextStage', str(b.nextStage)),
-      status: str(b.status) ?? str(b.lastStatus) ?? '',
-      enteredAt: timeOf(b.enteredAt, b.enteredAtMs) ?? str(b.lastEventAt) ?? '',
-      ageSec,
-      slaSec,
-      overdueSec: num(b.overdueSec, ageSec - slaSec),
-      ...optional('vendorId', str(b.vendorId)),
-    });
-  }
-  const technical: StuckMessage[] = [];
-  for (const raw of firstArray(body, 'technical', 'stuckMessages', 'messages')) {
-    const t = asRecord(raw);
-    const stage = stageOf(t.stage, topology);
-    const kind = MESSAGE_KINDS[str(t.kind) ?? ''];
-    if (!stage || !kind) continue;
-    const value = typeof t.value === 'number' ? t.value : undefined;
-    const ageSec =
-      typeof t.ageSec === 'number' ? t.ageSec : kind === STUCK_MESSAGE_KINDS.queueAge ? value : undefined;
-    technical.push({
-      stage,
-      kind,
-      ...optional('invoiceId', str(t.invoiceId)),
-      ...optional('eventId', str(t.eventId)),
-      ...optional('ageSec', ageSec),
-      count: num(t.count, kind === STUCK_MESSAGE_KINDS.queueAge ? 1 : (value ?? 1)),
-      ...optional('detail', str(t.detail) ?? str(t.message)),
-    });
-  }
+function stuckInvoiceOf(s: StuckInvoiceAnswer): StuckInvoice {
   return {
-    generatedAt: timeOf(body.generatedAt, body.generatedAtMs) ?? isoFromMs(nowMs),
-    business,
-    technical,
-    notes: notesOf(body),
+    invoiceId: s.invoiceId,
+    stage: s.stage,
+    nextStage: s.nextStage,
+    status: s.lastStatus,
+    enteredAt: s.enteredAt,
+    ageSec: s.ageSec,
+    slaSec: s.slaSec,
+    overdueSec: s.overdueSec,
+    ...optional('vendorId', s.vendorId),
+  };
+}
+
+/** A DLQ message names its invoice and event; a stage queue whose oldest message is too old says why. */
+function stuckMessageOf(m: StuckMessageAnswer): StuckMessage {
+  if (m.kind === 'dlq') {
+    const { stage, invoiceId, eventId, ageSec, count } = m;
+    return { stage, kind: STUCK_MESSAGE_KINDS.dlq, invoiceId, eventId, ageSec, count };
+  }
+  const { stage, ageSec, count, message } = m;
+  return { stage, kind: STUCK_MESSAGE_KINDS.queueAge, ageSec, count, detail: message };
+}
+
+/**
+ * Reads `GET /stuck`: business entries from `invoices`, technical entries from `messages` (a DLQ
+ * message one by one, or a stage whose oldest message is too old). Entries of stages the CLI's
+ * topology does not know are skipped. Pure.
+ */
+export function parseStuckReport(body: unknown, topology: CellTopology): StuckReport {
+  const answer = contractAnswer('stuck', 200, body);
+  const known = (stage: string) => topology.stages.some((s) => s.name === stage);
+  return {
+    generatedAt: answer.generatedAt,
+    business: answer.invoices.filter((s) => known(s.stage)).map(stuckInvoiceOf),
+    technical: answer.messages.filter((m) => known(m.stage)).map(stuckMessageOf),
+    notes: answer.notes,
   };
 }
 
 /**
- * Reads `GET /reconcile`: the `reconcile()` report of consumers/monitoring/reconcile.ts (per stage
- * `accepted, stored, inDlq, inFlight, accounted, missing[], unexpected[], balanced`). A `gap` or
- * `missingEventIds` field is read too; what is absent is computed from the counts. Pure.
+ * Reads `GET /reconcile`: per stage the `reconcile()` report of consumers/monitoring/reconcile.ts
+ * (`missing` and `unexpected` list event ids there; the top-level `missing`/`unexpected` are their
+ * counts and are not read), with the gap the ids give: accepted events accounted for nowhere. Pure.
  */
-export function parseReconcileReport(body: Record<string, unknown>, window: TimeWindow): ReconcileReport {
-  const ids = (value: unknown) => asArray(value).filter((id): id is string => typeof id === 'string');
-  const stages: ReconcileStage[] = asArray(body.stages).flatMap((raw) => {
-    const s = asRecord(raw);
-    const stage = str(s.stage);
-    if (!stage || !isStageName(stage)) return [];
-    const accepted = num(s.accepted);
-    const stored = num(s.stored);
-    const inDlq = num(s.inDlq);
-    const inFlight = num(s.inFlight);
-    const missing = ids(Array.isArray(s.missing) ? s.missing : s.missingEventIds);
-    const unexpected = ids(s.unexpected);
-    const accounted = num(s.accounted, accepted - missing.length);
-    const gap =
-      typeof s.gap === 'number'
-        ? s.gap
-        : Array.isArray(s.missing) || typeof s.accounted === 'number'
-          ? accepted - accounted
-          : accepted - stored - inDlq - inFlight;
-    const balanced = typeof s.balanced === 'boolean' ? s.balanced : gap === 0 && unexpected.length === 0;
-    return [{ stage, accepted, stored, inDlq, inFlight, accounted, gap, missing, unexpected, balanced }];
-  });
+export function parseReconcileReport(body: unknown): ReconcileReport {
+  const answer = contractAnswer('reconcile', 200, body);
   return {
-    from: timeOf(body.from, body.fromMs) ?? isoFromMs(window.fromMs),
-    to: timeOf(body.to, body.toMs) ?? isoFromMs(window.toMs),
-    stages,
-    balanced: typeof body.balanced === 'boolean' ? body.balanced : stages.every((s) => s.balanced),
+    from: answer.from,
+    to: answer.to,
+    stages: answer.stages.map((s) => ({ ...s, gap: s.accepted - s.accounted })),
+    balanced: answer.balanced,
     approximate: false,
-    notes: notesOf(body),
+    notes: [],
   };
 }
 
 /**
- * Reads `GET /alarms`: rules with their state (`{ id|name, title?, severity?, stage?, state: 'ALARM'
- * | { value, sinceMs, reason } }`) and transitions (`{ ruleId|name, from, to, atMs|at, reason? }`,
- * the alarm evaluator's shape); transitions before `sinceMs` are dropped. Pure.
+ * Reads `GET /alarms`: every rule with its state (`alarms[]`, the rule id in `id`) and its
+ * transitions (`transitions[]`, the rule id in `ruleId`); transitions before `sinceMs` are dropped.
+ * Pure.
  */
-export function parseAlarmReport(body: Record<string, unknown>, sinceMs: number): AlarmReport {
-  const alarms: AlarmState[] = firstArray(body, 'alarms', 'rules').flatMap((raw) => {
-    const a = asRecord(raw);
-    const nested = asRecord(a.state);
-    const name = str(a.name) ?? str(a.id) ?? str(a.ruleId);
-    const state = str(a.state) ?? str(nested.value) ?? str(a.value);
-    if (!name || !state) return [];
-    return [
-      {
-        name,
-        state,
-        ...optional('title', str(a.title)),
-        ...optional('reason', str(a.reason) ?? str(nested.reason)),
-        ...optional('since', timeOf(a.since, a.sinceMs ?? nested.sinceMs)),
-        ...optional('severity', str(a.severity)),
-        ...optional('stage', str(a.stage)),
-      },
-    ];
-  });
-  const transitions: AlarmTransition[] = firstArray(body, 'transitions', 'history').flatMap((raw) => {
-    const t = asRecord(raw);
-    const name = str(t.name) ?? str(t.ruleId) ?? str(t.id);
-    const at = timeOf(t.at, t.atMs);
-    if (!name || !at || Date.parse(at) < sinceMs) return [];
-    return [
-      {
-        name,
-        at,
-        ...optional('from', str(t.from)),
-        ...optional('to', str(t.to)),
-        summary: str(t.summary) ?? str(t.reason) ?? `${str(t.from) ?? '?'} -> ${str(t.to) ?? '?'}`,
-      },
-    ];
-  });
-  return { alarms, transitions, notes: notesOf(body) };
+export function parseAlarmReport(body: unknown, sinceMs: number): AlarmReport {
+  const answer = contractAnswer('alarms', 200, body);
+  return {
+    alarms: answer.alarms.map((a) => ({
+      name: a.id,
+      state: a.state,
+      title: a.title,
+      reason: a.reason,
+      since: a.since,
+      severity: a.severity,
+      ...optional('stage', a.stage),
+    })),
+    transitions: answer.transitions
+      .filter((t) => t.atMs >= sinceMs)
+      .map((t) => ({ name: t.ruleId, at: t.at, from: t.from, to: t.to, summary: t.reason })),
+    notes: [],
+  };
 }

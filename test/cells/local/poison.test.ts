@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SampleEvents } from '../../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../cells/topology.js';
+import type { DlqAnswer } from '../../../schemas/api/index.js';
 import type { InvoiceEvent } from '../../../schemas/types.js';
 import { CellClient, type TimelineBody } from './helpers/cell-client.js';
 import { type CellProcess, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
@@ -11,11 +12,6 @@ const MAX_RECEIVES = 3;
 const topology = CELL_TOPOLOGY;
 const samples = new SampleEvents(topology);
 const stage = topology.stages[0] as StageTopology;
-
-interface DlqBody {
-  total: number;
-  messages: { eventId: string; invoiceId: string; receiveCount: number }[];
-}
 
 describe('LocalCell', () => {
   let dataDir: string;
@@ -85,7 +81,7 @@ describe('LocalCell', () => {
       // was stored before it got there (later events were held, then freed or dead-lettered).
       const dlq = await waitFor(
         async () => {
-          const res = await client.get<DlqBody>(`/dlq/${stage.name}?invoiceId=${poisonInvoice}`);
+          const res = await client.get<DlqAnswer>(`/dlq/${stage.name}?invoiceId=${poisonInvoice}`);
           return res.body.messages.some((m) => m.eventId === p1.eventId) ? res.body : undefined;
         },
         { what: 'the poison event in the DLQ', timeoutMs: 30_000, describe: () => client.stats() },

@@ -1,3 +1,4 @@
+import type { StatsAnswer, TimelineAnswer } from '../../../../schemas/api/index.js';
 import { TEST_API_KEY } from './cell-process.js';
 
 /**
@@ -14,36 +15,11 @@ export interface CellResponse<T = unknown> {
   readonly text: string;
 }
 
-export interface StageStatsBody {
-  accepted: number;
-  duplicates: number;
-  stored: number;
-  visible: number;
-  inFlight: number;
-  inDlq: number;
-  unaccounted: number;
-  deadLettered: number;
-  failures: Record<string, number>;
-}
+/** The body of `GET /stats` (the HTTP contract's type). */
+export type StatsBody = StatsAnswer;
 
-export interface StatsBody {
-  status: string;
-  stages: Record<string, StageStatsBody>;
-  totals: {
-    accepted: number;
-    stored: number;
-    visible: number;
-    inFlight: number;
-    inDlq: number;
-    unaccounted: number;
-  };
-}
-
-export interface TimelineBody {
-  invoiceId: string;
-  count: number;
-  timeline: { stage: string; eventId: string; status: string; storeSeq: number; occurredAt: string }[];
-}
+/** The body of `GET /invoices/{invoiceId}` (the HTTP contract's type). */
+export type TimelineBody = TimelineAnswer;
 
 export class CellClient {
   url: string;

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { type LocalCell, startLocalCell } from '../../../../cells/local/local-cell.js';
 import { SampleEvents } from '../../../../cells/local/sample-events.js';
 import { buildTopology, STAGE_SETTINGS, type StageTopology } from '../../../../cells/topology.js';
+import type { ErrorAnswer, SubscriberMessagesAnswer } from '../../../../schemas/api/index.js';
 import type { InvoiceEvent } from '../../../../schemas/types.js';
 import { CellClient, type TimelineBody } from '../helpers/cell-client.js';
 import { TEST_API_KEY, tempDataDir } from '../helpers/cell-process.js';
@@ -13,13 +14,6 @@ const topology = buildTopology({}, STAGE_SETTINGS, {
 });
 const ingestion = topology.stages[0] as StageTopology;
 const samples = new SampleEvents(topology);
-
-interface SubscriberBody {
-  stage: string;
-  subscriber: string;
-  depth: number;
-  messages: { invoiceId: string; eventId: string; message: { stage: string; event: InvoiceEvent } }[];
-}
 
 function eventIn(currency: string, invoiceId: string): InvoiceEvent {
   const event = samples.event(ingestion, { invoiceId }) as InvoiceEvent & {
@@ -60,8 +54,8 @@ describe('startLocalCell', () => {
         },
         { what: 'both events stored', describe: () => cell?.stats() },
       );
-      const peek = await client.get<SubscriberBody>('/subscribers/ingestion/eur-only/messages');
-      const unknown = await client.get<{ message: string }>('/subscribers/ingestion/usd-only/messages');
+      const peek = await client.get<SubscriberMessagesAnswer>('/subscribers/ingestion/eur-only/messages');
+      const unknown = await client.get<ErrorAnswer>('/subscribers/ingestion/usd-only/messages');
 
       // Assess
       expect(posted.map((p) => p.status)).toEqual([200, 200, 200]);

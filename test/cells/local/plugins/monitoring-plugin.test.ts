@@ -7,6 +7,12 @@ import { type LocalCell, startLocalCell } from '../../../../cells/local/local-ce
 import { monitoringPlugin, readAlarmTransitions } from '../../../../cells/local/plugins/monitoring-plugin.js';
 import { SampleEvents } from '../../../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../../cells/topology.js';
+import type {
+  AlarmsAnswer,
+  DashboardsAnswer,
+  ReconcileAnswer,
+  StuckAnswer,
+} from '../../../../schemas/api/index.js';
 import { CellClient } from '../helpers/cell-client.js';
 import { runCellCli } from '../helpers/cell-process.js';
 import { deadLetterCellOptions } from '../helpers/dead-letter-cell.js';
@@ -28,52 +34,7 @@ const STUCK_INVOICE = 'INV-MON-STUCK-1';
 const STUCK_AGE_MS = 2 * 3_600_000;
 const POISON_INVOICE = 'INV-MON-POISON-1';
 
-interface StuckBody {
-  generatedAt: string;
-  invoices: {
-    invoiceId: string;
-    stage: string;
-    lastStatus: string;
-    ageSec: number;
-    overdueSec: number;
-    slaSec: number;
-  }[];
-  messages: { stage: string; kind: string; eventId?: string; invoiceId?: string }[];
-}
-interface ReconcileBody {
-  balanced: boolean;
-  stages: {
-    stage: string;
-    accepted: number;
-    stored: number;
-    inDlq: number;
-    missing: string[];
-    balanced: boolean;
-  }[];
-}
-interface AlarmsBody {
-  cellUnhealthy: string;
-  alarms: {
-    id: string;
-    state: string;
-    severity: string;
-    value: number | null;
-    threshold: number;
-    since: string;
-  }[];
-  transitions: {
-    ruleId: string;
-    from: string;
-    to: string;
-    atMs: number;
-    value: number | null;
-    reason: string;
-  }[];
-}
-interface DashboardList {
-  id: string;
-  panels: { id: string; source: string }[];
-}
+/** Panel data read generically by field (the contract's `PanelData` union has no discriminant). */
 interface DashboardData {
   view: string;
   panels: Record<string, { rows?: Record<string, unknown>[]; error?: string }>;
@@ -140,7 +101,7 @@ describe('monitoringPlugin', () => {
   describe('GET /alarms', () => {
     it('lists every rule with a state from the evaluation at startup', async () => {
       // Act
-      const res = await client.get<AlarmsBody>('/alarms');
+      const res = await client.get<AlarmsAnswer>('/alarms');
 
       // Assess
       expect(res.status).toBe(200);
@@ -155,7 +116,7 @@ describe('monitoringPlugin', () => {
   describe('GET /reconcile', () => {
     it('is balanced for a clean window', async () => {
       // Act
-      const res = await client.get<ReconcileBody>('/reconcile');
+      const res = await client.get<ReconcileAnswer>('/reconcile');
 
       // Assess
       expect(res.status).toBe(200);
@@ -172,8 +133,8 @@ describe('monitoringPlugin', () => {
   describe('GET /stuck', () => {
     it('lists an invoice past its stage SLA with its stage and age, and only it', async () => {
       // Act
-      const res = await client.get<StuckBody>('/stuck');
-      const other = await client.get<StuckBody>(`/stuck?stage=${stages[1]?.name}`);
+      const res = await client.get<StuckAnswer>('/stuck');
+      const other = await client.get<StuckAnswer>(`/stuck?stage=${stages[1]?.name}`);
 
       // Assess
       expect(res.status).toBe(200);
@@ -190,7 +151,7 @@ describe('monitoringPlugin', () => {
   describe('GET /dashboards/:view/data', () => {
     it('answers every executive panel without error, with the counts and amounts sent', async () => {
       // Prepare
-      const list = await client.get<DashboardList[]>('/dashboards');
+      const list = await client.get<DashboardsAnswer>('/dashboards');
       const executive = list.body.find((d) => d.id === 'executive');
 
       // Act
@@ -222,7 +183,7 @@ describe('monitoringPlugin', () => {
       // Assess
       expect(res.status).toBe(200);
       for (const [id, panel] of Object.entries(res.body.panels)) expect(panel.error, id).toBeUndefined();
-      const sources = (await client.get<DashboardList[]>('/dashboards')).body
+      const sources = (await client.get<DashboardsAnswer>('/dashboards')).body
         .find((d) => d.id === 'operations')
         ?.panels.map((p) => p.source);
       expect(sources).toEqual(expect.arrayContaining(['queue', 'stuck', 'alarms', 'reconcile']));
@@ -264,7 +225,7 @@ describe('monitoringPlugin', () => {
       // Assess: the alarm, its stored transition, the webhook POST.
       const alarms = await waitFor(
         async () => {
-          const res = await client.get<AlarmsBody>('/alarms');
+          const res = await client.get<AlarmsAnswer>('/alarms');
           return res.body.alarms.find((a) => a.id === ruleId)?.state === 'ALARM' ? res.body : undefined;
         },
         { what: `${ruleId} in ALARM`, describe: () => client.stats() },
@@ -294,7 +255,7 @@ describe('monitoringPlugin', () => {
         { what: 'the transition posted to the webhook' },
       );
 
-      const stuck = await client.get<StuckBody>(`/stuck?stage=${first.name}`);
+      const stuck = await client.get<StuckAnswer>(`/stuck?stage=${first.name}`);
       expect(stuck.body.messages).toContainEqual(
         expect.objectContaining({
           stage: first.name,
@@ -303,7 +264,7 @@ describe('monitoringPlugin', () => {
           invoiceId: POISON_INVOICE,
         }),
       );
-      const reconciled = await client.get<ReconcileBody>('/reconcile');
+      const reconciled = await client.get<ReconcileAnswer>('/reconcile');
       expect(reconciled.body.balanced).toBe(true);
       expect(reconciled.body.stages.find((s) => s.stage === first.name)).toMatchObject({
         accepted: LIFECYCLES.length + 2,
@@ -328,7 +289,7 @@ describe('monitoringPlugin', () => {
       }
 
       // Act
-      const res = await client.get<ReconcileBody>('/reconcile');
+      const res = await client.get<ReconcileAnswer>('/reconcile');
 
       // Assess
       expect(res.body.balanced).toBe(false);
