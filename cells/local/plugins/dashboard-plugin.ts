@@ -3,6 +3,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { buildSync } from 'esbuild';
+import { contractRoute } from '../api/contract-route.js';
 import type { LocalCellPlugin } from '../local-cell.js';
 
 /**
@@ -56,22 +57,28 @@ export function dashboardPlugin(): LocalCellPlugin {
   return (app) => {
     const index = fs.readFileSync(new URL('index.html', WEB_DIR));
     const assets = loadAssets();
-    app.get('/', async (_request, reply) =>
-      reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index),
-    );
-    app.get('/assets/:name', async (request, reply) => {
-      const { name } = request.params as { name: string };
-      const asset = assets.get(name);
-      if (!asset) {
+    // Text answers: the contract types only their JSON errors, so these stay on the untyped instance.
+    app.route({
+      ...contractRoute('webIndex'),
+      handler: async (_request, reply) =>
+        reply.type('text/html; charset=utf-8').header('cache-control', 'no-cache').send(index),
+    });
+    app.route({
+      ...contractRoute('webAsset'),
+      handler: async (request, reply) => {
+        const { name } = request.params as { name: string };
+        const asset = assets.get(name);
+        if (!asset) {
+          return reply
+            .code(404)
+            .send({ message: `no asset "${name}"; assets: ${[...assets.keys()].join(', ')}` });
+        }
         return reply
-          .code(404)
-          .send({ message: `no asset "${name}"; assets: ${[...assets.keys()].join(', ')}` });
-      }
-      return reply
-        .type(asset.type)
-        .header('cache-control', 'no-cache')
-        .header('x-content-type-options', 'nosniff')
-        .send(asset.body);
+          .type(asset.type)
+          .header('cache-control', 'no-cache')
+          .header('x-content-type-options', 'nosniff')
+          .send(asset.body);
+      },
     });
   };
 }

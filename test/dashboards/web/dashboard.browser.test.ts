@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCell, startLocalCell } from '../../../cells/local/local-cell.js';
 import { DEFAULT_PLUGINS } from '../../../cells/local/plugins/default-plugins.js';
@@ -11,6 +11,7 @@ import { CellClient, type TimelineBody } from '../../cells/local/helpers/cell-cl
 import { PROJECT_ROOT } from '../../cells/local/helpers/cell-process.js';
 import { deadLetterCellOptions } from '../../cells/local/helpers/dead-letter-cell.js';
 import { waitFor } from '../../cells/local/helpers/wait-for.js';
+import { launchTestBrowser } from '../../support/browser.js';
 
 /**
  * The web dashboard in real headless Chromium against an in-process local cell with the default
@@ -19,7 +20,6 @@ import { waitFor } from '../../cells/local/helpers/wait-for.js';
  * Screenshots of each view go to test-output/screenshots/<view>.png.
  */
 
-const CHROMIUM = '/usr/bin/chromium';
 const SCREENSHOTS = path.join(PROJECT_ROOT, 'test-output', 'screenshots');
 const topology = CELL_TOPOLOGY;
 const stages = topology.stages;
@@ -85,19 +85,7 @@ describe('Dashboard web UI', () => {
       { what: 'events stored and the poison event dead-lettered', describe: () => client.stats() },
     );
 
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--headless',
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--no-first-run',
-        '--disable-sync',
-        '--disable-quic',
-      ],
-    });
+    browser = await launchTestBrowser();
     page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
