@@ -4,50 +4,14 @@ import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ManualClock } from '../../../../cells/local/clock.js';
 import { type DatabaseHandle, openCellDatabase, WriteBatcher } from '../../../../cells/local/storage/db.js';
-import { FaultInjectingStore } from '../../../../cells/local/storage/fault-injecting-store.js';
 import { SqliteStore, toStoreWriteError } from '../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../../cells/topology.js';
-import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../../consumers/record.js';
 import { TransientStoreError } from '../../../../consumers/store.js';
 import { tempDataDir } from '../helpers/cell-process.js';
+import { record, T0 } from './support/records.js';
 
 const topology = CELL_TOPOLOGY;
 const [firstStage, secondStage] = topology.stages as [StageTopology, StageTopology];
-const T0 = Date.parse('2026-11-20T09:00:00Z');
-
-/** A record builder with defaults for what a test does not care about. */
-function record(overrides: {
-  eventId: string;
-  invoiceId?: string;
-  stage?: StageTopology;
-  timeMs?: number;
-  amountMinor?: string;
-  currency?: string;
-  status?: string;
-}): InvoiceRecord {
-  return {
-    measureName: INVOICE_MEASURE_NAME,
-    timeMs: overrides.timeMs ?? T0,
-    version: 1,
-    dimensions: {
-      cell: 'local',
-      region: 'local',
-      stage: (overrides.stage ?? firstStage).name,
-      invoiceId: overrides.invoiceId ?? 'INV-1',
-      eventId: overrides.eventId,
-      vendorId: 'V-1',
-      currency: overrides.currency ?? 'USD',
-    },
-    measures: {
-      status: overrides.status ?? 'RECEIVED',
-      amountMinor: overrides.amountMinor ?? '1250000',
-      vendorName: 'Acme',
-      receivedAtMs: T0 + 5_000,
-      dueDateMs: null,
-      paymentTermsDays: null,
-    },
-  };
-}
 
 describe('SqliteStore', () => {
   let dir: string;
@@ -270,75 +234,6 @@ describe('SqliteStore', () => {
 
       // Assess
       expect(row?.amountMinorSum).toBe(((2n ** 63n - 1n) * 2n).toString());
-    });
-  });
-});
-
-describe('FaultInjectingStore', () => {
-  describe('writeRecords', () => {
-    it('refuses the chosen events and the later records of their invoices, and writes the rest', async () => {
-      // Prepare
-      const dir = tempDataDir('fault-store-');
-      const db = openCellDatabase({
-        file: path.join(dir, 'cell.sqlite'),
-        synchronous: 'NORMAL',
-        role: 'api',
-      });
-      const inner = new SqliteStore(db, { topology, clock: new ManualClock(T0) });
-      const store = new FaultInjectingStore(inner);
-      store.setFailingEventIds(['p1']);
-      try {
-        // Act
-        const result = await store.writeRecords([
-          record({ eventId: 'h1', invoiceId: 'INV-H' }),
-          record({ eventId: 'p1', invoiceId: 'INV-P' }),
-          record({ eventId: 'p2', invoiceId: 'INV-P', timeMs: T0 + 1 }),
-          record({ eventId: 'h2', invoiceId: 'INV-H', timeMs: T0 + 1 }),
-        ]);
-
-        // Assess
-        expect(result.rejected.map((r) => r.index)).toEqual([1, 2]);
-        expect((await store.timeline('INV-H')).map((r) => r.dimensions.eventId)).toEqual(['h1', 'h2']);
-        expect(await store.timeline('INV-P')).toEqual([]);
-      } finally {
-        db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
-    });
-  });
-});
-
-describe('WriteBatcher', () => {
-  describe('run', () => {
-    it('rolls back only the failing job of a shared commit', async () => {
-      // Prepare
-      const dir = tempDataDir('batcher-');
-      const db = openCellDatabase({
-        file: path.join(dir, 'cell.sqlite'),
-        synchronous: 'NORMAL',
-        role: 'api',
-      });
-      const batcher = new WriteBatcher(db);
-      const put = db.prepare("INSERT INTO meta (key, value) VALUES (?, 'v')");
-      try {
-        // Act
-        const outcomes = await Promise.allSettled([
-          batcher.run(() => put.run('a')),
-          batcher.run(() => {
-            put.run('b');
-            throw new Error('job failed');
-          }),
-          batcher.run(() => put.run('c')),
-        ]);
-
-        // Assess
-        expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
-        expect(db.prepare('SELECT key FROM meta ORDER BY key').all()).toEqual([{ key: 'a' }, { key: 'c' }]);
-        expect(batcher.stats.commits).toBe(1);
-      } finally {
-        db.close();
-        fs.rmSync(dir, { recursive: true, force: true });
-      }
     });
   });
 });
