@@ -1,4 +1,5 @@
-import { CELL_TOPOLOGY, type CellTopology, type StageName, type StageTopology } from './topology.js';
+import type { AlarmRule, AlarmSignal, CompositeAlarmRule } from './alarm-signals.js';
+import { CELL_TOPOLOGY, type CellTopology, type StageTopology } from './topology.js';
 
 /**
  * The cell's alarms, defined once and derived from the topology: per stage, processing latency,
@@ -28,104 +29,15 @@ import { CELL_TOPOLOGY, type CellTopology, type StageName, type StageTopology } 
  * const readings = { [signalKey('dlqDepth', 'posting')]: 1 };
  */
 
-export const ALARM_SIGNALS = {
-  latencyP99Sec: {
-    scope: 'stage',
-    unit: 's',
-    description: 'p99 ingest-to-store latency over the period',
-    local: 'p99 of stored_at_ms - received_at_ms of records stored in the period, in seconds',
-    aws: 'InvoicePlatform IngestToStoreLatency p99 (ms) / 1000',
-  },
-  errorRatePct: {
-    scope: 'stage',
-    unit: '%',
-    description: 'processing failures / (processed + failures) over the period',
-    local: 'processor failures and processed messages in the period',
-    aws: 'InvoicePlatform ProcessingFailures and EventsProcessed (Sum), metric math',
-  },
-  queueDepth: {
-    scope: 'stage',
-    unit: 'count',
-    description: 'visible messages in the stage queue',
-    local: 'FifoQueue visible count',
-    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) of the stage queue',
-  },
-  oldestMessageAgeSec: {
-    scope: 'stage',
-    unit: 's',
-    description: 'age of the oldest message in the stage queue (0 when empty)',
-    local: 'now - sent_at_ms of the oldest message of the stage queue',
-    aws: 'AWS/SQS ApproximateAgeOfOldestMessage (Maximum) of the stage queue',
-  },
-  dlqDepth: {
-    scope: 'stage',
-    unit: 'count',
-    description: 'messages in the stage DLQ',
-    local: 'FifoQueue dlqDepth',
-    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) of the stage DLQ',
-  },
-  stuckInvoices: {
-    scope: 'stage',
-    unit: 'count',
-    description: 'invoices past the stage SLA without reaching the next stage',
-    local: 'findStuckInvoices over the records table, counted per stage',
-    aws: 'InvoicePlatform StuckInvoices (Maximum), published by a scheduled monitor from Timestream',
-  },
-  relayDlqDepth: {
-    scope: 'cell',
-    unit: 'count',
-    description: 'bus events the relays could not publish to their stage topic, all stages',
-    local: 'always 0: the local relay runs inside the ingest transaction, a failure fails the request',
-    aws: 'sum of AWS/SQS ApproximateNumberOfMessagesVisible of every stage relay DLQ',
-  },
-  busDlqDepth: {
-    scope: 'cell',
-    unit: 'count',
-    description: 'events the bus itself could not deliver (e.g. KMS failures)',
-    local: 'always 0: the local bus has no delivery step that can fail apart from the request',
-    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible of the bus DLQ',
-  },
-  apiErrorRatePct: {
-    scope: 'cell',
-    unit: '%',
-    description: 'API answers with status 5xx / all answers over the period',
-    local: 'HTTP request counters of the local API',
-    aws: 'AWS/ApiGateway 5XXError (Average) × 100',
-  },
-} as const;
-
-export type AlarmSignal = keyof typeof ALARM_SIGNALS;
-export type AlarmSeverity = 'critical' | 'warning';
-export type AlarmComparison = '>' | '>=';
-/** What an evaluation without a reading means (CloudWatch `TreatMissingData`). */
-export type MissingDataTreatment = 'missing' | 'notBreaching';
-
-export interface AlarmRule {
-  /** Stable: CloudWatch alarm ids, local state and links use it (`posting-dlq-not-empty`). */
-  readonly id: string;
-  readonly title: string;
-  /** Set for per-stage rules. */
-  readonly stage?: StageName;
-  readonly signal: AlarmSignal;
-  readonly comparison: AlarmComparison;
-  /** In the signal's unit (`ALARM_SIGNALS[signal].unit`). */
-  readonly threshold: number;
-  readonly periodSec: number;
-  /** ALARM after this many consecutive breaching periods. */
-  readonly evaluationPeriods: number;
-  readonly severity: AlarmSeverity;
-  readonly treatMissingData: MissingDataTreatment;
-  readonly description: string;
-}
-
-/** A composite alarm: ALARM while any member rule is in ALARM. */
-export interface CompositeAlarmRule {
-  readonly id: string;
-  readonly title: string;
-  readonly severity: AlarmSeverity;
-  readonly ruleIds: readonly string[];
-  readonly description: string;
-}
+export {
+  ALARM_SIGNALS,
+  type AlarmComparison,
+  type AlarmRule,
+  type AlarmSeverity,
+  type AlarmSignal,
+  type CompositeAlarmRule,
+  type MissingDataTreatment,
+} from './alarm-signals.js';
 
 /** Cell-wide thresholds the topology does not carry. */
 export interface CellAlarmSettings {
@@ -311,6 +223,45 @@ function cellRules(settings: CellAlarmSettings): AlarmRule[] {
   ];
 }
 
+/**
+ * A DLQ is only useful while it can be written: these rules fire on the first failed DLQ write (an
+ * event lost for good) and on a failed stuck check. AWS only ({@link deriveAwsAlarmRules}). Pure.
+ */
+function deadLetterRules(): AlarmRule[] {
+  const firstMinute = { comparison: '>', threshold: 0, periodSec: MINUTE, evaluationPeriods: 1 } as const;
+  return [
+    {
+      id: 'rule-dlq-delivery-failures',
+      title: 'Stage rules could not dead-letter events',
+      signal: 'ruleDlqDeliveryFailures',
+      ...firstMinute,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description:
+        'EventBridge could not deliver events to a relay and could not write them to the relay DLQ either: they are lost. Check the DLQ policy and key.',
+    },
+    {
+      id: 'function-dlq-delivery-failures',
+      title: 'Lambda could not dead-letter failed runs',
+      signal: 'functionDlqDeliveryFailures',
+      ...firstMinute,
+      severity: 'critical',
+      treatMissingData: 'notBreaching',
+      description:
+        'A relay (or the stuck monitor) failed an asynchronous run and Lambda could not write it to its DLQ: relay events are lost. Check the role and the DLQ key.',
+    },
+    {
+      id: 'stuck-monitor-dlq-not-empty',
+      title: 'Stuck monitor DLQ not empty',
+      signal: 'stuckMonitorDlqDepth',
+      ...firstMinute,
+      severity: 'warning',
+      treatMissingData: 'notBreaching',
+      description: 'Stuck-invoice checks failed or were not delivered: stuck invoices may go unreported.',
+    },
+  ];
+}
+
 /** Every rule of a cell with this topology, stage rules in lifecycle order, then cell rules. Pure. */
 export function deriveAlarmRules(
   topology: CellTopology,
@@ -321,6 +272,21 @@ export function deriveAlarmRules(
     ...stuckInvoiceRules(stage, settings),
   ]);
   return [...stageRules, ...cellRules(settings)];
+}
+
+/**
+ * The rules CloudWatch evaluates: every rule of {@link deriveAlarmRules}, then the dead-letter rules,
+ * whose signals exist on AWS only (`ALARM_SIGNALS[...].local` says why). The local cell evaluates
+ * {@link deriveAlarmRules}, for which it has a reading of every signal. Pure.
+ *
+ * @example
+ * const rules = deriveAwsAlarmRules(topology); // CellAlarms renders one CloudWatch alarm per rule
+ */
+export function deriveAwsAlarmRules(
+  topology: CellTopology,
+  settings: CellAlarmSettings = DEFAULT_CELL_ALARM_SETTINGS,
+): AlarmRule[] {
+  return [...deriveAlarmRules(topology, settings), ...deadLetterRules()];
 }
 
 /** "Cell unhealthy": any critical rule in ALARM. Pure. */

@@ -320,10 +320,23 @@ export function buildTopology(
       throw new Error(`subscribers declared on unknown stage ${name}; stages are ${names.join(', ')}`);
     }
   }
-  return {
-    settings,
-    stages: stages.map((s, i) => deriveStage(s, i, i === stages.length - 1, subscribers[s.name] ?? [])),
-  };
+  const derived = stages.map((s, i) => deriveStage(s, i, i === stages.length - 1, subscribers[s.name] ?? []));
+  for (const stage of derived) validateStageTimeouts(stage);
+  return { settings, stages: derived };
+}
+
+/**
+ * Throws unless the stage queue's visibility timeout is at least 6× the processor timeout, as Lambda
+ * recommends for SQS sources so a throttled batch can be retried before the message reappears
+ * (https://docs.aws.amazon.com/lambda/latest/dg/services-sqs-configure.html). Pure.
+ */
+export function validateStageTimeouts(stage: StageTopology): void {
+  const min = stage.processorTimeoutSec * 6;
+  if (!(stage.visibilityTimeoutSec >= min)) {
+    throw new Error(
+      `stage ${stage.name}: visibilityTimeoutSec must be >= 6 x processorTimeoutSec (${min}), got ${stage.visibilityTimeoutSec}`,
+    );
+  }
 }
 
 function validateSettings(s: CellSettings): void {

@@ -1,4 +1,4 @@
-import { ArnFormat, RemovalPolicy, Stack, Token } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Token } from 'aws-cdk-lib';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as actions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -11,7 +11,7 @@ import {
   type CellAlarmSettings,
   type CompositeAlarmRule,
   DEFAULT_CELL_ALARM_SETTINGS,
-  deriveAlarmRules,
+  deriveAwsAlarmRules,
   deriveCellUnhealthy,
 } from '../cells/alarm-rules.js';
 import type { CellTopology } from '../cells/topology.js';
@@ -19,6 +19,7 @@ import { renderAlarmMetric } from '../dashboards/renderers/cloudwatch-metric.js'
 import { type CellMetricResources, toCloudWatchSignal } from './cloudwatch-signals.js';
 import { alarmPropsOf } from './defaults/alarm-defaults.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
+import { RETAINED } from './defaults/retained.js';
 
 export interface CellAlarmsProps {
   readonly topology: CellTopology;
@@ -49,7 +50,7 @@ export function alarmConstructId(ruleId: string): string {
 }
 
 /**
- * The cell's CloudWatch alarms: one per rule of `deriveAlarmRules(topology)` (metric or metric math
+ * The cell's CloudWatch alarms: one per rule of `deriveAwsAlarmRules(topology)` (metric or metric math
  * from `renderAlarmMetric`, completed with the cell's queues and API), and the composite "cell
  * unhealthy" (any critical alarm in ALARM). Alarms notify the SNS topic of their severity on ALARM
  * and on OK. Not on INSUFFICIENT_DATA: the stuck-invoice alarms read one datapoint per 5-minute
@@ -76,7 +77,7 @@ export function alarmConstructId(ruleId: string): string {
  * new CfnOutput(this, 'CriticalAlertTopicArn', { value: alarms.criticalTopic.topicArn });
  */
 export class CellAlarms extends Construct {
-  /** Encrypts both alert topics (and, in the cell, the stuck monitor's DLQ). */
+  /** Encrypts both alert topics. */
   readonly key: kms.Key;
   readonly criticalTopic: sns.Topic;
   readonly warningTopic: sns.Topic;
@@ -97,7 +98,7 @@ export class CellAlarms extends Construct {
       );
     }
     this.alarmNamePrefix = prefix;
-    this.rules = deriveAlarmRules(props.topology, props.alarmSettings ?? DEFAULT_CELL_ALARM_SETTINGS);
+    this.rules = deriveAwsAlarmRules(props.topology, props.alarmSettings ?? DEFAULT_CELL_ALARM_SETTINGS);
     this.cellUnhealthyRule = deriveCellUnhealthy(this.rules);
 
     const sourceConditions = {
@@ -111,11 +112,7 @@ export class CellAlarms extends Construct {
         }),
       },
     };
-    this.key = new kms.Key(
-      this,
-      'Key',
-      cellKeyProps('Alert topics (and stuck monitor DLQ) of an invoice cell'),
-    );
+    this.key = new kms.Key(this, 'Key', cellKeyProps('Alert topics of an invoice cell'));
     this.key.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowThisCellsAlarmsToPublishToEncryptedTopics',
@@ -143,7 +140,7 @@ export class CellAlarms extends Construct {
       enforceSSL: true,
     });
     // Subscriptions (emails, chat, pagers) are confirmed by people and live with the topic.
-    topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    topic.applyRemovalPolicy(RETAINED);
     topic.addToResourcePolicy(
       new iam.PolicyStatement({
         sid: 'AllowThisCellsAlarmsToPublish',

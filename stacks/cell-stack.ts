@@ -1,4 +1,4 @@
-import { CfnOutput, Duration, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { CfnOutput, Duration, Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -9,6 +9,7 @@ import { CellAlarms } from './cell-alarms.js';
 import { CellDashboard } from './cell-dashboard.js';
 import { CELL_OUTPUT_IDS, stageOutputIds, subscriberOutputIds } from './cell-outputs.js';
 import type { CellMetricResources, StageMetricQueues } from './cloudwatch-signals.js';
+import { DeadLetterKey } from './dead-letter-key.js';
 import { EventRouting } from './event-routing.js';
 import { IngestApi } from './ingest-api.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
@@ -36,6 +37,7 @@ type CellLogRetention = { readonly logRetention?: logs.RetentionDays };
 /** Construct ids of the cell's parts; part of every logical id, so never rename them. */
 export const CELL_CONSTRUCT_IDS = {
   logsKey: 'LogsKey',
+  dlqKey: 'DlqKey',
   store: 'Store',
   routing: 'Routing',
   api: 'Api',
@@ -96,6 +98,7 @@ export class CellStack extends Stack {
     Tags.of(this).add('invoice-cell', cell.name);
 
     const logsKey = new LogsKey(this, CELL_CONSTRUCT_IDS.logsKey).key;
+    const dlqKey = new DeadLetterKey(this, CELL_CONSTRUCT_IDS.dlqKey).key;
 
     this.store = new TimeseriesStore(this, CELL_CONSTRUCT_IDS.store, { settings: topology.settings });
     this.consumers = this.addConsumers(topology, lambdaCode, logsKey, logRetention);
@@ -104,6 +107,7 @@ export class CellStack extends Stack {
       stages: this.consumers.map((c) => ({ stage: c.stage, topic: c.topic, topicKey: c.topicKey })),
       relayCode: () => lambdaCode.relay(),
       logsKey,
+      dlqKey,
       ...logRetention,
     });
     this.api = new IngestApi(this, CELL_CONSTRUCT_IDS.api, {
@@ -115,7 +119,7 @@ export class CellStack extends Stack {
 
     const resources = this.metricResources();
     this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
-    this.stuckMonitor = this.addStuckMonitor(topology, lambdaCode, logsKey, logRetention);
+    this.stuckMonitor = this.addStuckMonitor(topology, lambdaCode, { logsKey, dlqKey }, logRetention);
     this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
       topology,
       resources,
@@ -159,7 +163,7 @@ export class CellStack extends Stack {
   private addStuckMonitor(
     topology: CellTopology,
     lambdaCode: LambdaCodeProvider,
-    logsKey: kms.IKey,
+    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
     logRetention: CellLogRetention,
   ): StuckMonitor {
     return new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
@@ -169,7 +173,7 @@ export class CellStack extends Stack {
       alertTopic: this.alarms.warningTopic,
       alertKey: this.alarms.key,
       code: lambdaCode.stuckMonitor(),
-      logsKey,
+      ...keys,
       ...logRetention,
       // The `<stage>-stuck-invoices` alarms evaluate one period of the metric the monitor publishes.
       period: Duration.seconds(DEFAULT_CELL_ALARM_SETTINGS.stuckCheckPeriodSec),
@@ -184,11 +188,27 @@ export class CellStack extends Stack {
     for (const consumer of this.consumers) {
       const route = this.routing.routes.find((r) => r.stage.name === consumer.stage.name);
       if (!route) throw new Error(`cell stack: no route for stage ${consumer.stage.name}`);
-      stages.set(consumer.stage.name, { queue: consumer.queue, dlq: consumer.dlq, relayDlq: route.relayDlq });
+      stages.set(consumer.stage.name, {
+        queue: consumer.queue,
+        dlq: consumer.dlq,
+        relayDlq: route.relayDlq,
+        // From the ARN (`rule/<bus>/<rule>` on a custom bus): `Ref` of a rule on a custom bus is not
+        // documented to be the bare rule name the `RuleName` dimension carries.
+        relayRuleName: Fn.select(2, Fn.split('/', route.rule.ruleArn)),
+        relayFunctionName: route.relay.fn.functionName,
+      });
     }
+    // The monitor alerts through the alarms' warning topic, so it is built after them: its names
+    // are resolved at synthesis.
+    const monitor = () => this.stuckMonitor;
     return {
       stages,
       busDlq: this.routing.busDlq,
+      busName: this.routing.bus.eventBusName,
+      stuckMonitor: {
+        functionName: Lazy.string({ produce: () => monitor().function.fn.functionName }),
+        dlqName: Lazy.string({ produce: () => monitor().dlq.queueName }),
+      },
       api: { apiName: this.api.api.restApiName, stageName: this.api.api.deploymentStage.stageName },
     };
   }

@@ -19,17 +19,25 @@ import type {
  * new cloudwatch.Alarm(this, 'Alarm', { metric: signal, threshold: rule.threshold, ... });
  */
 
-/** The queues of one stage whose metrics alarms and widgets read. */
+/** The queues (and relay) of one stage whose metrics alarms and widgets read. */
 export interface StageMetricQueues {
   readonly queue: sqs.IQueue;
   readonly dlq: sqs.IQueue;
   readonly relayDlq: sqs.IQueue;
+  /** The stage's rule on the cell bus (`RuleName` dimension). */
+  readonly relayRuleName: string;
+  /** The stage's relay Lambda (`FunctionName` dimension). */
+  readonly relayFunctionName: string;
 }
 
 /** The constructs a `resource` reference of a metric spec resolves to. */
 export interface CellMetricResources {
   readonly stages: ReadonlyMap<StageName, StageMetricQueues>;
   readonly busDlq: sqs.IQueue;
+  /** The cell bus (`EventBusName` dimension of its rules' metrics). */
+  readonly busName: string;
+  /** The stuck monitor's Lambda (`FunctionName`) and DLQ (`QueueName`). */
+  readonly stuckMonitor: { readonly functionName: string; readonly dlqName: string };
   /** The ingest REST API: its name and deployed stage are the `ApiName` and `Stage` dimensions. */
   readonly api: { readonly apiName: string; readonly stageName: string };
 }
@@ -68,6 +76,17 @@ export function resourceDimensions(
       return { QueueName: resources.busDlq.queueName };
     case 'restApi':
       return { ApiName: resources.api.apiName, Stage: resources.api.stageName };
+    case 'relayRule':
+      return {
+        EventBusName: resources.busName,
+        RuleName: stageQueues(resources, resource.stage).relayRuleName,
+      };
+    case 'relayFunction':
+      return { FunctionName: stageQueues(resources, resource.stage).relayFunctionName };
+    case 'stuckMonitorFunction':
+      return { FunctionName: resources.stuckMonitor.functionName };
+    case 'stuckMonitorDlq':
+      return { QueueName: resources.stuckMonitor.dlqName };
   }
 }
 

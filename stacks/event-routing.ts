@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -18,13 +18,14 @@ import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js'
 import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
+import { RETAINED } from './defaults/retained.js';
 
 /** What routing needs from a stage consumer. */
 export interface RoutedStage {
   readonly stage: StageTopology;
   /** The stage's SNS FIFO topic the relay publishes to. */
   readonly topic: sns.ITopic;
-  /** The stage's topic key; also encrypts the stage's relay DLQ. */
+  /** The stage's topic key: the relay publishes under it. */
   readonly topicKey: kms.IKey;
 }
 
@@ -34,6 +35,8 @@ export interface EventRoutingProps {
   readonly stages: readonly RoutedStage[];
   readonly relayCode: () => lambda.Code;
   readonly logsKey: kms.IKey;
+  /** Encrypts the bus DLQ and the relay DLQs; shares no failure with the bus or topic keys ({@link DeadLetterKey}). */
+  readonly dlqKey: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
   /** Lambda's own retries of a failed asynchronous relay invocation, 0..2. @default 2 */
   readonly relayAsyncRetryAttempts?: number;
@@ -100,8 +103,8 @@ export function stageEventPattern(settings: CellSettings, stage: StageTopology):
  */
 export class EventRouting extends Construct {
   readonly busKey: kms.Key;
-  /** The archive's own key: the archive key policy names the bus, and the bus (through its DLQ)
-   * depends on the bus key, so one key for both would be a dependency cycle. */
+  /** The archive's own key: the archive key policy names the bus, and the bus depends on the bus
+   * key, so one key for both would be a dependency cycle. */
   readonly archiveKey: kms.Key;
   readonly bus: events.EventBus;
   /** Events the bus itself could not encrypt or decrypt (KMS failures). */
@@ -112,13 +115,10 @@ export class EventRouting extends Construct {
   constructor(scope: Construct, id: string, props: EventRoutingProps) {
     super(scope, id);
     validate(props);
-    const account = Stack.of(this).account;
-
-    this.busKey = new kms.Key(this, 'BusKey', cellKeyProps('Event bus (and its DLQ) of an invoice cell'));
+    this.busKey = new kms.Key(this, 'BusKey', cellKeyProps('Event bus of an invoice cell'));
     this.archiveKey = new kms.Key(this, 'ArchiveKey', cellKeyProps('Event archive of an invoice cell'));
-    this.busDlq = new sqs.Queue(this, 'BusDlq', standardDlqProps(this.busKey));
-    // The bus DLQ is encrypted under the bus key; EventBridge writes to it as a service principal.
-    allowEventBridgeToWriteQueues(this.busKey, account);
+    // Not under the bus key: this queue catches the events that failed because of it.
+    this.busDlq = new sqs.Queue(this, 'BusDlq', standardDlqProps(props.dlqKey));
     Validations.of(this.busDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: 'This queue is itself a dead-letter queue: the event bus DLQ for encryption failures.',
@@ -126,14 +126,7 @@ export class EventRouting extends Construct {
     this.bus = this.addBus();
     this.archive = this.addArchive(props.topology.settings);
 
-    const keysAllowed = new Set<kms.IKey>();
-    this.routes = props.stages.map((routed) => {
-      if (!keysAllowed.has(routed.topicKey)) {
-        allowEventBridgeToWriteQueues(routed.topicKey, account);
-        keysAllowed.add(routed.topicKey);
-      }
-      return this.addRoute(routed, props);
-    });
+    this.routes = props.stages.map((routed) => this.addRoute(routed, props));
   }
 
   /** The bus under the bus key, dead-lettering to the bus DLQ. */
@@ -145,7 +138,7 @@ export class EventRouting extends Construct {
       // (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-event-bus-cmkey.html).
       deadLetterQueue: this.busDlq,
     });
-    bus.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    bus.applyRemovalPolicy(RETAINED);
     // The bus `deadLetterQueue` prop adds no queue policy; without one EventBridge cannot deliver.
     this.busDlq.addToResourcePolicy(
       new iam.PolicyStatement({
@@ -169,14 +162,15 @@ export class EventRouting extends Construct {
       retention: Duration.days(settings.archiveRetentionDays),
       kmsKey: this.archiveKey,
     });
-    archive.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    archive.applyRemovalPolicy(RETAINED);
     return archive;
   }
 
   /** One stage's relay DLQ, relay Lambda (publish to its topic only) and rule. */
   private addRoute({ stage, topic, topicKey: key }: RoutedStage, props: EventRoutingProps): StageRoute {
     const { settings } = props.topology;
-    const relayDlq = new sqs.Queue(this, `${stage.title}RelayDlq`, standardDlqProps(key));
+    // Not under the topic key: a relay that cannot publish because of it still dead-letters.
+    const relayDlq = new sqs.Queue(this, `${stage.title}RelayDlq`, standardDlqProps(props.dlqKey));
     Validations.of(relayDlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason: `This queue is itself a dead-letter queue: of the ${stage.name} rule target and of the relay's async invocations.`,
@@ -199,12 +193,16 @@ export class EventRouting extends Construct {
       retryAttempts: props.relayAsyncRetryAttempts ?? 2,
       maxEventAge: LAMBDA_MAX_EVENT_AGE,
     });
-    // Publish to this stage's topic only; SNS SSE needs the publisher to generate data keys.
+    // Publish to this stage's topic only; SNS SSE needs the publisher to generate data keys, and so
+    // does SQS SSE for Lambda's own writes to the relay DLQ (CDK grants only sqs:SendMessage).
     relay.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [topic.topicArn] }),
     );
     relay.role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['kms:GenerateDataKey', 'kms:Decrypt'], resources: [key.keyArn] }),
+      new iam.PolicyStatement({
+        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
+        resources: [key.keyArn, props.dlqKey.keyArn],
+      }),
     );
 
     const rule = new events.Rule(this, stage.ids.rule, {
@@ -221,21 +219,4 @@ export class EventRouting extends Construct {
     );
     return { stage, rule, relay, relayDlq };
   }
-}
-
-/**
- * Lets EventBridge encrypt messages it sends to SQS queues under `key` (rule and bus DLQs), for
- * this account only. SQS SSE makes the sender generate data keys, and here the sender is a
- * service principal (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-rule-event-delivery.html#eb-rule-dlq).
- */
-function allowEventBridgeToWriteQueues(key: kms.IKey, account: string): void {
-  key.addToResourcePolicy(
-    new iam.PolicyStatement({
-      sid: 'AllowEventBridgeToWriteEncryptedQueues',
-      principals: [new iam.ServicePrincipal('events.amazonaws.com')],
-      actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-      resources: ['*'],
-      conditions: { StringEquals: { 'aws:SourceAccount': account } },
-    }),
-  );
 }

@@ -1,4 +1,4 @@
-import { Validations } from 'aws-cdk-lib';
+import { ArnFormat, Stack, Validations } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -73,6 +73,8 @@ export class IngestApi extends Construct {
   readonly usagePlan: apigw.UsagePlan;
   readonly webAcl: wafv2.CfnWebACL;
   readonly accessLogGroup: logs.LogGroup;
+  /** Full WAF request logs (authorization and API key headers redacted), encrypted with the logs key. */
+  readonly wafLogGroup: logs.LogGroup;
   /** The role API Gateway assumes to call PutEvents on the bus (and nothing else). */
   readonly putEventsRole: iam.Role;
   /** Route resources by stage name. */
@@ -90,15 +92,17 @@ export class IngestApi extends Construct {
       'AccessLogs',
       encryptedLogGroupProps(props.logsKey, retention),
     );
-    this.api = new apigw.RestApi(this, 'Api', ingestRestApiProps(settings, stageName, this.accessLogGroup));
+    // Named after the cell's stack: API Gateway metrics are keyed by `ApiName`, so a name shared with
+    // another REST API of the account and region would merge their series (and the 5xx alarm).
+    this.api = new apigw.RestApi(this, 'Api', {
+      ...ingestRestApiProps(settings, stageName, this.accessLogGroup),
+      restApiName: `${Stack.of(this).stackName}-ingest`,
+    });
     // RestApi adds an `Endpoint` output of its own; the cell publishes the URL as `ApiUrl` only.
     this.api.node.tryRemoveChild('Endpoint');
     this.addExecutionLogs(props.logsKey, retention, stageName);
 
-    this.putEventsRole = new iam.Role(this, 'PutEventsRole', {
-      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com'),
-      description: 'API Gateway integration: events:PutEvents on the cell bus only',
-    });
+    this.putEventsRole = this.addPutEventsRole();
     props.bus.grantPutEventsTo(this.putEventsRole);
 
     const validator = this.api.addRequestValidator('BodyValidator', {
@@ -121,6 +125,7 @@ export class IngestApi extends Construct {
       apiStages: [{ api: this.api, stage: this.api.deploymentStage }],
     });
     this.webAcl = this.addWebAcl(settings);
+    this.wafLogGroup = this.addWafLogging(props.logsKey, retention);
     this.acknowledgeNagFindings();
   }
 
@@ -134,6 +139,63 @@ export class IngestApi extends Construct {
       logGroupName: `API-Gateway-Execution-Logs_${this.api.restApiId}/${stageName}`,
     });
     this.api.deploymentStage.node.addDependency(executionLogs);
+  }
+
+  /**
+   * The role API Gateway assumes for the PutEvents integration. Confused deputy: only this API of
+   * this account may assume it (https://docs.aws.amazon.com/IAM/latest/UserGuide/confused-deputy.html).
+   * The conditions are `...IfExists`: the API Gateway guide documents no `aws:SourceArn` /
+   * `aws:SourceAccount` for integration roles, so an AssumeRole without them still works, and one
+   * that carries them must name this API
+   * (https://docs.aws.amazon.com/IAM/latest/UserGuide/reference_policies_elements_condition_operators.html#Conditions_IfExists).
+   */
+  private addPutEventsRole(): iam.Role {
+    const stack = Stack.of(this);
+    return new iam.Role(this, 'PutEventsRole', {
+      assumedBy: new iam.ServicePrincipal('apigateway.amazonaws.com', {
+        conditions: {
+          StringEqualsIfExists: { 'aws:SourceAccount': stack.account },
+          ArnLikeIfExists: {
+            'aws:SourceArn': stack.formatArn({
+              service: 'execute-api',
+              resource: this.api.restApiId,
+              resourceName: '*',
+            }),
+          },
+        },
+      }),
+      description: 'API Gateway integration: events:PutEvents on the cell bus only',
+    });
+  }
+
+  /**
+   * WAF request logs to CloudWatch Logs, encrypted with the cell's logs key. The destination name
+   * must start with `aws-waf-logs-`, and WAF adds the log group's resource policy itself
+   * (https://docs.aws.amazon.com/waf/latest/developerguide/logging-cw-logs.html). The web ACL id in
+   * the name keeps a retained group of an earlier stack from colliding with a new one. The SigV4
+   * `authorization` and the `x-api-key` headers are redacted: logs are no place for credentials.
+   */
+  private addWafLogging(logsKey: kms.IKey, retention: logs.RetentionDays): logs.LogGroup {
+    const logGroupName = `aws-waf-logs-${Stack.of(this).stackName}-${this.webAcl.attrId}`;
+    const logGroup = new logs.LogGroup(this, 'WafLogs', {
+      ...encryptedLogGroupProps(logsKey, retention),
+      logGroupName,
+    });
+    const logging = new wafv2.CfnLoggingConfiguration(this, 'WebAclLogging', {
+      resourceArn: this.webAcl.attrArn,
+      // The group ARN without CDK's trailing `:*`, which WAF refuses.
+      logDestinationConfigs: [
+        Stack.of(this).formatArn({
+          service: 'logs',
+          resource: 'log-group',
+          resourceName: logGroupName,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      redactedFields: [{ singleHeader: { Name: 'authorization' } }, { singleHeader: { Name: 'x-api-key' } }],
+    });
+    logging.node.addDependency(logGroup);
+    return logGroup;
   }
 
   /** JSON error bodies for bad requests and for API Gateway's own 4xx and 5xx answers. */

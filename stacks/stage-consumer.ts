@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -7,11 +7,12 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CellTopology, StageTopology } from '../cells/topology.js';
+import { type CellTopology, type StageTopology, validateStageTimeouts } from '../cells/topology.js';
 import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { fifoQueueProps } from './defaults/queue-defaults.js';
+import { RETAINED } from './defaults/retained.js';
 import { fifoTopicProps } from './defaults/topic-defaults.js';
 import { StageSubscriber } from './stage-subscriber.js';
 import type { TimeseriesWriteTarget } from './timeseries-store.js';
@@ -56,12 +57,9 @@ function validate(props: StageConsumerProps): void {
       );
     }
   }
-  // A message must stay invisible while a processor may still be working on it.
-  if (stage.visibilityTimeoutSec < stage.processorTimeoutSec) {
-    throw new Error(
-      `stage consumer ${stage.name}: visibilityTimeoutSec must be >= processorTimeoutSec (${stage.processorTimeoutSec}), got ${stage.visibilityTimeoutSec}`,
-    );
-  }
+  // A message must stay invisible while a processor (or Lambda's retry of a throttled batch) may
+  // still be working on it: the topology's rule, checked again for a hand-built stage.
+  validateStageTimeouts(stage);
   if (props.cellName.trim() === '')
     throw new Error(`stage consumer ${stage.name}: cellName must not be empty, got ""`);
 }
@@ -109,7 +107,7 @@ export class StageConsumer extends Construct {
     );
 
     this.topic = new sns.Topic(this, stage.ids.topic, fifoTopicProps(this.topicKey));
-    this.topic.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.topic.applyRemovalPolicy(RETAINED);
 
     const visibilityTimeout = Duration.seconds(stage.visibilityTimeoutSec);
     // A FIFO queue's DLQ must be FIFO too; it keeps per-invoice order for a later redrive.

@@ -22,8 +22,10 @@ export interface StuckMonitorProps {
   readonly store: TimeseriesQueryTarget;
   /** Where stuck-invoice alerts go (the cell's warning topic). */
   readonly alertTopic: sns.ITopic;
-  /** The alert topic's key; also encrypts the monitor's DLQ. */
+  /** The alert topic's key (the monitor publishes under it). */
   readonly alertKey: kms.IKey;
+  /** Encrypts the monitor's DLQ; not the alert key, whose failure makes runs fail ({@link DeadLetterKey}). */
+  readonly dlqKey: kms.IKey;
   readonly code: lambda.Code;
   readonly logsKey: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
@@ -62,7 +64,7 @@ function validate(props: StuckMonitorProps): void {
  *
  * @example
  * new StuckMonitor(this, 'StuckMonitor', { topology, cellName, store, alertTopic: alarms.warningTopic,
- *   alertKey: alarms.key, code: lambdaCode.stuckMonitor(), logsKey, period: Duration.minutes(5), lookbackHours: 168 });
+ *   alertKey: alarms.key, dlqKey, code: lambdaCode.stuckMonitor(), logsKey, period: Duration.minutes(5), lookbackHours: 168 });
  */
 export class StuckMonitor extends Construct {
   readonly function: CellFunction;
@@ -80,7 +82,7 @@ export class StuckMonitor extends Construct {
       Math.max(SCHEDULER_MIN_EVENT_AGE_SEC, props.period.toSeconds() - 60),
     );
 
-    this.dlq = new sqs.Queue(this, 'Dlq', standardDlqProps(props.alertKey));
+    this.dlq = new sqs.Queue(this, 'Dlq', standardDlqProps(props.dlqKey));
     Validations.of(this.dlq).acknowledge({
       id: 'AwsSolutions-SQS3',
       reason:
@@ -88,7 +90,7 @@ export class StuckMonitor extends Construct {
         "and of the monitor function's failed asynchronous runs.",
     });
     this.function = this.addFunction(props, maxEventAge);
-    this.schedulerRole = this.addSchedulerRole(props.alertKey);
+    this.schedulerRole = this.addSchedulerRole(props.dlqKey);
     this.schedule = this.addSchedule(props, maxEventAge);
   }
 
@@ -124,14 +126,14 @@ export class StuckMonitor extends Construct {
     fn.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [props.alertKey.keyArn],
+        resources: [props.alertKey.keyArn, props.dlqKey.keyArn],
       }),
     );
     return fn;
   }
 
   /** The role Scheduler assumes: invoke this function, write the (encrypted) DLQ. */
-  private addSchedulerRole(alertKey: kms.IKey): iam.Role {
+  private addSchedulerRole(dlqKey: kms.IKey): iam.Role {
     const stack = Stack.of(this);
     const scheduleGroupArn = stack.formatArn({
       service: 'scheduler',
@@ -159,7 +161,7 @@ export class StuckMonitor extends Construct {
     role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [alertKey.keyArn],
+        resources: [dlqKey.keyArn],
       }),
     );
     return role;

@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as s3 from 'aws-cdk-lib/aws-s3';
@@ -7,6 +7,7 @@ import { Construct } from 'constructs';
 import type { CellSettings } from '../cells/topology.js';
 import type { InvoiceRecord } from '../consumers/record.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
+import { RETAINED } from './defaults/retained.js';
 
 /** What a processor needs from the store: names for its environment and a write grant. */
 export interface TimeseriesWriteTarget {
@@ -42,6 +43,9 @@ const RETENTION_LIMITS = {
  * `invoiceId` dimension. A partition key can only be set when the table is created.
  */
 export const PARTITION_DIMENSION = 'invoiceId' satisfies keyof InvoiceRecord['dimensions'];
+
+/** Key prefix of the rejected-record reports in the bucket. */
+export const REJECTED_RECORDS_PREFIX = 'rejected-records';
 
 /**
  * Table retention from the cell settings. `RetentionProperties` is untyped JSON in the L1, so the
@@ -109,19 +113,19 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
       versioned: true,
       blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RETAINED,
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(90) }],
     });
     Validations.of(this.rejectedDataBucket).acknowledge({
       id: 'AwsSolutions-S1',
       reason:
-        'Only Timestream writes here (reports of late records it rejected); a server-access-log bucket ' +
+        "Only Timestream writes here (reports of late records it rejected, with the processors' identity); a server-access-log bucket " +
         'would itself need a log bucket. Access is audited with CloudTrail, and the bucket is private, ' +
         'KMS-encrypted, TLS-only and versioned.',
     });
 
     this.database = new timestream.CfnDatabase(this, 'Database', { kmsKeyId: this.key.keyArn });
-    this.database.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.database.applyRemovalPolicy(RETAINED);
 
     this.table = new timestream.CfnTable(this, 'Table', {
       databaseName: this.database.ref,
@@ -134,7 +138,7 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
             BucketName: this.rejectedDataBucket.bucketName,
             EncryptionOption: 'SSE_KMS',
             KmsKeyId: this.key.keyArn,
-            ObjectKeyPrefix: 'rejected-records',
+            ObjectKeyPrefix: REJECTED_RECORDS_PREFIX,
           },
         },
       },
@@ -144,7 +148,7 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
         ],
       },
     });
-    this.table.applyRemovalPolicy(RemovalPolicy.RETAIN);
+    this.table.applyRemovalPolicy(RETAINED);
 
     this.databaseName = this.database.ref;
     this.tableName = this.table.attrName;
@@ -164,11 +168,45 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
     // Timestream SDKs discover the regional cell endpoint first; DescribeEndpoints has no resource
     // (https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.html).
     iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] });
+    this.grantRejectedReports(grantee);
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['timestream:WriteRecords'],
       resourceArns: [this.tableArn],
     });
+  }
+
+  /**
+   * Timestream writes its error reports with the identity of the principal whose request they are
+   * about, not as a service principal: for report buckets it documents `s3:PutObject` and
+   * `s3:GetBucketAcl` "in an attached policy" of that caller
+   * (https://docs.aws.amazon.com/timestream/latest/developerguide/batch-load-prerequisites.html), and
+   * the magnetic-store reports (`MagneticStoreRejectedDataLocation`) name no principal to trust in a
+   * bucket or key policy. So every writer gets exactly that, on the report prefix only, plus the data
+   * keys SSE-KMS needs under the store key
+   * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
+   */
+  private grantRejectedReports(grantee: iam.IGrantable): void {
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:PutObject'],
+      resourceArns: [this.rejectedDataBucket.arnForObjects(`${REJECTED_RECORDS_PREFIX}/*`)],
+    });
+    iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['s3:GetBucketAcl'],
+      resourceArns: [this.rejectedDataBucket.bucketArn],
+    });
+    iam.Grant.addToPrincipal({ grantee, actions: ['kms:GenerateDataKey'], resourceArns: [this.key.keyArn] });
+    if (Construct.isConstruct(grantee)) {
+      const bucket = Stack.of(this).getLogicalId(this.rejectedDataBucket.node.defaultChild as s3.CfnBucket);
+      Validations.of(grantee).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/${REJECTED_RECORDS_PREFIX}/*]`,
+        reason:
+          'Timestream names each rejected-record report object itself; the grant is PutObject under the ' +
+          'report prefix of the cell bucket only.',
+      });
+    }
   }
 
   grantQuery(grantee: iam.IGrantable): iam.Grant {

@@ -8,6 +8,18 @@ import {
 } from '../../consumers/monitoring/monitor-metrics.js';
 import type { QueueQuery, RecordsQuery, TimeBin } from '../panels/panel-types.js';
 import { PERCENTILES, TIME_BINS } from '../panels/panel-types.js';
+import {
+  functionDlqDeliveryFailures,
+  ruleDlqDeliveryFailures,
+  stuckMonitorDlqDepth,
+} from './cloudwatch-dlq-metrics.js';
+import {
+  type CloudWatchMathSpec,
+  type CloudWatchMetricSpec,
+  type CloudWatchResource,
+  type CloudWatchSignalSpec,
+  SQS_METRICS,
+} from './cloudwatch-spec.js';
 import { UnsupportedQueryError } from './timestream-sql.js';
 
 /**
@@ -27,48 +39,13 @@ import { UnsupportedQueryError } from './timestream-sql.js';
  * //   resource: { kind: 'stageDlq', stage: 'posting' }, ... }
  */
 
-/** An AWS resource whose identity completes a metric's dimensions. */
-export type CloudWatchResource =
-  /** The stage's SQS FIFO queue: dimension QueueName. */
-  | { readonly kind: 'stageQueue'; readonly stage: StageName }
-  /** The stage's SQS FIFO DLQ: dimension QueueName. */
-  | { readonly kind: 'stageDlq'; readonly stage: StageName }
-  /** The stage's relay DLQ (standard SQS): dimension QueueName. */
-  | { readonly kind: 'relayDlq'; readonly stage: StageName }
-  /** The bus DLQ (standard SQS): dimension QueueName. */
-  | { readonly kind: 'busDlq' }
-  /** The ingest REST API: dimensions ApiName and Stage (the API stage, e.g. `v1`). */
-  | { readonly kind: 'restApi' };
-
-export interface CloudWatchMetricSpec {
-  readonly kind: 'metric';
-  readonly namespace: string;
-  readonly metricName: string;
-  /** `Sum`, `Maximum`, `Average`, or a percentile like `p99`. */
-  readonly statistic: string;
-  readonly periodSec: number;
-  /** Dimensions known without the stack (EMF metrics; API method and resource path). */
-  readonly dimensions: Readonly<Record<string, string>>;
-  readonly resource?: CloudWatchResource;
-  readonly label: string;
-}
-
-export interface CloudWatchMathSpec {
-  readonly kind: 'math';
-  /** CloudWatch metric math over the ids of `usingMetrics`. */
-  readonly expression: string;
-  readonly usingMetrics: Readonly<Record<string, CloudWatchMetricSpec>>;
-  readonly periodSec: number;
-  readonly label: string;
-}
-
-export type CloudWatchSignalSpec = CloudWatchMetricSpec | CloudWatchMathSpec;
-
-export const SQS_METRICS = {
-  visible: 'ApproximateNumberOfMessagesVisible',
-  notVisible: 'ApproximateNumberOfMessagesNotVisible',
-  oldestAge: 'ApproximateAgeOfOldestMessage',
-} as const;
+export {
+  type CloudWatchMathSpec,
+  type CloudWatchMetricSpec,
+  type CloudWatchResource,
+  type CloudWatchSignalSpec,
+  SQS_METRICS,
+} from './cloudwatch-spec.js';
 
 const DEFAULT_PERIOD_SEC = 300;
 
@@ -382,5 +359,11 @@ export function renderAlarmMetric(rule: AlarmRule, topology: CellTopology): Clou
       return sqs(SQS_METRICS.visible, { kind: 'busDlq' }, period, 'bus DLQ depth');
     case 'apiErrorRatePct':
       return apiErrorRatePercent(period);
+    case 'ruleDlqDeliveryFailures':
+      return ruleDlqDeliveryFailures(topology, period);
+    case 'functionDlqDeliveryFailures':
+      return functionDlqDeliveryFailures(topology, period);
+    case 'stuckMonitorDlqDepth':
+      return stuckMonitorDlqDepth(period);
   }
 }

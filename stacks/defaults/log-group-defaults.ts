@@ -1,6 +1,6 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { RETAINED } from './retained.js';
 
 /** Default retention of a cell's log groups (Lambda logs, API access and execution logs). */
 export const DEFAULT_LOG_RETENTION = logs.RetentionDays.THREE_MONTHS;
@@ -15,5 +15,5 @@ export function encryptedLogGroupProps(
   key: kms.IKey,
   retention: logs.RetentionDays = DEFAULT_LOG_RETENTION,
 ): logs.LogGroupProps {
-  return { encryptionKey: key, retention, removalPolicy: RemovalPolicy.RETAIN };
+  return { encryptionKey: key, retention, removalPolicy: RETAINED };
 }

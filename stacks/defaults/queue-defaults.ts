@@ -1,6 +1,7 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { RETAINED } from './retained.js';
 
 /** SQS keeps messages at most 14 days; every queue of a cell keeps them that long. */
 const MAX_RETENTION = Duration.days(14);
@@ -25,7 +26,7 @@ export function fifoQueueProps(key: kms.IKey, visibilityTimeout: Duration): sqs.
     enforceSSL: true,
     retentionPeriod: MAX_RETENTION,
     visibilityTimeout,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RETAINED,
   };
 }
 
@@ -42,6 +43,6 @@ export function standardDlqProps(key: kms.IKey): sqs.QueueProps {
     encryptionMasterKey: key,
     enforceSSL: true,
     retentionPeriod: MAX_RETENTION,
-    removalPolicy: RemovalPolicy.RETAIN,
+    removalPolicy: RETAINED,
   };
 }

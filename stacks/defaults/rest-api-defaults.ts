@@ -1,7 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
 import * as apigw from 'aws-cdk-lib/aws-apigateway';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { CellSettings } from '../../cells/topology.js';
+import { RETAINED } from './retained.js';
 
 /**
  * Access log fields. Deliberately no `$input.body` or headers: events carry vendor and amount
@@ -66,7 +66,7 @@ export function ingestRestApiProps(
     endpointConfiguration: { types: [apigw.EndpointType.REGIONAL] },
     // Execution logging needs API Gateway's account-level CloudWatch role (one per region).
     cloudWatchRole: true,
-    cloudWatchRoleRemovalPolicy: RemovalPolicy.RETAIN,
+    cloudWatchRoleRemovalPolicy: RETAINED,
     apiKeySourceType: apigw.ApiKeySourceType.HEADER,
     defaultMethodOptions: { authorizationType: apigw.AuthorizationType.IAM, apiKeyRequired: true },
     deployOptions: {

@@ -25,6 +25,11 @@ const EXPECTED_ACKNOWLEDGMENTS: readonly string[] = [
   'IngestionConsumer/IngestionProcessor/Role Annotation::AwsSolutions-IAM5[Resource::*]',
   'PostingConsumer/PostingProcessor/Role Annotation::AwsSolutions-IAM5[Resource::*]',
   'ReconciliationConsumer/ReconciliationProcessor/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+  // Timestream names each rejected-record report under the prefix the processors may write.
+  'IngestionConsumer/IngestionProcessor/Role Annotation::AwsSolutions-IAM5[Resource::<StoreRejectedDataFB62AB88.Arn>/rejected-records/*]',
+  'ReconciliationConsumer/ReconciliationProcessor/Role Annotation::AwsSolutions-IAM5[Resource::<StoreRejectedDataFB62AB88.Arn>/rejected-records/*]',
+  'AuthorizationConsumer/AuthorizationProcessor/Role Annotation::AwsSolutions-IAM5[Resource::<StoreRejectedDataFB62AB88.Arn>/rejected-records/*]',
+  'PostingConsumer/PostingProcessor/Role Annotation::AwsSolutions-IAM5[Resource::<StoreRejectedDataFB62AB88.Arn>/rejected-records/*]',
   'Routing/AuthorizationRelay/Role Annotation::AwsSolutions-IAM5[Resource::*]',
   'Routing/AuthorizationRelayDlq Annotation::AwsSolutions-SQS3',
   'Routing/BusDlq Annotation::AwsSolutions-SQS3',

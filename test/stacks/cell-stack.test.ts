@@ -80,6 +80,8 @@ const PINNED_STATEFUL_LOGICAL_IDS = [
   'AlarmsWarningTopic11FDBE4A',
   'StuckMonitorDlqE3D38AA6',
   'StuckMonitorFunctionLogsFCA5E826',
+  'DlqKeyC8C6D19C',
+  'ApiWafLogsBA46EA93',
 ];
 
 function resourcesOfTypes(template: Template, types: readonly string[]): [string, CfnResource][] {
@@ -130,7 +132,7 @@ describe('CellStack', () => {
           "AWS::ApiGateway::RestApi": 1,
           "AWS::ApiGateway::Stage": 1,
           "AWS::ApiGateway::UsagePlan": 1,
-          "AWS::CloudWatch::Alarm": 26,
+          "AWS::CloudWatch::Alarm": 29,
           "AWS::CloudWatch::CompositeAlarm": 1,
           "AWS::CloudWatch::Dashboard": 1,
           "AWS::Events::Archive": 1,
@@ -138,12 +140,12 @@ describe('CellStack', () => {
           "AWS::Events::Rule": 4,
           "AWS::IAM::Policy": 11,
           "AWS::IAM::Role": 12,
-          "AWS::KMS::Key": 13,
+          "AWS::KMS::Key": 14,
           "AWS::Lambda::EventInvokeConfig": 5,
           "AWS::Lambda::EventSourceMapping": 4,
           "AWS::Lambda::Function": 9,
           "AWS::Lambda::Permission": 4,
-          "AWS::Logs::LogGroup": 11,
+          "AWS::Logs::LogGroup": 12,
           "AWS::S3::Bucket": 1,
           "AWS::S3::BucketPolicy": 1,
           "AWS::SNS::Subscription": 4,
@@ -154,6 +156,7 @@ describe('CellStack', () => {
           "AWS::Scheduler::Schedule": 1,
           "AWS::Timestream::Database": 1,
           "AWS::Timestream::Table": 1,
+          "AWS::WAFv2::LoggingConfiguration": 1,
           "AWS::WAFv2::WebACL": 1,
           "AWS::WAFv2::WebACLAssociation": 1,
         }
@@ -169,15 +172,34 @@ describe('CellStack', () => {
       }
     });
 
-    it('retains every stateful resource on delete and on replacement', () => {
+    it('retains every stateful resource on delete and on replacement, except after a failed create', () => {
       for (const template of templates.values()) {
         for (const [id, resource] of resourcesOfTypes(template, STATEFUL_TYPES)) {
           expect({ id, deletion: resource.DeletionPolicy, replace: resource.UpdateReplacePolicy }).toEqual({
             id,
-            deletion: 'Retain',
+            deletion: 'RetainExceptOnCreate',
             replace: 'Retain',
           });
         }
+      }
+    });
+
+    it('lets a rolled-back first deploy be retried: nothing is kept by a plain Retain', () => {
+      for (const template of templates.values()) {
+        // Act
+        const plainRetain = Object.entries(templateJson(template).Resources)
+          .filter(([, r]) => r.DeletionPolicy === 'Retain')
+          .map(([id, r]) => `${id} (${r.Type})`);
+        const retained = Object.values(templateJson(template).Resources).filter(
+          (r) => r.DeletionPolicy !== undefined,
+        );
+
+        // Assess: the named bus above all, but also keys and queues, would block or leak on a retry.
+        expect(plainRetain).toEqual([]);
+        expect(retained.every((r) => r.DeletionPolicy === 'RetainExceptOnCreate')).toBe(true);
+        expect(retained.map((r) => r.Type)).toEqual(
+          expect.arrayContaining(['AWS::Events::EventBus', 'AWS::KMS::Key', 'AWS::IAM::Role']),
+        );
       }
     });
 
@@ -195,7 +217,7 @@ describe('CellStack', () => {
       }
     });
 
-    it('names no physical resource except the execution log group API Gateway dictates and the alarms', () => {
+    it('names no physical resource except the log groups API Gateway and WAF dictate and the alarms', () => {
       const nameProperties = [
         'QueueName',
         'BucketName',
@@ -224,7 +246,8 @@ describe('CellStack', () => {
           .filter(([, r]) => r.Type !== 'AWS::SNS::Topic' || r.Properties?.FifoTopic !== true)
           .filter(([, r]) => nameProperties.some((p) => r.Properties?.[p] !== undefined))
           .map(([id]) => id);
-        expect(named).toEqual(['ApiExecutionLogsB326CF6B']);
+        // WAF logs only to groups named `aws-waf-logs-*`; the web ACL id keeps the name unique.
+        expect(named).toEqual(['ApiExecutionLogsB326CF6B', 'ApiWafLogsBA46EA93']);
       }
     });
   });

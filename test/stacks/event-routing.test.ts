@@ -156,6 +156,7 @@ describe('EventRouting', () => {
         const roleId = logicalIdOf(template, 'AWS::IAM::Role', `Routing${stage.title}RelayRole`);
         const topicId = logicalIdOf(template, 'AWS::SNS::Topic', `${stage.ids.consumer}${stage.ids.topic}`);
         const topicKeyId = logicalIdOf(template, 'AWS::KMS::Key', `${stage.ids.consumer}TopicKey`);
+        const dlqKeyId = logicalIdOf(template, 'AWS::KMS::Key', 'DlqKey');
         const dlqId = logicalIdOf(template, 'AWS::SQS::Queue', `Routing${stage.title}RelayDlq`);
         const logsId = logicalIdOf(template, 'AWS::Logs::LogGroup', `Routing${stage.title}RelayLogs`);
 
@@ -167,23 +168,53 @@ describe('EventRouting', () => {
 
         // Assess
         expect(byAction.get('sns:Publish')).toEqual([topicId]);
-        expect(byAction.get('kms:GenerateDataKey')).toEqual([topicKeyId]);
+        // The topic key to publish; the DLQ key for Lambda's own writes to the relay DLQ.
+        expect(byAction.get('kms:GenerateDataKey')?.sort()).toEqual([topicKeyId, dlqKeyId].sort());
         expect(byAction.get('sqs:SendMessage')).toEqual([dlqId]);
         expect(byAction.get('logs:PutLogEvents')).toEqual([logsId]);
         const allResources = new Set(statements.flatMap(resourcesOf));
-        expect([...allResources].sort()).toEqual([topicId, topicKeyId, dlqId, logsId, '*'].sort());
+        expect([...allResources].sort()).toEqual([topicId, topicKeyId, dlqKeyId, dlqId, logsId, '*'].sort());
         const wildcardActions = statements.filter((s) => resourcesOf(s).includes('*')).flatMap(actionsOf);
         expect(wildcardActions.sort()).toEqual(['xray:PutTelemetryRecords', 'xray:PutTraceSegments']);
       }
     });
 
-    it('lets EventBridge encrypt into the relay DLQs, for this account only', () => {
+    it('encrypts the bus DLQ and every relay DLQ with the DLQ key, not the key whose failure they catch', () => {
+      // Prepare
+      const resources = templateJson(template).Resources;
+      const dlqKey = { 'Fn::GetAtt': [logicalIdOf(template, 'AWS::KMS::Key', 'DlqKey'), 'Arn'] };
+      const busDlq = resources[logicalIdOf(template, 'AWS::SQS::Queue', 'RoutingBusDlq')];
+
+      // Assess
+      expect(busDlq?.Properties?.KmsMasterKeyId).toEqual(dlqKey);
       for (const stage of stages) {
-        const topicKeyId = logicalIdOf(template, 'AWS::KMS::Key', `${stage.ids.consumer}TopicKey`);
-        const key = templateJson(template).Resources[topicKeyId];
-        expect(JSON.stringify(key?.Properties?.KeyPolicy)).toContain('"Service":"events.amazonaws.com"');
-        expect(JSON.stringify(key?.Properties?.KeyPolicy)).toContain('"aws:SourceAccount"');
+        const relayDlq = resources[logicalIdOf(template, 'AWS::SQS::Queue', `Routing${stage.title}RelayDlq`)];
+        expect(relayDlq?.Properties?.KmsMasterKeyId).toEqual(dlqKey);
+        // EventBridge no longer writes under the topic keys, so they no longer admit it.
+        const topicKey = resources[logicalIdOf(template, 'AWS::KMS::Key', `${stage.ids.consumer}TopicKey`)];
+        expect(JSON.stringify(topicKey?.Properties?.KeyPolicy)).not.toContain('events.amazonaws.com');
       }
+    });
+
+    it('lets EventBridge use the DLQ key whether or not it sends source conditions', () => {
+      template.hasResourceProperties('AWS::KMS::Key', {
+        Description: 'Dead-letter queues of an invoice cell',
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'AllowEventBridgeToWriteEncryptedDlqs',
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey'],
+              Resource: '*',
+              Condition: {
+                StringEqualsIfExists: { 'aws:SourceAccount': '111122223333' },
+                ArnLikeIfExists: { 'aws:SourceArn': 'arn:aws:events:us-east-2:111122223333:*' },
+              },
+            },
+          ]),
+        },
+      });
     });
   });
 
@@ -199,6 +230,7 @@ describe('EventRouting', () => {
           stages: base.stages.slice(0, 1).map((stage) => ({ stage, topic, topicKey: key })),
           relayCode: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
           logsKey: key,
+          dlqKey: key,
           ...(relayAsyncRetryAttempts === undefined ? {} : { relayAsyncRetryAttempts }),
         });
     };

@@ -185,10 +185,19 @@ describe('StageConsumer', () => {
           statements.flatMap((s) => actionsOf(s).map((a) => [a, resourcesOf(s)] as const)),
         );
 
+        const bucketId = logicalIdOf(template, 'AWS::S3::Bucket', 'StoreRejectedData');
+        const storeKeyId = logicalIdOf(template, 'AWS::KMS::Key', 'StoreKey');
+        const reports = JSON.stringify({
+          'Fn::Join': ['', [{ 'Fn::GetAtt': [bucketId, 'Arn'] }, '/rejected-records/*']],
+        });
+
         // Assess: every resource the role touches is its own, and the wildcard is for unscoped actions only
         expect([...resources].sort()).toEqual(
-          [ids.queue, ids.queueKey, tableId, ids.processorLogs, '*'].sort(),
+          [ids.queue, ids.queueKey, tableId, ids.processorLogs, bucketId, reports, storeKeyId, '*'].sort(),
         );
+        // Timestream writes rejected-record reports with the processor's identity.
+        expect(byAction.get('s3:PutObject')).toEqual([reports]);
+        expect(byAction.get('s3:GetBucketAcl')).toEqual([bucketId]);
         expect(byAction.get('sqs:ReceiveMessage')).toEqual([ids.queue]);
         expect(byAction.get('kms:Decrypt')).toEqual([ids.queueKey]);
         expect(byAction.get('timestream:WriteRecords')).toEqual([tableId]);
@@ -250,8 +259,16 @@ describe('StageConsumer', () => {
 
     it('rejects a visibility timeout shorter than the processor timeout', () => {
       expect(newConsumer({ visibilityTimeoutSec: 10 })).toThrow(
-        'visibilityTimeoutSec must be >= processorTimeoutSec (30), got 10',
+        'visibilityTimeoutSec must be >= 6 x processorTimeoutSec (180), got 10',
       );
+    });
+
+    it('rejects a visibility timeout under 6x the processor timeout, as Lambda recommends for SQS', () => {
+      // Longer than the processor timeout, but too short for Lambda to retry a throttled batch.
+      expect(newConsumer({ visibilityTimeoutSec: 179 })).toThrow(
+        'stage ingestion: visibilityTimeoutSec must be >= 6 x processorTimeoutSec (180), got 179',
+      );
+      expect(newConsumer({ visibilityTimeoutSec: 180 })).not.toThrow();
     });
 
     it('rejects an empty cell name', () => {

@@ -28,6 +28,7 @@ describe('StuckMonitor', () => {
     table: string;
     warningTopic: string;
     alertKey: string;
+    dlqKey: string;
   };
 
   beforeAll(() => {
@@ -42,6 +43,7 @@ describe('StuckMonitor', () => {
       table: logicalIdOf(template, 'AWS::Timestream::Table', 'StoreTable'),
       warningTopic: logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsWarningTopic'),
       alertKey: logicalIdOf(template, 'AWS::KMS::Key', 'AlarmsKey'),
+      dlqKey: logicalIdOf(template, 'AWS::KMS::Key', 'DlqKey'),
     };
   });
 
@@ -100,7 +102,7 @@ describe('StuckMonitor', () => {
       expect(statements).toEqual([
         { actions: ['lambda:InvokeFunction'], resources: [ids.fn] },
         { actions: ['sqs:SendMessage'], resources: [ids.dlq] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [ids.alertKey] },
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [ids.dlqKey] },
       ]);
     });
   });
@@ -124,7 +126,8 @@ describe('StuckMonitor', () => {
         },
         { actions: ['timestream:Select'], resources: [ids.table] },
         { actions: ['sns:Publish'], resources: [ids.warningTopic] },
-        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [ids.alertKey] },
+        // The alert key to publish, the DLQ key for Lambda's own DLQ writes.
+        { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [ids.alertKey, ids.dlqKey] },
       ]);
     });
 
@@ -154,9 +157,9 @@ describe('StuckMonitor', () => {
       });
     });
 
-    it('publishes its DLQ as an output and keeps it encrypted with the alert key', () => {
+    it('publishes its DLQ as an output and encrypts it with the DLQ key, not the alert key its runs fail on', () => {
       const resources = templateJson(template).Resources;
-      expect(resources[ids.dlq]?.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [ids.alertKey, 'Arn'] });
+      expect(resources[ids.dlq]?.Properties?.KmsMasterKeyId).toEqual({ 'Fn::GetAtt': [ids.dlqKey, 'Arn'] });
       expect(templateJson(template).Outputs?.[CELL_OUTPUT_IDS.stuckMonitorDlqUrl]?.Value).toEqual({
         Ref: ids.dlq,
       });
@@ -174,6 +177,7 @@ describe('StuckMonitor', () => {
           store: new TimeseriesStore(stack, 'Store', { settings: CELL_TOPOLOGY.settings }),
           alertTopic: new sns.Topic(stack, 'Topic'),
           alertKey: key,
+          dlqKey: key,
           code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
           logsKey: key,
           period,

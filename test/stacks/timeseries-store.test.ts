@@ -106,13 +106,14 @@ describe('TimeseriesStore', () => {
         logicalIdOf(template, 'AWS::Timestream::Database', 'StoreDatabase'),
         logicalIdOf(template, 'AWS::Timestream::Table', 'StoreTable'),
       ]) {
-        expect(resources[id]?.DeletionPolicy).toBe('Retain');
+        // Retained on update and delete; a create that rolls back leaves nothing to block a retry.
+        expect(resources[id]?.DeletionPolicy).toBe('RetainExceptOnCreate');
       }
     });
   });
 
   describe('grantWrite', () => {
-    it('grants WriteRecords on the table and DescribeEndpoints, nothing else', () => {
+    it('grants WriteRecords on the table, DescribeEndpoints and writing rejected-record reports, nothing else', () => {
       // Prepare
       const stack = new Stack(new App(), 'S', { env: { region: 'us-east-1', account: '111122223333' } });
       const store = new TimeseriesStore(stack, 'Store', { settings });
@@ -126,10 +127,20 @@ describe('TimeseriesStore', () => {
 
       // Assess
       const tableId = logicalIdOf(t, 'AWS::Timestream::Table', 'StoreTable');
+      const bucket = logicalIdOf(t, 'AWS::S3::Bucket', 'StoreRejectedData');
+      const key = logicalIdOf(t, 'AWS::KMS::Key', 'StoreKey');
       t.hasResourceProperties('AWS::IAM::Policy', {
         PolicyDocument: {
           Statement: [
             { Action: 'timestream:DescribeEndpoints', Effect: 'Allow', Resource: '*' },
+            // Timestream writes the reports with the writer's identity: the writer needs exactly this.
+            {
+              Action: 's3:PutObject',
+              Effect: 'Allow',
+              Resource: { 'Fn::Join': ['', [{ 'Fn::GetAtt': [bucket, 'Arn'] }, '/rejected-records/*']] },
+            },
+            { Action: 's3:GetBucketAcl', Effect: 'Allow', Resource: { 'Fn::GetAtt': [bucket, 'Arn'] } },
+            { Action: 'kms:GenerateDataKey', Effect: 'Allow', Resource: { 'Fn::GetAtt': [key, 'Arn'] } },
             {
               Action: 'timestream:WriteRecords',
               Effect: 'Allow',
