@@ -1,4 +1,4 @@
-import { deriveAlarmRules, deriveCellUnhealthy } from '../../../cells/alarm-rules.js';
+import { deriveAwsAlarmRules, deriveCellUnhealthy } from '../../../cells/alarm-rules.js';
 import type { CellTopology } from '../../../cells/topology.js';
 
 /** The rule an AWS alarm was rendered from, as the alarms report shows it. */
@@ -23,7 +23,8 @@ export function alarmRuleMatcher(
   topology: CellTopology,
   prefix = '',
 ): (alarmName: string) => MatchedAlarmRule | undefined {
-  const rules = deriveAlarmRules(topology);
+  // The AWS cell's rules: the shared ones plus the AWS-only DLQ-delivery alarms (stacks/cell-alarms.ts).
+  const rules = deriveAwsAlarmRules(topology);
   const all = [...rules, deriveCellUnhealthy(rules)];
   const squash = (text: string) => text.toLowerCase().replace(/[^a-z0-9]/g, '');
   const byLength = all

@@ -20,4 +20,18 @@ describe('alarmRuleMatcher', () => {
     const named = alarmRuleMatcher(CELL_TOPOLOGY, 'InvoiceCell-us-east-1-');
     expect(named('InvoiceCell-us-east-1-cell-unhealthy')).toMatchObject({ id: 'cell-unhealthy' });
   });
+
+  it('names the AWS-only alarms on DLQ delivery failures', () => {
+    // Prepare
+    const named = alarmRuleMatcher(CELL_TOPOLOGY, 'InvoiceCell-us-east-1-');
+
+    // Act + Assess
+    expect(named('InvoiceCell-us-east-1-rule-dlq-delivery-failures')).toMatchObject({
+      id: 'rule-dlq-delivery-failures',
+      severity: 'critical',
+    });
+    expect(named('InvoiceCell-us-east-1-function-dlq-delivery-failures')).toMatchObject({
+      id: 'function-dlq-delivery-failures',
+    });
+  });
 });
