@@ -11,6 +11,7 @@ import {
 } from '../cells/catalog.js';
 import { buildTopology } from '../cells/topology.js';
 import { CellStack } from './cell-stack.js';
+import { writeOpenApiArtifact } from './openapi-artifact.js';
 import { bundledLambdaCode } from './lambda-bundle.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
 import { QUICKSIGHT_PRINCIPAL_ARN } from './quicksight-definition.js';
@@ -166,7 +167,11 @@ export function main(): void {
     };
     const config = configFromContext(context, { defaultAccount: process.env.CDK_DEFAULT_ACCOUNT });
     addCells(app, config, bundledLambdaCode());
-    app.synth();
+    const assembly = app.synth();
+    // The ingest API's OpenAPI 3.1 document beside each template (cell overrides may change it).
+    for (const cell of config.cells) {
+      writeOpenApiArtifact(assembly.directory, buildTopology(cell.overrides), cellStackName(cell));
+    }
   } catch (error) {
     // A configuration mistake deserves one clear line, not a stack trace through the CDK.
     process.stderr.write(`Error: ${error instanceof Error ? error.message : String(error)}\n`);

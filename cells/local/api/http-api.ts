@@ -5,6 +5,7 @@ import { type DlqRouteDeps, registerDlqRoutes } from './dlq-routes.js';
 import { registerErrorHandler } from './error-handler.js';
 import { type FaultRouteDeps, registerFaultRoutes } from './fault-routes.js';
 import { type IngestRouteDeps, registerIngestRoutes } from './ingest-routes.js';
+import { registerOpenApiRoute } from './openapi-route.js';
 import { type ReadRouteDeps, registerReadRoutes } from './read-routes.js';
 import { type ReplayRouteDeps, registerReplayRoutes } from './replay-routes.js';
 import { registerJsonBodyParser } from './request-body.js';
@@ -16,6 +17,7 @@ import { type RequestHookDeps, registerRequestHooks } from './request-hooks.js';
  * | route | what | module |
  * |---|---|---|
  * | `POST /invoices/{stage}` | one event or `{"events": [...]}` (≤ 10); PutEvents-style per-entry answer | `ingest-routes.ts` |
+ * | `GET /openapi.json` | the ingest API's OpenAPI 3.1 document | `openapi-route.ts` |
  * | `GET /invoices/{invoiceId}` | the invoice's stored timeline | `read-routes.ts` |
  * | `GET /health`, `GET /stats`, `GET /metrics` | readiness, counts per stage, Prometheus text | `read-routes.ts` |
  * | `GET /dlq/{stage}`, `POST /dlq/{stage}/redrive`, `GET /dlq/{stage}/redrive` | DLQ list and redrive | `dlq-routes.ts` |
@@ -58,6 +60,7 @@ export function buildHttpApi(deps: HttpApiDeps): FastifyInstance {
   registerRequestHooks(app, deps);
 
   registerIngestRoutes(app, deps);
+  registerOpenApiRoute(app, deps);
   registerReadRoutes(app, deps);
   registerDlqRoutes(app, deps);
   registerReplayRoutes(app, deps);

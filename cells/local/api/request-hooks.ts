@@ -53,6 +53,13 @@ async function throttle(keyId: string, limiter: ProducerRateLimiter): Promise<vo
   }
 }
 
+/**
+ * Routes that answer in any state and without a key: the health check, and the ingest API's
+ * OpenAPI document (paths, schemas and the name of the key header, never a key; a producer reads
+ * it before it has one).
+ */
+const PUBLIC_ROUTES: ReadonlySet<string> = new Set(['/health', '/openapi.json']);
+
 export function registerRequestHooks(app: FastifyInstance, deps: RequestHookDeps): void {
   app.addHook('onResponse', async (request, reply) => {
     const key = `${request.method} ${request.routeOptions.url ?? 'unmatched'} ${reply.statusCode}`;
@@ -62,7 +69,7 @@ export function registerRequestHooks(app: FastifyInstance, deps: RequestHookDeps
   // Readiness, then authentication and throttling, before any body is read.
   app.addHook('onRequest', async (request) => {
     const route = request.routeOptions.url;
-    if (route === '/health') return;
+    if (route !== undefined && PUBLIC_ROUTES.has(route)) return;
     checkReady(route, deps.state());
     const isRead = request.method === 'GET' || request.method === 'HEAD';
     if (isRead && !deps.requireKeyForReads) return;
