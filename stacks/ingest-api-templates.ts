@@ -1,4 +1,5 @@
 import { Token } from 'aws-cdk-lib';
+import { INGEST_PARTIAL_FAILURE_STATUS, INGEST_UNAVAILABLE_STATUS } from '../schemas/api/ingest.js';
 
 /**
  * Every mapping template of the ingest API, in one place. API Gateway integrates directly with
@@ -14,13 +15,15 @@ import { Token } from 'aws-cdk-lib';
  * The bus `detail` is `{"receivedAtMs": <epoch ms>, "event": <the event as posted>}` — `BusDetail`
  * in consumers/relay.ts; change both together.
  *
- * Producer-facing answers (the same shape as the local cell's API should give):
- * - 200 `{"accepted": [{"index": 0, "busEventId": "…"}], "failed": []}`
- * - 502 `{"message": "…", "accepted": [...], "failed": [{"index": 1, "errorCode": "…", "errorMessage": "…"}]}`
- *   when PutEvents reports `FailedEntryCount > 0` (it answers HTTP 200 even then); `index` is the
- *   position in the request (PutEvents keeps request order). Retry the failed entries; retrying an
- *   accepted one is harmless because `eventId` deduplicates downstream.
- * - 503 when EventBridge refused the whole call (throttling, 4xx), 502 when it failed (5xx).
+ * Producer-facing answers: the one ingest answer of `schemas/api/ingest.ts` (its TSDoc says why
+ * this shape), the local cell's too, so a producer moves between cells without changing code:
+ * - 200 `{"failedEntryCount": 0, "entries": [{"index": 0, "status": "accepted", "busEventId": "…"}]}`
+ * - 502, same body, when PutEvents reports `FailedEntryCount > 0` (it answers HTTP 200 even then):
+ *   failed entries are `{"index": 1, "status": "failed", "errorCode": "…", "errorMessage": "…"}`;
+ *   `index` is the position in the request (PutEvents keeps request order). Retry the failed
+ *   entries; retrying an accepted one is harmless because `eventId` deduplicates downstream.
+ * - 503 `{"message", "requestId"}` when EventBridge refused the whole call (throttling, 4xx);
+ *   502 with that error body when it failed (5xx) — see {@link BUS_FAILED_STATUS}.
  * - 400 `{"message": "Invalid request body", "errors": "<validator message naming the fields>"}`.
  *
  * @example
@@ -29,10 +32,15 @@ import { Token } from 'aws-cdk-lib';
  */
 
 /** Status of an answer where EventBridge accepted some entries and failed others. */
-export const PARTIAL_FAILURE_STATUS = 502;
+export const PARTIAL_FAILURE_STATUS = INGEST_PARTIAL_FAILURE_STATUS;
 /** Status when EventBridge answered the whole call with a 4xx (e.g. ThrottlingException). */
-export const BUS_REJECTED_STATUS = 503;
-/** Status when EventBridge answered the whole call with a 5xx. */
+export const BUS_REJECTED_STATUS = INGEST_UNAVAILABLE_STATUS;
+/**
+ * Status when EventBridge answered the whole call with a 5xx. The ingest contract wants 503 here
+ * too (a 502 body should always list entries), but API Gateway keys integration responses by
+ * status code, so that needs the 4xx and 5xx integration responses of `stacks/ingest-api.ts`
+ * merged into one (`selectionPattern: '[45]\\d{2}'`) first.
+ */
 export const BUS_FAILED_STATUS = 502;
 
 export interface PutEventsTemplateParams {
@@ -109,14 +117,21 @@ export function putEventsRequestTemplate(params: PutEventsTemplateParams): strin
 export const PUT_EVENTS_RESPONSE_TEMPLATE = [
   "#set($entries = $input.path('$.Entries'))",
   "#set($failedCount = $input.path('$.FailedEntryCount'))",
-  '{',
   '#if($failedCount > 0)',
   `#set($context.responseOverride.status = ${PARTIAL_FAILURE_STATUS})`,
-  '  "message": "$failedCount of $entries.size() events were not accepted by the event bus: retry the failed entries",',
   '#end',
+  '{',
+  '  "failedEntryCount": $failedCount,',
   // Result entries are in request order, so the position is the producer's index.
-  '  "accepted": [#set($sep = "")#foreach($entry in $entries)#if("$!entry.ErrorCode" == "")$sep{"index": $foreach.index, "busEventId": "$entry.EventId"}#set($sep = ", ")#end#end],',
-  `  "failed": [#set($sep = "")#foreach($entry in $entries)#if("$!entry.ErrorCode" != "")$sep{"index": $foreach.index, "errorCode": "$util.escapeJavaScript("$!entry.ErrorCode")", "errorMessage": "${JSON_STRING('"$!entry.ErrorMessage"')}"}#set($sep = ", ")#end#end]`,
+  '  "entries": [',
+  '#foreach($entry in $entries)',
+  '#if("$!entry.ErrorCode" == "")',
+  '    {"index": $foreach.index, "status": "accepted", "busEventId": "$entry.EventId"}#if($foreach.hasNext),#end',
+  '#else',
+  `    {"index": $foreach.index, "status": "failed", "errorCode": "$util.escapeJavaScript("$!entry.ErrorCode")", "errorMessage": "${JSON_STRING('"$!entry.ErrorMessage"')}"}#if($foreach.hasNext),#end`,
+  '#end',
+  '#end',
+  '  ]',
   '}',
 ].join('\n');
 

@@ -54,8 +54,8 @@ function route<const R extends ResponseMap>(
 
 /** The local cell's routes, by name. */
 export const LOCAL_CELL_ROUTES = {
-  /** 409 carries the same body as 200: some entry `failed`. */
-  ingest: route('POST', '/invoices/:stage', { 200: IngestAnswerSchema, 409: IngestAnswerSchema }),
+  /** 502 carries the same body as 200: some entry `failed` (the AWS cell answers alike; see ingest.ts). */
+  ingest: route('POST', '/invoices/:stage', { 200: IngestAnswerSchema, 502: IngestAnswerSchema }),
   timeline: route('GET', '/invoices/:invoiceId', { 200: TimelineAnswerSchema }),
   /** 503 (not ready) answers `{ status }`, not an error body. */
   health: route('GET', '/health', { 200: HealthAnswerSchema, 503: HealthAnswerSchema }),
@@ -87,6 +87,13 @@ export const LOCAL_CELL_ROUTES = {
   webIndex: route('GET', '/', {}),
   /** The web dashboard's scripts and styles; 404 is a JSON error. */
   webAsset: route('GET', '/assets/:name', {}),
+  /**
+   * The ingest API's OpenAPI 3.1 document (`schemas/api/openapi.ts`). 200 is that JSON document,
+   * listed without a schema on purpose: its schema is the OpenAPI 3.1 meta-schema, which
+   * `test/schemas/api/openapi*.test.ts` checks it against; a TypeBox copy would be a weaker
+   * duplicate, and fastify would re-serialise the whole document through it.
+   */
+  openapi: route('GET', '/openapi.json', {}),
 } as const satisfies Record<string, ApiRoute>;
 
 /** A route name of {@link LOCAL_CELL_ROUTES}. */
@@ -97,7 +104,7 @@ export type LocalCellRouteName = keyof typeof LOCAL_CELL_ROUTES;
  * when the contract has none (a text answer).
  *
  * @example
- * const schema = responseSchemaOf(LOCAL_CELL_ROUTES.ingest, 409); // IngestAnswerSchema
+ * const schema = responseSchemaOf(LOCAL_CELL_ROUTES.ingest, 502); // IngestAnswerSchema
  */
 export function responseSchemaOf(route: ApiRoute, status: number): TSchema | undefined {
   return route.response[String(status)] ?? route.response[`${String(status).charAt(0)}xx`];

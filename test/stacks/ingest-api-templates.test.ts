@@ -116,12 +116,17 @@ describe('PUT_EVENTS_RESPONSE_TEMPLATE', () => {
     );
   });
 
-  it('lists failed entries with their index, error code and error message, and accepted ones with their id', () => {
-    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('"failed": [');
-    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('"index": $foreach.index, "errorCode": ');
+  it('lists every entry with its index and status: failed ones with error code and message, accepted ones with their id', () => {
+    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('"failedEntryCount": $failedCount');
+    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('"entries": [');
+    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain(
+      '{"index": $foreach.index, "status": "failed", "errorCode": ',
+    );
     expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('$!entry.ErrorCode');
     expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('$!entry.ErrorMessage');
-    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain('"busEventId": "$entry.EventId"');
+    expect(PUT_EVENTS_RESPONSE_TEMPLATE).toContain(
+      '{"index": $foreach.index, "status": "accepted", "busEventId": "$entry.EventId"}',
+    );
   });
 });
 

@@ -200,8 +200,8 @@ describe('ingest API mapping templates on Apache Velocity 1.7', () => {
       // Assess
       expect(answer.status).toBe(200);
       expect(JSON.parse(answer.body)).toEqual({
-        accepted: [0, 1, 2].map((index) => ({ index, busEventId: `bus-${index}` })),
-        failed: [],
+        failedEntryCount: 0,
+        entries: [0, 1, 2].map((index) => ({ index, status: 'accepted', busEventId: `bus-${index}` })),
       });
     });
 
@@ -216,12 +216,15 @@ describe('ingest API mapping templates on Apache Velocity 1.7', () => {
 
       // Assess
       expect(answer.status).toBe(PARTIAL_FAILURE_STATUS);
+      const accepted = (index: number) => ({ index, status: 'accepted', busEventId: `bus-${index}` });
       expect(JSON.parse(answer.body)).toEqual({
-        message: '2 of 5 events were not accepted by the event bus: retry the failed entries',
-        accepted: [0, 2, 4].map((index) => ({ index, busEventId: `bus-${index}` })),
-        failed: [
-          { index: 1, errorCode: throttled.code, errorMessage: throttled.message },
-          { index: 3, errorCode: internal.code, errorMessage: internal.message },
+        failedEntryCount: 2,
+        entries: [
+          accepted(0),
+          { index: 1, status: 'failed', errorCode: throttled.code, errorMessage: throttled.message },
+          accepted(2),
+          { index: 3, status: 'failed', errorCode: internal.code, errorMessage: internal.message },
+          accepted(4),
         ],
       });
     });
@@ -238,10 +241,14 @@ describe('ingest API mapping templates on Apache Velocity 1.7', () => {
 
       // Assess
       expect(answer.status).toBe(PARTIAL_FAILURE_STATUS);
-      expect(JSON.parse(answer.body)).toMatchObject({
-        message: '2 of 2 events were not accepted by the event bus: retry the failed entries',
-        accepted: [],
-        failed: [0, 1].map((index) => ({ index, errorCode: failure.code, errorMessage: failure.message })),
+      expect(JSON.parse(answer.body)).toEqual({
+        failedEntryCount: 2,
+        entries: [0, 1].map((index) => ({
+          index,
+          status: 'failed',
+          errorCode: failure.code,
+          errorMessage: failure.message,
+        })),
       });
     });
   });

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { INGEST_UNAVAILABLE_STATUS, ingestAnswerStatus } from '../../../schemas/api/index.js';
 import { validateRequestBody } from '../../../schemas/index.js';
 import type { CellTopology, StageTopology } from '../../topology.js';
 import { type IngestClient, IngestUnavailableError } from '../bus/ingest-client.js';
@@ -6,14 +7,16 @@ import type { EntryResult } from '../bus/ingest-committer.js';
 import type { Clock } from '../clock.js';
 import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
+import { ingestAnswerOf } from './ingest-answer.js';
 import { describeFieldErrors, EMPTY_BODY_MESSAGE, requireJson } from './request-body.js';
 import { stageParam } from './route-params.js';
 
 /**
  * `POST /invoices/{stage}`: one event or `{"events": [...]}` (≤ the topology's max per request),
  * validated against the stage schema, put on the bus and committed before the answer. The answer
- * is PutEvents-style per entry: 200 when every entry was accepted or a duplicate, 409 when any
- * failed.
+ * is the one the AWS cell gives too (`schemas/api/ingest.ts`): 200 when every entry was accepted
+ * or a duplicate, 502 with the same body when any failed (e.g. `EventIdConflict`), 503 when the
+ * request could not be committed at all.
  *
  * @example
  * registerIngestRoutes(app, { topology, ingest, clock });
@@ -36,7 +39,7 @@ async function submit(
     return await ingest.submit(stage, events, receivedAtMs);
   } catch (error) {
     if (error instanceof IngestUnavailableError) {
-      throw new HttpError(503, error.message, { headers: { 'retry-after': '1' } });
+      throw new HttpError(INGEST_UNAVAILABLE_STATUS, error.message, { headers: { 'retry-after': '1' } });
     }
     throw error;
   }
@@ -61,9 +64,8 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
           errors: validation.errors,
         });
       }
-      const entries = await submit(deps.ingest, stage, validation.events, receivedAtMs);
-      const failedEntryCount = entries.filter((e) => e.status === 'failed').length;
-      return reply.code(failedEntryCount > 0 ? 409 : 200).send({ failedEntryCount, entries });
+      const answer = ingestAnswerOf(await submit(deps.ingest, stage, validation.events, receivedAtMs));
+      return reply.code(ingestAnswerStatus(answer)).send(answer);
     },
   });
 }

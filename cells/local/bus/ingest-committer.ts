@@ -1,5 +1,6 @@
 import type { Statement } from 'better-sqlite3';
 import type { BusEvent } from '../../../consumers/relay.js';
+import { INGEST_ERROR_CODES } from '../../../schemas/api/ingest.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { FifoTopic } from '../messaging/fifo-topic.js';
 import type { DatabaseHandle, WriteBatcher } from '../storage/db.js';
@@ -146,7 +147,7 @@ export class IngestCommitter {
           return {
             eventId: event.eventId,
             status: 'failed',
-            errorCode: 'EventIdConflict',
+            errorCode: INGEST_ERROR_CODES.eventIdConflict,
             errorMessage: `eventId ${event.eventId} was already accepted with different content`,
           };
         }

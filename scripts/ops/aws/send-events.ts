@@ -12,7 +12,8 @@ import { awsError } from './aws-error.js';
  * eventSource, DetailType = the stage's, Detail = `BusDetail`), ≤ 10 entries. This skips API
  * Gateway (which needs SigV4 + a usage-plan key) and stamps `receivedAtMs` here. A throttled or
  * unavailable bus is a {@link TransientSendError} (the load runner retries it); `FailedEntryCount`
- * becomes per-entry errors.
+ * becomes per-entry errors, the same `accepted`/`failed` results (`errorCode`, `errorMessage`) the
+ * ingest API answers on both cells (`schemas/api/ingest.ts`), so `send` reports alike.
  *
  * @example
  * const results = await sendEvents(aws, stage, [event]);

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { CellTopology, StageTopology } from '../../../cells/topology.js';
-import type { IngestEntry } from '../../../schemas/api/index.js';
+import { INGEST_PARTIAL_FAILURE_STATUS, type IngestEntry } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { InvoiceEvent } from '../../../schemas/types.js';
 import {
@@ -28,7 +28,7 @@ import {
 } from '../backend.js';
 import { optional } from './answer-fields.js';
 import { contractAnswer } from './contract-answer.js';
-import { LocalHttp } from './local-http.js';
+import { type HttpAnswer, LocalHttp } from './local-http.js';
 import { redriveProgressOf, replayProgressOf } from './progress-answers.js';
 import { parseAlarmReport, parseReconcileReport, parseStuckReport } from './report-answers.js';
 
@@ -56,7 +56,7 @@ export interface LocalBackendOptions {
   readonly now?: () => number;
 }
 
-/** One entry of an ingest answer as the CLI reports it; the answer has one entry per event, in order. */
+/** One entry of an ingest answer as the CLI reports it; entries name their event by `index`. */
 function sendEntryResult(
   stage: StageTopology,
   event: InvoiceEvent,
@@ -71,6 +71,19 @@ function sendEntryResult(
     ...optional('errorCode', entry.errorCode),
     ...optional('errorMessage', entry.errorMessage),
   };
+}
+
+/**
+ * A 502 that lists entries (some events failed, the others are stored) rather than a 502 error
+ * body (a proxy, or a whole-call failure), which is a transient failure of the whole request.
+ */
+function isPartialFailure(answer: HttpAnswer): boolean {
+  return (
+    answer.status === INGEST_PARTIAL_FAILURE_STATUS &&
+    typeof answer.body === 'object' &&
+    answer.body !== null &&
+    'entries' in answer.body
+  );
 }
 
 const DEFAULT_POLL_MS = 500;
@@ -101,11 +114,17 @@ export class LocalBackend implements OpsBackend {
   async send(stage: StageTopology, events: readonly InvoiceEvent[]): Promise<SendEntryResult[]> {
     const body = events.length === 1 ? events[0] : { events };
     const answer = await this.#http.request('POST', `invoices/${encodeURIComponent(stage.name)}`, body);
-    if (answer.status !== 200 && answer.status !== 409) {
+    if (answer.status !== 200 && !isPartialFailure(answer)) {
       this.#http.fail(answer, `${this.target} refused ${events.length} ${stage.name} event(s)`);
     }
-    const { entries } = contractAnswer('ingest', answer.status, answer.body);
-    return events.map((event, i) => sendEntryResult(stage, event, entries[i]));
+    const { entries } = contractAnswer('ingest', answer.status as 200 | 502, answer.body);
+    return events.map((event, i) =>
+      sendEntryResult(
+        stage,
+        event,
+        entries.find((e) => e.index === i),
+      ),
+    );
   }
 
   async timeline(invoiceId: string): Promise<TimelineEntry[]> {

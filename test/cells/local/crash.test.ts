@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SampleEvents } from '../../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../cells/topology.js';
+import type { IngestAnswer } from '../../../schemas/api/index.js';
 import type { InvoiceEvent } from '../../../schemas/types.js';
 import { CellClient } from './helpers/cell-client.js';
 import { type CellProcess, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
@@ -60,15 +61,12 @@ describe('LocalCell', () => {
         for (;;) {
           await restarting;
           try {
-            const res = await client.post<{ entries: { eventId: string; status: string }[] }>(
-              request.stage.routePath,
-              {
-                events: request.events,
-              },
-            );
+            const res = await client.post<IngestAnswer>(request.stage.routePath, { events: request.events });
             if (res.status === 200) {
               for (const e of res.body.entries) {
-                if (e.status === 'accepted' || e.status === 'duplicate') acknowledged.add(e.eventId);
+                const eventId = request.events[e.index]?.eventId;
+                if ((e.status === 'accepted' || e.status === 'duplicate') && eventId)
+                  acknowledged.add(eventId);
                 if (e.status === 'duplicate') duplicates++;
               }
               return;

@@ -110,7 +110,7 @@ describe('LocalCell', () => {
       expect(res.status).toBe(200);
       expect(res.body).toMatchObject({
         failedEntryCount: 0,
-        entries: [{ eventId: first.event.eventId, status: 'duplicate' }],
+        entries: [{ index: 0, status: 'duplicate' }],
       });
       const after = await client.stats();
       expect(after.totals.accepted).toBe(before.totals.accepted);

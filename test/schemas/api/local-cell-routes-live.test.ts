@@ -108,7 +108,7 @@ describe('the local cell answers as schemas/api says', () => {
       unknownStage.status,
       wrongType.status,
       noKey.status,
-    ]).toEqual([409, 400, 404, 415, 401]);
+    ]).toEqual([502, 400, 404, 415, 401]);
     expect((invalid.body as { errors?: unknown[] }).errors?.length).toBeGreaterThan(0);
     for (const res of [invalid, unknownStage, wrongType, noKey]) await expectAnswer('ingest', res);
   });
