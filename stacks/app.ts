@@ -11,9 +11,9 @@ import {
 } from '../cells/catalog.js';
 import { buildTopology } from '../cells/topology.js';
 import { CellStack } from './cell-stack.js';
-import { writeOpenApiArtifact } from './openapi-artifact.js';
 import { bundledLambdaCode } from './lambda-bundle.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
+import { writeOpenApiArtifact } from './openapi-artifact.js';
 import { QUICKSIGHT_PRINCIPAL_ARN } from './quicksight-definition.js';
 
 /**

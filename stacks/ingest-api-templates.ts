@@ -22,8 +22,8 @@ import { INGEST_PARTIAL_FAILURE_STATUS, INGEST_UNAVAILABLE_STATUS } from '../sch
  *   failed entries are `{"index": 1, "status": "failed", "errorCode": "…", "errorMessage": "…"}`;
  *   `index` is the position in the request (PutEvents keeps request order). Retry the failed
  *   entries; retrying an accepted one is harmless because `eventId` deduplicates downstream.
- * - 503 `{"message", "requestId"}` when EventBridge refused the whole call (throttling, 4xx);
- *   502 with that error body when it failed (5xx) — see {@link BUS_FAILED_STATUS}.
+ * - 503 `{"message", "requestId"}` when EventBridge took nothing: it refused the whole call
+ *   (throttling, 4xx) or failed it (5xx). A 502 always lists entries, as the ingest contract says.
  * - 400 `{"message": "Invalid request body", "errors": "<validator message naming the fields>"}`.
  *
  * @example
@@ -33,15 +33,12 @@ import { INGEST_PARTIAL_FAILURE_STATUS, INGEST_UNAVAILABLE_STATUS } from '../sch
 
 /** Status of an answer where EventBridge accepted some entries and failed others. */
 export const PARTIAL_FAILURE_STATUS = INGEST_PARTIAL_FAILURE_STATUS;
-/** Status when EventBridge answered the whole call with a 4xx (e.g. ThrottlingException). */
-export const BUS_REJECTED_STATUS = INGEST_UNAVAILABLE_STATUS;
 /**
- * Status when EventBridge answered the whole call with a 5xx. The ingest contract wants 503 here
- * too (a 502 body should always list entries), but API Gateway keys integration responses by
- * status code, so that needs the 4xx and 5xx integration responses of `stacks/ingest-api.ts`
- * merged into one (`selectionPattern: '[45]\\d{2}'`) first.
+ * Status when EventBridge answered the whole call with a 4xx (e.g. ThrottlingException) or a 5xx:
+ * nothing was taken, the producer retries the request. One integration response covers both
+ * (`selectionPattern: '[45]\d{2}'`), since API Gateway keys integration responses by status code.
  */
-export const BUS_FAILED_STATUS = 502;
+export const BUS_UNAVAILABLE_STATUS = INGEST_UNAVAILABLE_STATUS;
 
 export interface PutEventsTemplateParams {
   /** EventBridge `Source` of every entry (`settings.eventSource`). */

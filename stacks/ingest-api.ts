@@ -12,8 +12,7 @@ import { DEFAULT_LOG_RETENTION, encryptedLogGroupProps } from './defaults/log-gr
 import { ingestRestApiProps, usagePlanLimits } from './defaults/rest-api-defaults.js';
 import { webAclRules } from './defaults/web-acl-defaults.js';
 import {
-  BUS_FAILED_STATUS,
-  BUS_REJECTED_STATUS,
+  BUS_UNAVAILABLE_STATUS,
   GATEWAY_RESPONSE_TEMPLATES,
   PARTIAL_FAILURE_STATUS,
   PUT_EVENTS_ERROR_TEMPLATE,
@@ -283,20 +282,15 @@ export class IngestApi extends Construct {
         integrationResponses: [
           { statusCode: '200', responseTemplates: { 'application/json': PUT_EVENTS_RESPONSE_TEMPLATE } },
           {
-            statusCode: String(BUS_REJECTED_STATUS),
-            selectionPattern: '4\\d{2}',
-            responseTemplates: { 'application/json': PUT_EVENTS_ERROR_TEMPLATE },
-          },
-          {
-            statusCode: String(BUS_FAILED_STATUS),
-            selectionPattern: '5\\d{2}',
+            statusCode: String(BUS_UNAVAILABLE_STATUS),
+            selectionPattern: '[45]\\d{2}',
             responseTemplates: { 'application/json': PUT_EVENTS_ERROR_TEMPLATE },
           },
         ],
       },
     });
     const resource = this.api.root.resourceForPath(stage.routePath);
-    const statuses = [...new Set([200, PARTIAL_FAILURE_STATUS, BUS_REJECTED_STATUS, BUS_FAILED_STATUS])];
+    const statuses = [...new Set([200, PARTIAL_FAILURE_STATUS, BUS_UNAVAILABLE_STATUS])];
     resource.addMethod('POST', integration, {
       authorizationType: apigw.AuthorizationType.IAM,
       apiKeyRequired: true,

@@ -26,6 +26,8 @@ export type FieldErrorAnswer = Static<typeof FieldErrorSchema>;
 export const ErrorAnswerSchema = Type.Object({
   message: Type.String(),
   errors: Type.Optional(List(FieldErrorSchema)),
+  /** The AWS cell's API Gateway request id (quote it to support); a local cell logs its own instead. */
+  requestId: Type.Optional(Type.String()),
 });
 /** The error body of every 4xx and 5xx answer. */
 export type ErrorAnswer = Static<typeof ErrorAnswerSchema>;

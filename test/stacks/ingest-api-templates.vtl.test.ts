@@ -1,11 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusDetail } from '../../consumers/relay.js';
 import { readExampleEvent } from '../../schemas/files.js';
-import {
-  BUS_FAILED_STATUS,
-  BUS_REJECTED_STATUS,
-  PARTIAL_FAILURE_STATUS,
-} from '../../stacks/ingest-api-templates.js';
+import { BUS_UNAVAILABLE_STATUS, PARTIAL_FAILURE_STATUS } from '../../stacks/ingest-api-templates.js';
 import { warnMissingTool } from '../support/missing-tool.js';
 import {
   DEPLOYED_BUS_NAME,
@@ -255,10 +251,10 @@ describe('ingest API mapping templates on Apache Velocity 1.7', () => {
 
   describe('integration response for a whole-call failure of PutEvents', () => {
     it.each([
-      { backendStatus: 400, type: 'ThrottlingException', expected: BUS_REJECTED_STATUS },
-      { backendStatus: 403, type: 'AccessDeniedException', expected: BUS_REJECTED_STATUS },
-      { backendStatus: 500, type: 'InternalException', expected: BUS_FAILED_STATUS },
-      { backendStatus: 503, type: 'ServiceUnavailable', expected: BUS_FAILED_STATUS },
+      { backendStatus: 400, type: 'ThrottlingException', expected: BUS_UNAVAILABLE_STATUS },
+      { backendStatus: 403, type: 'AccessDeniedException', expected: BUS_UNAVAILABLE_STATUS },
+      { backendStatus: 500, type: 'InternalException', expected: BUS_UNAVAILABLE_STATUS },
+      { backendStatus: 503, type: 'ServiceUnavailable', expected: BUS_UNAVAILABLE_STATUS },
     ])(
       'answers $expected to a $backendStatus without echoing EventBridge',
       async ({ backendStatus, type, expected }) => {

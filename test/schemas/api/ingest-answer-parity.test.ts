@@ -20,7 +20,7 @@ import {
   LOCAL_CELL_ROUTES,
 } from '../../../schemas/api/index.js';
 import {
-  BUS_REJECTED_STATUS,
+  BUS_UNAVAILABLE_STATUS,
   PARTIAL_FAILURE_STATUS,
   PUT_EVENTS_ERROR_TEMPLATE,
   PUT_EVENTS_RESPONSE_TEMPLATE,
@@ -82,7 +82,7 @@ async function awsAnswer(
     body: backend.body,
     context: { requestId: 'req-1' },
   });
-  const status = context.responseOverride.status ?? (ok ? 200 : BUS_REJECTED_STATUS);
+  const status = context.responseOverride.status ?? (ok ? 200 : BUS_UNAVAILABLE_STATUS);
   return { status, headers: new Headers(), body: JSON.parse(output) as unknown, text: output };
 }
 
@@ -133,7 +133,7 @@ describe('the ingest answer of the local cell and of the AWS cell', () => {
 
   it('agree on the statuses of the contract', () => {
     expect(PARTIAL_FAILURE_STATUS).toBe(INGEST_PARTIAL_FAILURE_STATUS);
-    expect(BUS_REJECTED_STATUS).toBe(INGEST_UNAVAILABLE_STATUS);
+    expect(BUS_UNAVAILABLE_STATUS).toBe(INGEST_UNAVAILABLE_STATUS);
     expect(LOCAL_CELL_ROUTES.ingest.response[INGEST_PARTIAL_FAILURE_STATUS]).toBe(IngestAnswerSchema);
     expect(LOCAL_CELL_ROUTES.ingest.response[200]).toBe(IngestAnswerSchema);
   });
