@@ -2,52 +2,20 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { deriveAlarmRules, deriveAwsAlarmRules } from '../../cells/alarm-rules.js';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
-import { type CfnResource, logicalIdOf, synthCells, templateJson } from './cell-fixture.js';
+import { logicalIdOf } from './cell-fixture.js';
+import { type AlarmJson, loadCellAlarms, queueOf } from './support/cell-alarm-fixture.js';
 
 const RULES = deriveAwsAlarmRules(CELL_TOPOLOGY);
 const PREFIX = 'InvoiceCell-us-east-1-';
 
-interface MetricJson {
-  readonly Id: string;
-  readonly Expression?: string;
-  readonly MetricStat?: {
-    readonly Metric: {
-      readonly MetricName: string;
-      readonly Namespace: string;
-      readonly Dimensions: { Name: string; Value: unknown }[];
-    };
-    readonly Stat: string;
-  };
-}
-interface AlarmJson {
-  readonly Metrics: MetricJson[];
-  readonly [key: string]: unknown;
-}
-
-/** Logical id of the queue a `QueueName` dimension points at (`Fn::GetAtt [id, QueueName]`). */
-function queueOf(value: unknown): string {
-  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-  if (getAtt?.[1] !== 'QueueName') throw new Error(`not a queue name: ${JSON.stringify(value)}`);
-  return getAtt[0];
-}
-
 describe('CellAlarms (dead-letter paths)', () => {
   let template: Template;
-  let alarms: Map<string, AlarmJson>;
+  let alarms: ReadonlyMap<string, AlarmJson>;
   let criticalTopic: string;
   let warningTopic: string;
 
   beforeAll(() => {
-    const found = synthCells('us-east-1').templates.get('us-east-1');
-    if (!found) throw new Error('us-east-1 was not synthesized');
-    template = found;
-    alarms = new Map(
-      Object.values(templateJson(template).Resources)
-        .filter((r: CfnResource) => r.Type === 'AWS::CloudWatch::Alarm')
-        .map((r) => [String(r.Properties?.AlarmName), r.Properties as unknown as AlarmJson] as const),
-    );
-    criticalTopic = logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsCriticalTopic');
-    warningTopic = logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsWarningTopic');
+    ({ template, alarms, criticalTopic, warningTopic } = loadCellAlarms());
   });
 
   it('adds the AWS-only dead-letter rules to the rules the local cell evaluates', () => {

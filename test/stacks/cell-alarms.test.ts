@@ -11,58 +11,20 @@ import {
   type StageMetricQueues,
   UnresolvedMetricResourceError,
 } from '../../stacks/cloudwatch-signals.js';
-import { type CfnResource, logicalIdOf, logicalIdsOfType, synthCells, templateJson } from './cell-fixture.js';
+import { logicalIdOf, logicalIdsOfType, templateJson } from './cell-fixture.js';
+import { type AlarmJson, loadCellAlarms, queueOf } from './support/cell-alarm-fixture.js';
 
 const RULES = deriveAwsAlarmRules(CELL_TOPOLOGY);
 const PREFIX = 'InvoiceCell-us-east-1-';
 
-interface AlarmJson {
-  readonly AlarmName: string;
-  readonly Metrics: {
-    readonly Id: string;
-    readonly Expression?: string;
-    readonly ReturnData?: boolean;
-    readonly MetricStat?: {
-      readonly Metric: {
-        readonly MetricName: string;
-        readonly Namespace: string;
-        readonly Dimensions: { Name: string; Value: unknown }[];
-      };
-      readonly Period: number;
-      readonly Stat: string;
-    };
-  }[];
-  readonly [key: string]: unknown;
-}
-
-/** Logical id of the queue a `QueueName` dimension points at (`Fn::GetAtt [id, QueueName]`). */
-function queueOf(value: unknown): string {
-  const getAtt = (value as { 'Fn::GetAtt'?: [string, string] })['Fn::GetAtt'];
-  if (getAtt?.[1] !== 'QueueName') throw new Error(`not a queue name: ${JSON.stringify(value)}`);
-  return getAtt[0];
-}
-
 describe('CellAlarms', () => {
   let template: Template;
-  let alarms: Map<string, AlarmJson>;
+  let alarms: ReadonlyMap<string, AlarmJson>;
   let criticalTopic: string;
   let warningTopic: string;
 
   beforeAll(() => {
-    const found = synthCells('us-east-1').templates.get('us-east-1');
-    if (!found) throw new Error('us-east-1 was not synthesized');
-    template = found;
-    const resources = templateJson(template).Resources;
-    alarms = new Map(
-      Object.values(resources)
-        .filter((r: CfnResource) => r.Type === 'AWS::CloudWatch::Alarm')
-        .map((r) => {
-          const props = r.Properties as unknown as AlarmJson;
-          return [props.AlarmName, props] as const;
-        }),
-    );
-    criticalTopic = logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsCriticalTopic');
-    warningTopic = logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsWarningTopic');
+    ({ template, alarms, criticalTopic, warningTopic } = loadCellAlarms());
   });
 
   describe('metric alarms', () => {
