@@ -2,14 +2,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { BusDetail } from '../../consumers/relay.js';
 import { readExampleEvent } from '../../schemas/files.js';
 import { BUS_UNAVAILABLE_STATUS, PARTIAL_FAILURE_STATUS } from '../../stacks/ingest-api-templates.js';
-import { warnMissingTool } from '../support/missing-tool.js';
 import {
   DEPLOYED_BUS_NAME,
   type DeployedPutEventsIntegration,
   deployedPutEventsIntegration,
   respond,
 } from './vtl/deployed-put-events-integration.js';
-import { startVtlEngine, VELOCITY_INSTALL_COMMAND, type VtlEngine } from './vtl/vtl-engine.js';
+import { itNeedsVelocity, startVtlEngine, type VtlEngine } from './vtl/vtl-engine.js';
 
 /**
  * The ingest API's mapping templates executed by Apache Velocity 1.7, the engine API Gateway runs
@@ -59,15 +58,7 @@ function putEventsAnswer(entries: readonly ('ok' | { code: string; message: stri
 describe('ingest API mapping templates on Apache Velocity 1.7', () => {
   if ('unavailable' in probe) {
     // No JRE in the npm registry: say so loudly, keep the rest of `npm test` running.
-    it('needs a JRE and Apache Velocity 1.7', () => {
-      const banner = warnMissingTool({
-        tool: 'Java + Apache Velocity 1.7',
-        reason: probe.unavailable,
-        install: VELOCITY_INSTALL_COMMAND,
-        notRun: 'the Velocity execution of the ingest API mapping templates',
-      });
-      expect(banner).toContain(VELOCITY_INSTALL_COMMAND);
-    });
+    itNeedsVelocity(probe.unavailable, 'the Velocity execution of the ingest API mapping templates');
     return;
   }
   const engine: VtlEngine = probe.engine;

@@ -32,8 +32,7 @@ import {
   stopAllCells,
   tempDataDir,
 } from '../../cells/local/helpers/cell-process.js';
-import { startVtlEngine, VELOCITY_INSTALL_COMMAND, type VtlEngine } from '../../stacks/vtl/vtl-engine.js';
-import { warnMissingTool } from '../../support/missing-tool.js';
+import { itNeedsVelocity, startVtlEngine, type VtlEngine } from '../../stacks/vtl/vtl-engine.js';
 import { closedSchemaProblems } from './helpers/answer-check.js';
 
 /**
@@ -105,15 +104,8 @@ async function localUnavailableAnswer(body: unknown): Promise<CellResponse> {
 
 describe('the ingest answer of the local cell and of the AWS cell', () => {
   if ('unavailable' in probe) {
-    it('needs a JRE and Apache Velocity 1.7', () => {
-      const banner = warnMissingTool({
-        tool: 'Java + Apache Velocity 1.7',
-        reason: probe.unavailable,
-        install: VELOCITY_INSTALL_COMMAND,
-        notRun: 'the comparison of the local and the AWS ingest answers',
-      });
-      expect(banner).toContain(VELOCITY_INSTALL_COMMAND);
-    });
+    // No JRE in the npm registry: say so loudly, keep the rest of `npm test` running.
+    itNeedsVelocity(probe.unavailable, 'the comparison of the local and the AWS ingest answers');
     return;
   }
   const engine: VtlEngine = probe.engine;

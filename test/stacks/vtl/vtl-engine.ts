@@ -2,6 +2,8 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { expect, it } from 'vitest';
+import { warnMissingTool } from '../../support/missing-tool.js';
 
 /**
  * Apache Velocity 1.7 — the engine API Gateway runs mapping templates on — driven from tests through
@@ -149,4 +151,20 @@ export async function startVtlEngine(): Promise<VtlEngineProbe> {
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * The one case a test file registers when {@link startVtlEngine} found no engine: it passes, and
+ * prints a loud banner naming the install command, so the rest of `npm test` still runs.
+ */
+export function itNeedsVelocity(unavailable: string, notRun: string): void {
+  it('needs a JRE and Apache Velocity 1.7', () => {
+    const banner = warnMissingTool({
+      tool: 'Java + Apache Velocity 1.7',
+      reason: unavailable,
+      install: VELOCITY_INSTALL_COMMAND,
+      notRun,
+    });
+    expect(banner).toContain(VELOCITY_INSTALL_COMMAND);
+  });
 }
