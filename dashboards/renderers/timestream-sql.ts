@@ -6,12 +6,7 @@ import {
   timestreamTimeExpression,
 } from '../../consumers/aws/timestream-sql.js';
 import { INVOICE_MEASURE_NAME } from '../../consumers/record.js';
-import {
-  QueryParameterError,
-  quoteIdentifier,
-  quoteLiteral,
-  stageOrderCase,
-} from '../../consumers/sql/sql-text.js';
+import { quoteIdentifier, quoteLiteral, stageOrderCase } from '../../consumers/sql/sql-text.js';
 import {
   type GroupByField,
   MONEY_MEASURES,
@@ -68,8 +63,6 @@ export class UnsupportedQueryError extends Error {
     this.name = 'UnsupportedQueryError';
   }
 }
-
-export { QueryParameterError, TIMESTREAM_WINDOW };
 
 const q = quoteIdentifier;
 

@@ -11,8 +11,6 @@ import { registerMonitoringRoutes } from '../monitoring/monitoring-routes.js';
 import { reconcileAnswer } from '../monitoring/reconcile-answer.js';
 import { StuckReport } from '../monitoring/stuck-answer.js';
 
-export { readAlarmTransitions, type TransitionRow } from '../monitoring/alarm-store.js';
-
 /**
  * The local cell's monitoring routes and its alarm loop, over the pure monitoring core
  * (consumers/monitoring, cells/alarm-rules.ts, dashboards/): `GET /stuck`, `GET /reconcile`,

@@ -1,17 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { buildTopology, CELL_TOPOLOGY, STAGE_SETTINGS } from '../../../cells/topology.js';
+import { TIMESTREAM_WINDOW } from '../../../consumers/aws/timestream-sql.js';
+import { QueryParameterError } from '../../../consumers/sql/sql-text.js';
 import {
   DASHBOARDS,
   findPanel,
   type RecordsQuery,
   type SlaQuery,
 } from '../../../dashboards/panels/panels.js';
-import {
-  QueryParameterError,
-  renderTimestreamSql,
-  TIMESTREAM_WINDOW,
-  UnsupportedQueryError,
-} from '../../../dashboards/renderers/timestream-sql.js';
+import { renderTimestreamSql, UnsupportedQueryError } from '../../../dashboards/renderers/timestream-sql.js';
 
 const OPTIONS = {
   database: 'invoices',

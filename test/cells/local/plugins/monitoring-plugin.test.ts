@@ -4,7 +4,8 @@ import type { AddressInfo } from 'node:net';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCell, startLocalCell } from '../../../../cells/local/local-cell.js';
-import { monitoringPlugin, readAlarmTransitions } from '../../../../cells/local/plugins/monitoring-plugin.js';
+import { readAlarmTransitions } from '../../../../cells/local/monitoring/alarm-store.js';
+import { monitoringPlugin } from '../../../../cells/local/plugins/monitoring-plugin.js';
 import { SampleEvents } from '../../../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../../cells/topology.js';
 import type {
