@@ -1,3 +1,4 @@
+import { BUSINESS_TIME_DEFAULTS, type BusinessTimeSettings, validateBusinessTime } from './business-time.js';
 import { compileFilterPolicy, PatternError } from './matching/index.js';
 
 /**
@@ -144,8 +145,8 @@ export interface StageTopology {
   readonly subscribers: readonly StageSubscriberTopology[];
 }
 
-/** Cell-wide settings; catalog entries may override them per cell. */
-export interface CellSettings {
+/** Cell-wide settings; catalog entries may override them per cell. The business-time window's are in business-time.ts. */
+export interface CellSettings extends BusinessTimeSettings {
   /** EventBridge `source` of every invoice event put by the API. */
   readonly eventSource: string;
   /** Archive retention; auditors replay from here. */
@@ -195,6 +196,7 @@ export const DEFAULT_CELL_SETTINGS: CellSettings = {
   relayMaxEventAgeSec: 24 * 60 * 60,
   storeRetryBudgetMs: 10_000,
   maxEventsPerRequest: 10,
+  ...BUSINESS_TIME_DEFAULTS,
 };
 
 const PROCESSOR_TIMEOUT_SEC = 30;
@@ -359,6 +361,7 @@ function validateSettings(s: CellSettings): void {
       `cell setting maxEventsPerRequest must be 1..10 (the PutEvents limit), got ${s.maxEventsPerRequest}`,
     );
   }
+  validateBusinessTime(s);
 }
 
 /** The default cell topology. */

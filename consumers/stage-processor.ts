@@ -1,4 +1,5 @@
 import pRetry from 'p-retry';
+import type { BusinessTimeWindow } from '../cells/business-time.js';
 import type { StageName } from '../cells/topology.js';
 import { validateEvent } from '../schemas/index.js';
 import type { StageMessage } from '../schemas/types.js';
@@ -17,7 +18,7 @@ import { MAX_RECORDS_PER_WRITE, type TimeseriesStore, TransientStoreError } from
  * group rule is implemented here and tested in test/consumers/stage-processor.test.ts.
  *
  * @example
- * const result = await processBatch(event.Records, { stage: 'posting', cell, store });
+ * const result = await processBatch(event.Records, { stage: 'posting', cell, store, businessTime });
  * return result; // { batchItemFailures: [{ itemIdentifier }] }
  */
 
@@ -45,6 +46,11 @@ export interface ProcessorDeps {
   readonly stage: StageName;
   readonly cell: CellIdentity;
   readonly store: TimeseriesStore;
+  /**
+   * The cell's business-time window (`businessTimeWindow(topology.settings)`): a message whose
+   * `occurredAt` lies outside it around its own `receivedAtMs` is a business error, never written.
+   */
+  readonly businessTime: BusinessTimeWindow;
   readonly observer?: ProcessorObserver;
   /** Upper bound on time spent retrying transient store errors within one batch. */
   readonly retryBudgetMs?: number;
@@ -60,8 +66,12 @@ class BusinessError extends Error {
   }
 }
 
-/** Parses and checks one message body; throws {@link BusinessError} naming the problem. */
-export function parseStageMessage(body: string, stage: StageName): StageMessage {
+/**
+ * Parses and checks one message body; throws {@link BusinessError} naming the problem. `occurredAt`
+ * is checked against `window` around the message's `receivedAtMs`, not the processing clock: the
+ * verdict is a function of the message, the same on the first delivery and on a redrive days later.
+ */
+export function parseStageMessage(body: string, stage: StageName, window: BusinessTimeWindow): StageMessage {
   let parsed: unknown;
   try {
     parsed = JSON.parse(body);
@@ -77,7 +87,7 @@ export function parseStageMessage(body: string, stage: StageName): StageMessage 
   if (typeof message.receivedAtMs !== 'number' || !Number.isSafeInteger(message.receivedAtMs)) {
     throw new BusinessError('receivedAtMs must be an integer epoch in milliseconds');
   }
-  const errors = validateEvent(stage, message.event, '/event');
+  const errors = validateEvent(stage, message.event, '/event', { window, referenceMs: message.receivedAtMs });
   if (errors.length > 0) {
     throw new BusinessError(`invalid event: ${errors.map((e) => `${e.path} ${e.message}`).join('; ')}`);
   }
@@ -108,7 +118,7 @@ export async function processBatch(
     const group = groupOf(record);
     if (parseBlocked.has(group)) continue;
     try {
-      const message = parseStageMessage(record.body, deps.stage);
+      const message = parseStageMessage(record.body, deps.stage, deps.businessTime);
       candidates.push({ index, record, group, message, invoiceRecord: toInvoiceRecord(message, deps.cell) });
     } catch (error) {
       problems.set(index, {

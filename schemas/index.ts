@@ -3,12 +3,14 @@ import addFormatsModule from 'ajv-formats';
 import type { StageName } from '../cells/topology.js';
 import type { FieldErrorAnswer } from './api/errors.js';
 import authorization from './authorization.schema.json' with { type: 'json' };
+import { type BusinessTimeCheck, businessTimeProblem } from './business-time.js';
 import { CURRENCY_CODES, CURRENCY_EXPONENTS } from './currencies.js';
 import envelope from './envelope.schema.json' with { type: 'json' };
 import ingestion from './ingestion.schema.json' with { type: 'json' };
 import { moneyProblem } from './money.js';
 import posting from './posting.schema.json' with { type: 'json' };
 import reconciliation from './reconciliation.schema.json' with { type: 'json' };
+import { isRfc3339 } from './time.js';
 import type { InvoiceEvent } from './types.js';
 
 /**
@@ -140,7 +142,8 @@ function validatorFor(stage: StageName): CompiledValidator {
 const FORMAT_MESSAGES: Readonly<Record<string, string>> = {
   eventId: 'must be a UUID (8-4-4-4-12 hex) or a 26-character ULID',
   invoiceId: 'must be 1 to 128 characters of letters, digits and . _ : / -, starting with a letter or digit',
-  occurredAt: 'must be an RFC 3339 date-time with a time zone, like "2026-11-20T09:15:00Z"',
+  occurredAt:
+    'must be an RFC 3339 date-time with a time zone and a year from 1970 to 2099, like "2026-11-20T09:15:00Z"',
   value: 'must be a decimal string like "1234.56" (at most 15 integer digits)',
   variance: 'must be a decimal string like "-12.50"',
   dueDate: 'must be a calendar date like "2026-12-31"',
@@ -186,10 +189,16 @@ function describe(error: NonNullable<CompiledValidator['errors']>[number]): Fiel
 }
 
 /**
- * Validates one stage event: schema, then money rules the schema cannot state (the amount's
- * decimals against its currency's exponent). `prefix` is prepended to every error path.
+ * Validates one stage event: schema, then rules the schema cannot state: the amount's decimals
+ * against its currency's exponent and, when `businessTime` is given, `occurredAt` inside the cell's
+ * business-time window around `businessTime.referenceMs`. `prefix` is prepended to every error path.
  */
-export function validateEvent(stage: StageName, event: unknown, prefix = ''): FieldError[] {
+export function validateEvent(
+  stage: StageName,
+  event: unknown,
+  prefix = '',
+  businessTime?: BusinessTimeCheck,
+): FieldError[] {
   const validate = validatorFor(stage);
   const errors: FieldError[] = [];
   if (!validate(event)) {
@@ -216,7 +225,26 @@ export function validateEvent(stage: StageName, event: unknown, prefix = ''): Fi
       if (varianceProblem) errors.push({ path: `${prefix}/variance`, message: varianceProblem });
     }
   }
-  return dedupe(errors);
+  return dedupe(businessTime ? withBusinessTime(errors, event, prefix, businessTime) : errors);
+}
+
+/**
+ * Adds the business-time problem of an `occurredAt` that is a real RFC 3339 instant. It replaces the
+ * schema's year-bound message (1970-2099, all a request model can state), since the window the cell
+ * enforces is narrower and names its bounds.
+ */
+function withBusinessTime(
+  errors: FieldError[],
+  event: unknown,
+  prefix: string,
+  { window, referenceMs }: BusinessTimeCheck,
+): FieldError[] {
+  const occurredAt = (event as { occurredAt?: unknown } | null)?.occurredAt;
+  if (typeof occurredAt !== 'string' || !isRfc3339(occurredAt)) return errors;
+  const problem = businessTimeProblem(occurredAt, referenceMs, window);
+  if (!problem) return errors;
+  const path = `${prefix}/occurredAt`;
+  return [...errors.filter((e) => e.path !== path), { path, message: problem }];
 }
 
 function dedupe(errors: FieldError[]): FieldError[] {
@@ -236,9 +264,15 @@ export type RequestValidation =
 /**
  * Validates a parsed `POST /invoices/{stage}` body: one event or `{"events": [...]}`.
  * All-or-nothing: any invalid entry rejects the whole request (nothing of it is stored), and
- * every offending field of every entry is named.
+ * every offending field of every entry is named. `businessTime` (the cell's window and the time it
+ * received the request) also checks every `occurredAt`; see {@link validateEvent}.
  */
-export function validateRequestBody(stage: StageName, body: unknown, maxEvents: number): RequestValidation {
+export function validateRequestBody(
+  stage: StageName,
+  body: unknown,
+  maxEvents: number,
+  businessTime?: BusinessTimeCheck,
+): RequestValidation {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     return {
       ok: false,
@@ -246,7 +280,7 @@ export function validateRequestBody(stage: StageName, body: unknown, maxEvents: 
     };
   }
   if (!('events' in body)) {
-    const errors = validateEvent(stage, body);
+    const errors = validateEvent(stage, body, '', businessTime);
     return errors.length > 0
       ? { ok: false, errors }
       : { ok: true, events: [body as InvoiceEvent], batch: false };
@@ -268,7 +302,7 @@ export function validateRequestBody(stage: StageName, body: unknown, maxEvents: 
   }
   const seenIds = new Map<string, number>();
   events.forEach((event, i) => {
-    errors.push(...validateEvent(stage, event, `/events/${i}`));
+    errors.push(...validateEvent(stage, event, `/events/${i}`, businessTime));
     const id = (event as { eventId?: unknown })?.eventId;
     if (typeof id === 'string') {
       const first = seenIds.get(id);

@@ -13,7 +13,7 @@ export interface IngestionEvent {
    */
   invoiceId: string;
   /**
-   * RFC 3339 business time of the transition, with a time zone offset.
+   * RFC 3339 business time of the transition, with a time zone offset (T and Z in either case, as schemas/time.ts reads it). The year is bounded to 1970-2099 here, the bound a request model can state; the cell's business-time window (cells/business-time.ts) is checked by the local API and the processors.
    */
   occurredAt: string;
   status: "RECEIVED" | "CAPTURED" | "REJECTED";
@@ -219,7 +219,7 @@ export interface ReconciliationEvent {
    */
   invoiceId: string;
   /**
-   * RFC 3339 business time of the transition, with a time zone offset.
+   * RFC 3339 business time of the transition, with a time zone offset (T and Z in either case, as schemas/time.ts reads it). The year is bounded to 1970-2099 here, the bound a request model can state; the cell's business-time window (cells/business-time.ts) is checked by the local API and the processors.
    */
   occurredAt: string;
   status: "MATCHED" | "PARTIALLY_MATCHED" | "MISMATCHED";
@@ -428,7 +428,7 @@ export interface AuthorizationEvent {
    */
   invoiceId: string;
   /**
-   * RFC 3339 business time of the transition, with a time zone offset.
+   * RFC 3339 business time of the transition, with a time zone offset (T and Z in either case, as schemas/time.ts reads it). The year is bounded to 1970-2099 here, the bound a request model can state; the cell's business-time window (cells/business-time.ts) is checked by the local API and the processors.
    */
   occurredAt: string;
   status: "APPROVED" | "REJECTED" | "ESCALATED";
@@ -637,7 +637,7 @@ export interface PostingEvent {
    */
   invoiceId: string;
   /**
-   * RFC 3339 business time of the transition, with a time zone offset.
+   * RFC 3339 business time of the transition, with a time zone offset (T and Z in either case, as schemas/time.ts reads it). The year is bounded to 1970-2099 here, the bound a request model can state; the cell's business-time window (cells/business-time.ts) is checked by the local API and the processors.
    */
   occurredAt: string;
   status: "POSTED" | "FAILED" | "REVERSED";

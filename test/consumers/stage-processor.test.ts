@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { StageName } from '../../cells/topology.js';
+import { businessTimeWindow } from '../../cells/business-time.js';
+import { CELL_TOPOLOGY, type StageName } from '../../cells/topology.js';
 import type { InvoiceRecord } from '../../consumers/record.js';
 import { type ProcessorDeps, type ProcessorObserver, processBatch } from '../../consumers/stage-processor.js';
 import {
@@ -82,7 +83,17 @@ function deps(
   observer: ProcessorObserver,
   extra: Partial<ProcessorDeps> = {},
 ): ProcessorDeps {
-  return { stage: STAGE, cell: CELL, store, observer, retryBaseDelayMs: 1, retryMaxDelayMs: 2, ...extra };
+  const businessTime = businessTimeWindow(CELL_TOPOLOGY.settings);
+  return {
+    stage: STAGE,
+    cell: CELL,
+    store,
+    businessTime,
+    observer,
+    retryBaseDelayMs: 1,
+    retryMaxDelayMs: 2,
+    ...extra,
+  };
 }
 
 const failedIds = (result: { batchItemFailures: { itemIdentifier: string }[] }) =>

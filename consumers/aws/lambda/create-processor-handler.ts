@@ -6,6 +6,7 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { type BusinessTimeWindow, businessTimeWindow } from '../../../cells/business-time.js';
 import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../monitoring/metric-names.js';
 import { processBatch } from '../../stage-processor.js';
 import type { TimeseriesStore } from '../../store.js';
@@ -25,6 +26,8 @@ import { ProcessorTelemetry } from './processor-telemetry.js';
 export interface ProcessorHandlerDeps {
   readonly config: ProcessorConfig;
   readonly store: TimeseriesStore;
+  /** The cell's business-time window, from its topology (`CELL_TOPOLOGY`). */
+  readonly businessTime: BusinessTimeWindow;
   readonly logger: Logger;
   readonly metrics: Metrics;
   /** Wall clock for the latency metric only. */
@@ -43,6 +46,7 @@ export function createProcessorHandler(deps: ProcessorHandlerDeps) {
       stage: config.stage,
       cell,
       store,
+      businessTime: deps.businessTime,
       observer: telemetry,
       retryBudgetMs: config.retryBudgetMs,
       ...(deps.retryBaseDelayMs !== undefined ? { retryBaseDelayMs: deps.retryBaseDelayMs } : {}),
@@ -64,6 +68,7 @@ export function defaultProcessorDeps(
   env: Readonly<Record<string, string | undefined>>,
 ): ProcessorHandlerDeps {
   const config = processorConfigFrom(env);
+  const topology = cellTopologyFrom(env);
   const logger = new Logger({
     serviceName: METRIC_SERVICES.processor,
     persistentKeys: { stage: config.stage, cell: config.cellName },
@@ -79,7 +84,7 @@ export function defaultProcessorDeps(
     queryClient: new TimestreamQueryClient({ region: config.region }),
     database: config.database,
     table: config.table,
-    topology: cellTopologyFrom(env),
+    topology,
     onDuplicate: (record, existingVersion, reason) => {
       logger.warn('eventId already stored with other values; first write wins', {
         eventId: record.dimensions.eventId,
@@ -90,5 +95,5 @@ export function defaultProcessorDeps(
       metrics.addMetric(METRIC_NAMES.duplicateEvents, MetricUnit.Count, 1);
     },
   });
-  return { config, store, logger, metrics };
+  return { config, store, businessTime: businessTimeWindow(topology.settings), logger, metrics };
 }

@@ -20,8 +20,11 @@ export function eventFor(stage: StageName, overrides: Record<string, unknown> = 
   return { ...structuredClone(EXAMPLES[stage] as InvoiceEvent), ...overrides } as InvoiceEvent;
 }
 
-/** 2026-11-20T09:15:05Z, a fixed API acceptance time. */
-export const RECEIVED_AT_MS = Date.UTC(2026, 10, 20, 9, 15, 5);
+/**
+ * 2026-11-20T16:30:05Z, a fixed API acceptance time: 5 s after the latest example's `occurredAt`
+ * (posting, 16:30Z), so every example lies inside the business-time window (at most 300 s ahead).
+ */
+export const RECEIVED_AT_MS = Date.UTC(2026, 10, 20, 16, 30, 5);
 
 export function stageMessage(
   stage: StageName,

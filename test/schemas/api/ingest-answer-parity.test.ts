@@ -93,7 +93,8 @@ async function localUnavailableAnswer(body: unknown): Promise<CellResponse> {
   const ingest = new IngestClient(topology, new EventBus(topology), async () => {
     throw new Error('database is locked');
   });
-  registerIngestRoutes(app, { topology, ingest, clock: new ManualClock(0) });
+  // The clock of the request's time: the sample event's occurredAt (now) is inside the business-time window.
+  registerIngestRoutes(app, { topology, ingest, clock: new ManualClock(Date.now()) });
   try {
     const res = await app.inject({ method: 'POST', url: stage.routePath, payload: body as object });
     return { status: res.statusCode, headers: new Headers(), body: res.json() as unknown, text: res.body };

@@ -108,6 +108,11 @@ describe('Lambda config', () => {
         envWith({ ...SPEC, settings: { ...SPEC.settings, maxEventsPerRequest: 11 } }),
         'CELL_TOPOLOGY: cell setting maxEventsPerRequest must be 1..10 (the PutEvents limit), got 11',
       ],
+      [
+        'with a business-time window the store cannot take',
+        envWith({ ...SPEC, settings: { ...SPEC.settings, maxFutureSkewSec: 3600 } }),
+        "CELL_TOPOLOGY: cell setting maxFutureSkewSec must be at most 900 (Timestream's future ingestion period), got 3600",
+      ],
       ['without stages', envWith({ ...SPEC, stages: [] }), 'CELL_TOPOLOGY: stages must be a non-empty array'],
       [
         'with an unknown stage',

@@ -5,6 +5,7 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import type { SQSRecord } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { businessTimeWindow } from '../../../../cells/business-time.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
 import { type ProcessorConfig, topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
 import { createProcessorHandler } from '../../../../consumers/aws/lambda/create-processor-handler.js';
@@ -57,6 +58,7 @@ function buildHandler() {
   return createProcessorHandler({
     config: CONFIG,
     store,
+    businessTime: businessTimeWindow(CELL_TOPOLOGY.settings),
     logger,
     metrics,
     now: () => RECEIVED_AT_MS + LATENCY_MS,
