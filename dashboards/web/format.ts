@@ -1,9 +1,14 @@
 /**
  * How the page shows numbers, money, durations and times. Money keeps its exact decimal string
- * and its currency code: it is never parsed, rounded or added across currencies here.
+ * and its currency code: it is never turned into a float, rounded or added across currencies here.
+ *
+ * Money reads as a finance person expects: the currency code, thousands separators and exactly the
+ * currency's decimals, in the reader's locale (`USD 1,253,554.76`, `JPY 2,000,000`,
+ * `KWD 1,234.567` in en-US; `1.253.554,76 USD` in de-DE). The code, not the symbol: `$` is USD in
+ * en-US but CAD in en-CA, and a table lists several currencies side by side.
  *
  * @example
- * formatValue('99.50', 'money', 'EUR'); // '99.50 EUR'
+ * formatValue('1234.50', 'money', 'EUR', 'en-US'); // 'EUR 1,234.50' (a no-break space after the code)
  * formatDuration(7260); // '2 h 1 min'
  */
 
@@ -37,15 +42,56 @@ export function formatDuration(sec: number): string {
   return `${Math.floor(s / 86_400)} d ${Math.floor((s % 86_400) / 3600)} h`;
 }
 
+/** A decimal string as the server writes money (`formatMinorUnits`): sign, digits, fraction. */
+const DECIMAL = /^(-?)([0-9]+)(?:\.([0-9]+))?$/;
+
 /**
- * A value with its unit; money keeps its exact decimal string and currency code.
+ * A money amount in its currency, exactly: `value` is the decimal string of the answer, which
+ * carries exactly the currency's decimals (its ISO 4217 exponent), so no digit is ever derived
+ * from a float. The whole part is formatted by Intl as a number when it is a safe integer (keeping
+ * the sign of `-0.50`) and as a BigInt beyond 2^53; the fraction digits are the string's own.
+ * A value or code Intl cannot format is shown as it came, with its code.
+ *
+ * @example
+ * formatMoney('2000000', 'JPY', 'en-US'); // 'JPY 2,000,000'
+ * formatMoney('92233720368547758.07', 'USD', 'en-US'); // 'USD 92,233,720,368,547,758.07'
+ */
+export function formatMoney(value: string, currency: string, locale?: string): string {
+  const match = DECIMAL.exec(value);
+  if (!match) return `${value} ${currency}`;
+  const [, sign = '', whole = '0', fraction = ''] = match;
+  let format: Intl.NumberFormat;
+  try {
+    format = new Intl.NumberFormat(locale, {
+      style: 'currency',
+      currency,
+      currencyDisplay: 'code',
+      minimumFractionDigits: fraction.length,
+      maximumFractionDigits: fraction.length,
+    });
+  } catch {
+    return `${value} ${currency}`;
+  }
+  const big = BigInt(whole);
+  const magnitude = big <= BigInt(Number.MAX_SAFE_INTEGER) ? Number(whole) : big;
+  const signed = sign === '-' ? -magnitude : magnitude;
+  return format
+    .formatToParts(signed)
+    .map((part) => (part.type === 'fraction' ? fraction : part.value))
+    .join('');
+}
+
+/**
+ * A value with its unit; money keeps its exact decimal string and is formatted in its currency.
  *
  * @example
  * formatValue(12.34, 'ms'); // '12.3 ms'
  */
 export function formatValue(value: unknown, unit: string, currency?: unknown): string {
   if (value === null || value === undefined) return '–';
-  if (unit === 'money') return `${String(value)} ${typeof currency === 'string' ? currency : ''}`.trim();
+  if (unit === 'money') {
+    return typeof currency === 'string' ? formatMoney(String(value), currency) : String(value);
+  }
   const n = Number(value);
   if (!Number.isFinite(n)) return String(value);
   switch (unit) {

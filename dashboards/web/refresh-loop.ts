@@ -1,7 +1,7 @@
 import { fetchStats, fetchViewData } from './api.js';
 import { currentQuery } from './controls.js';
 import { $ } from './dom.js';
-import { currentDashboard, state } from './state.js';
+import { currentDashboard, POLL_MS, state } from './state.js';
 import { renderRowsPanel } from './views/rows-panel.js';
 import { renderSummary } from './views/summary.js';
 import { buildView, panelBody } from './views/view-grid.js';
@@ -14,9 +14,6 @@ import { buildView, panelBody } from './views/view-grid.js';
  * @example
  * showView('operations');
  */
-
-/** How often the page polls the cell. */
-export const POLL_MS = 5_000;
 
 function showUpdated(): void {
   const updated = $('[data-testid="updated-at"]');
@@ -46,7 +43,7 @@ export async function refresh(): Promise<void> {
     renderSummary(stats);
     for (const panel of dashboard?.panels ?? []) {
       const body = panelBody(panel.id);
-      if (body) renderRowsPanel(panel, body, data?.panels[panel.id], toMs - fromMs);
+      if (body) renderRowsPanel(panel, body, data?.panels[panel.id], { fromMs, toMs });
     }
     banner.hidden = true;
     showUpdated();

@@ -21,10 +21,19 @@ export const GROUP_FIELDS = ['stage', 'currency', 'vendorId', 'status', 'payment
 /** A time axis is filled bin by bin up to this many bins; beyond, only bins with data are shown. */
 const MAX_FILLED_BINS = 500;
 
+/** One series: its plotted numbers and, for money, its currency and exact decimal strings. */
+export interface SeriesData {
+  label: string;
+  data: (number | null)[];
+  currency?: string;
+  /** Money: the exact decimal string of each point (tooltips show these, not the plotted float). */
+  exact?: (string | null)[];
+}
+
 /** Chart data: x labels and one data list per series (a money series carries its currency). */
 export interface Series {
   readonly labels: string[];
-  readonly datasets: { label: string; data: (number | null)[]; currency?: string }[];
+  readonly datasets: SeriesData[];
 }
 
 /** How {@link toSeries} builds the axis and fills gaps. */
@@ -35,6 +44,27 @@ export interface SeriesOptions {
   readonly fillBins: boolean;
   /** A missing bin means zero (counted units), not unknown (latency, money). */
   readonly zeroFill: boolean;
+  /** The bin width the answer names (else guessed from the rows). */
+  readonly binMs?: number;
+  /** The request's window: with `binMs`, the axis covers every bin of it, not only bins with data. */
+  readonly window?: { readonly fromMs: number; readonly toMs: number };
+  /** Group fields left out of series labels (the currency of a chart that holds one currency). */
+  readonly omitFromLabels?: readonly string[];
+}
+
+/** A week bin starts on Monday 00:00 UTC: 4 days after the epoch (a Thursday), as the cell bins. */
+const WEEK_MS = 604_800_000;
+const WEEK_OFFSET_MS = 4 * DAY_MS;
+
+/**
+ * The start of the bin of width `binMs` that holds `ms` (weeks start on Monday 00:00 UTC).
+ *
+ * @example
+ * binStartOf(90_000, 60_000); // 60_000
+ */
+export function binStartOf(ms: number, binMs: number): number {
+  const offset = binMs === WEEK_MS ? WEEK_OFFSET_MS : 0;
+  return Math.floor((ms - offset) / binMs) * binMs + offset;
 }
 
 /**
@@ -61,13 +91,21 @@ function groupKey(row: Row, fields: readonly string[]): string {
   return fields.map((f) => groupLabel(f, row[f])).join(' · ');
 }
 
-/** The x values of time bins (sorted; every bin between the first and last when filled) and the bin width. */
-function binAxis(xs: readonly string[], fillBins: boolean): { xs: string[]; step: number } {
+/**
+ * The x values of time bins (sorted) and the bin width. Filled: every bin from the first to the
+ * last, the window's bins included when the answer names its bin width (an hour of 5-minute bins
+ * is 12 points even when events came in the last 4 minutes).
+ */
+function binAxis(xs: readonly string[], options: SeriesOptions): { xs: string[]; step: number } {
   const starts = xs.map(Number).sort((a, b) => a - b);
-  const step = binStep(starts);
-  const first = starts[0] as number;
-  const last = starts[starts.length - 1] as number;
-  if (fillBins && step > 0 && (last - first) / step <= MAX_FILLED_BINS) {
+  const step = options.binMs ?? binStep(starts);
+  let first = starts[0] as number;
+  let last = starts[starts.length - 1] as number;
+  if (options.binMs !== undefined && options.window && options.window.toMs > options.window.fromMs) {
+    first = Math.min(first, binStartOf(options.window.fromMs, options.binMs));
+    last = Math.max(last, binStartOf(options.window.toMs - 1, options.binMs));
+  }
+  if (options.fillBins && step > 0 && (last - first) / step <= MAX_FILLED_BINS) {
     const filled: string[] = [];
     for (let t = first; t <= last; t += step) filled.push(String(t));
     return { xs: filled, step };
@@ -89,18 +127,22 @@ export function toSeries(rows: readonly Row[], options: SeriesOptions): Series {
   const groups = GROUP_FIELDS.filter((f) => rows.some((r) => f in r));
   const timed = rows.some((r) => typeof r.binStartMs === 'number');
   const xField = timed ? 'binStartMs' : (groups[0] ?? '');
-  const seriesFields = timed ? groups : groups.slice(1);
+  const omitted = new Set(options.omitFromLabels ?? []);
+  const seriesFields = (timed ? groups : groups.slice(1)).filter((f) => !omitted.has(f));
   const distinct = [...new Set(rows.map((r) => (xField ? String(r[xField]) : '')))];
-  const { xs, step } = timed ? binAxis(distinct, options.fillBins) : { xs: distinct, step: 0 };
+  const { xs, step } = timed ? binAxis(distinct, options) : { xs: distinct, step: 0 };
   const index = new Map(xs.map((x, i) => [x, i]));
-  const byKey = new Map<string, { data: (number | null)[]; currency?: string }>();
+  const byKey = new Map<string, Omit<SeriesData, 'label'>>();
   for (const row of rows) {
-    const key = seriesFields.length > 0 ? groupKey(row, seriesFields) : 'value';
+    const single = typeof row.currency === 'string' ? row.currency : 'value';
+    const key = seriesFields.length > 0 ? groupKey(row, seriesFields) : single;
     let series = byKey.get(key);
     if (!series) {
       series = {
         data: xs.map(() => (options.zeroFill ? 0 : null)),
-        ...(typeof row.currency === 'string' ? { currency: row.currency } : {}),
+        ...(typeof row.currency === 'string'
+          ? { currency: row.currency, exact: xs.map((): string | null => null) }
+          : {}),
       };
       byKey.set(key, series);
     }
@@ -108,11 +150,29 @@ export function toSeries(rows: readonly Row[], options: SeriesOptions): Series {
     if (x === undefined) continue;
     const v = row.value === null || row.value === undefined ? null : Number(row.value);
     series.data[x] = v !== null && Number.isFinite(v) ? v : null;
+    if (series.exact && typeof row.value === 'string') series.exact[x] = row.value;
   }
   return {
-    labels: xs.map((x) =>
-      timed ? formatTime(Number(x), options.spanMs, step) : x === 'null' ? '(none)' : x,
-    ),
+    labels: xs.map((x) => (timed ? formatTime(Number(x), options.spanMs, step) : groupLabel(xField, x))),
     datasets: [...byKey].map(([label, s]) => ({ label, ...s })),
   };
+}
+
+/**
+ * Money rows split by currency, codes in alphabetical order: one chart per currency, so a numeric
+ * axis never holds two currencies (two million yen is not two million dollars).
+ *
+ * @example
+ * splitByCurrency([{ currency: 'USD', value: '1.00' }, { currency: 'JPY', value: '5' }]);
+ * // [['JPY', [...]], ['USD', [...]]]
+ */
+export function splitByCurrency(rows: readonly Row[]): [string, Row[]][] {
+  const byCurrency = new Map<string, Row[]>();
+  for (const row of rows) {
+    const code = typeof row.currency === 'string' ? row.currency : '';
+    const list = byCurrency.get(code);
+    if (list) list.push(row);
+    else byCurrency.set(code, [row]);
+  }
+  return [...byCurrency].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
 }

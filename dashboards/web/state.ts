@@ -2,6 +2,9 @@ import type { Chart as ChartClass } from 'chart.js';
 import type { DashboardMeta } from '../../schemas/api/index.js';
 import type { Row } from './series.js';
 
+/** How often the page polls the cell. */
+export const POLL_MS = 5_000;
+
 /**
  * The page's one mutable state: the dashboards, the shown view, its live charts and queue
  * history, and the refresh loop's timer and generation. A generation bump (view switch, filter
@@ -13,8 +16,8 @@ import type { Row } from './series.js';
 export const state = {
   dashboards: [] as readonly DashboardMeta[],
   view: '',
-  /** The chart of each chart panel of the view, by panel id. */
-  charts: new Map<string, ChartClass>(),
+  /** The charts of each chart panel of the view, by panel id, then by part (currency, or ''). */
+  charts: new Map<string, Map<string, ChartClass>>(),
   /** Recent polls of each live queue panel, by panel id. */
   queueHistory: new Map<string, { atMs: number; rows: readonly Row[] }[]>(),
   timer: undefined as number | undefined,

@@ -29,6 +29,8 @@ export const API_PANEL_CHARTS = ['line', 'bar', 'stacked-bar', 'table', 'stat', 
 export const API_PANEL_SOURCES = ['records', 'queue', 'sla', 'stuck', 'alarms', 'reconcile'] as const;
 /** The dashboards (views). */
 export const API_DASHBOARD_IDS = ['executive', 'operations', 'finance'] as const;
+/** Time bins a panel can be drawn with (`TIME_BINS` of `dashboards/panels/panel-types.ts`). */
+export const API_TIME_BINS = ['1m', '5m', '1h', '1d', '1w'] as const;
 
 /** One of {@link API_PANEL_UNITS}. */
 export const PanelUnitSchema = LiteralUnion(API_PANEL_UNITS);
@@ -36,6 +38,8 @@ export const PanelUnitSchema = LiteralUnion(API_PANEL_UNITS);
 export const PanelChartSchema = LiteralUnion(API_PANEL_CHARTS);
 /** One of {@link API_PANEL_SOURCES}. */
 export const PanelSourceSchema = LiteralUnion(API_PANEL_SOURCES);
+/** One of {@link API_TIME_BINS}. */
+export const TimeBinSchema = LiteralUnion(API_TIME_BINS);
 /** One of {@link API_DASHBOARD_IDS}. */
 export const DashboardIdSchema = LiteralUnion(API_DASHBOARD_IDS);
 /** `executive` | `operations` | `finance`. */
@@ -82,6 +86,8 @@ export const RecordsPanelRowSchema = Type.Object({
   stage: Type.Optional(StageNameSchema),
   currency: Type.Optional(Type.String()),
   vendorId: Type.Optional(Type.String()),
+  /** With `vendorId`: the vendor's latest name (by record time), when the cell knows it. */
+  vendorName: Type.Optional(Type.String()),
   status: Type.Optional(Type.String()),
   paymentTermsDays: Type.Optional(Nullable(Type.Number())),
   /** Money: a decimal string in the row's currency. Otherwise a number, or null (average of nothing). */
@@ -112,6 +118,14 @@ export const QueuePanelRowSchema = Type.Object({
 });
 /** One row of a `queue` panel. */
 export type QueuePanelRow = Static<typeof QueuePanelRowSchema>;
+
+/**
+ * Why a panel has nothing to draw (no rows, or no value in any row), in words for the reader:
+ * "No invoices reached Posting in the last 24 h.", "This panel reads Ingestion; the stage filter
+ * is Posting." Present only when the panel is empty. Every rows branch of {@link PanelDataSchema}
+ * carries it, so the serializer keeps it whichever branch it picks for an empty `rows`.
+ */
+const EMPTY_REASON = { emptyReason: Type.Optional(Type.String()) };
 
 /** A panel that failed: its error message (the other panels of the view still answer). */
 export const PanelErrorSchema = Type.Object({ error: Type.String() });
@@ -146,17 +160,37 @@ export const ReconcilePanelDataSchema = Type.Object({
 export type ReconcilePanelData = Static<typeof ReconcilePanelDataSchema>;
 
 /** `sla` panel: one row per judged stage. */
-export const SlaPanelDataSchema = Type.Object({ rows: List(SlaPanelRowSchema) });
+export const SlaPanelDataSchema = Type.Object(
+  { rows: List(SlaPanelRowSchema), ...EMPTY_REASON },
+  // Closed, so an empty `records` answer that names its time bin does not fit here (see PanelDataSchema).
+  { additionalProperties: false },
+);
 /** `sla` panel data. */
 export type SlaPanelData = Static<typeof SlaPanelDataSchema>;
 
-/** `records` panel: one row per group (and time bin). */
-export const RecordsPanelDataSchema = Type.Object({ rows: List(RecordsPanelRowSchema) });
+/**
+ * `records` panel: one row per group (and time bin). A binned panel names the bin it was drawn
+ * with: the panel declares one, and the cell picks another when the declared one would draw too
+ * many or too few points for the window (`binForRange` in `dashboards/panels/bin-for-range.ts`).
+ */
+export const RecordsPanelDataSchema = Type.Object({
+  rows: List(RecordsPanelRowSchema),
+  /** The bin the rows are grouped by (binned panels only). */
+  timeBin: Type.Optional(TimeBinSchema),
+  /** Its width in ms (a week bin starts on Monday 00:00 UTC). */
+  binMs: Type.Optional(Type.Number()),
+  /** The bin the panel declares, when the cell chose another one for this window. */
+  declaredTimeBin: Type.Optional(TimeBinSchema),
+  ...EMPTY_REASON,
+});
 /** `records` panel data. */
 export type RecordsPanelData = Static<typeof RecordsPanelDataSchema>;
 
 /** `queue` panel: one row per stage (of `?stage=`). */
-export const QueuePanelDataSchema = Type.Object({ rows: List(QueuePanelRowSchema) });
+export const QueuePanelDataSchema = Type.Object(
+  { rows: List(QueuePanelRowSchema), ...EMPTY_REASON },
+  { additionalProperties: false },
+);
 /** `queue` panel data. */
 export type QueuePanelData = Static<typeof QueuePanelDataSchema>;
 
@@ -166,6 +200,8 @@ export type QueuePanelData = Static<typeof QueuePanelDataSchema>;
  * validates, so the order matters: the branches with extra required fields come first, `sla` rows
  * (which require `met`…) before `records` rows, and `records` rows (all optional but `value`)
  * before `queue` rows, which they include; an empty `rows` serialises the same in every branch.
+ * `sla` and `queue` data are closed objects, so an empty `records` answer with its time bin falls
+ * through to the `records` branch instead of losing the bin.
  */
 export const PanelDataSchema = Type.Union([
   PanelErrorSchema,

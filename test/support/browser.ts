@@ -22,6 +22,23 @@ const OFFLINE_FLAGS = [
   '--disable-sync',
   '--disable-quic',
 ];
+/**
+ * Flags for the Chromium of @sparticuz/chromium, instead of the package's own `args`: those are
+ * made for Lambda and include `--single-process` (with several browsers open at once, as when the
+ * browser test files run in parallel, `browser.close()` then hangs) and `--disable-web-security`
+ * (which would void the same-origin and cookie rules the sign-in test relies on). These are the
+ * ones it needs here: no sandbox (no user namespaces in CI containers), no zygote, and SwiftShader
+ * for WebGL-free software rendering.
+ */
+const PACKAGED_CHROMIUM_FLAGS = [
+  '--no-sandbox',
+  '--disable-setuid-sandbox',
+  '--no-zygote',
+  '--use-gl=angle',
+  '--use-angle=swiftshader',
+  '--in-process-gpu',
+  '--font-render-hinting=none',
+];
 const SYSTEM_CHROMIUM = ['/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome'];
 
 export async function launchTestBrowser(): Promise<Browser> {
@@ -31,7 +48,7 @@ export async function launchTestBrowser(): Promise<Browser> {
     return await chromium.launch({
       executablePath,
       headless: true,
-      args: [...new Set([...packagedChromium.args, ...OFFLINE_FLAGS])],
+      args: [...PACKAGED_CHROMIUM_FLAGS, ...OFFLINE_FLAGS],
     });
   } catch (error) {
     packagedError = error;

@@ -5,6 +5,7 @@ import type {
   DashboardMeta,
   PanelData,
   ReconcileAnswer,
+  RecordsPanelData,
   StuckAnswer,
 } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
@@ -13,6 +14,13 @@ import type { Logger } from '../logger.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import type { CellStats, StageStats } from './cell-stats.js';
 import { failuresOf } from './counter-sampler.js';
+import {
+  queueEmptyReason,
+  type ReasonWindow,
+  recordsEmptyReason,
+  slaEmptyReason,
+  stageFilterReason,
+} from './empty-reason.js';
 import { errorText } from './error-text.js';
 import { type LocalPanelParams, runLocalPanel } from './panel-runner.js';
 
@@ -37,8 +45,8 @@ export interface DashboardDataSources {
   reconcile(fromMs: number, toMs: number): ReconcileAnswer;
 }
 
-/** The window and filters of one `/dashboards/:view/data` request. */
-export interface DashboardDataParams {
+/** The window and filters of one `/dashboards/:view/data` request (also what empty reasons name). */
+export interface DashboardDataParams extends ReasonWindow {
   readonly fromMs: number;
   readonly toMs: number;
   readonly nowMs: number;
@@ -93,25 +101,22 @@ async function panelData(
   const keep = (s: string | undefined) => stage === undefined || s === undefined || s === stage;
   const { query: q } = panel;
   switch (q.source) {
-    case 'records': {
-      const own = q.filters?.stage;
-      if (stage !== undefined && own !== undefined && own !== stage) return { rows: [] };
-      const scoped: Panel =
-        stage === undefined ? panel : { ...panel, query: { ...q, filters: { ...q.filters, stage } } };
-      const result = runLocalPanel(sources.db, scoped, panelParams(params, sources.topology));
-      return { rows: result.source === 'records' ? result.rows : [] };
-    }
+    case 'records':
+      return recordsData(panel, params, sources);
     case 'sla': {
       const result = runLocalPanel(sources.db, panel, panelParams(params, sources.topology));
-      return { rows: result.source === 'sla' ? result.rows.filter((r) => keep(r.stage)) : [] };
+      const rows = result.source === 'sla' ? result.rows.filter((r) => keep(r.stage)) : [];
+      const emptyReason = slaEmptyReason(rows, stage, params, sources.topology);
+      return { rows, ...(emptyReason === undefined ? {} : { emptyReason }) };
     }
     case 'queue': {
       const current = await sources.stats();
-      return {
-        rows: sources.topology.stages
-          .filter((s) => keep(s.name))
-          .map((s) => ({ stage: s.name, value: queueValue(q.metric, current.stages[s.name]) })),
-      };
+      const rows = sources.topology.stages
+        .filter((s) => keep(s.name))
+        .map((s) => ({ stage: s.name, value: queueValue(q.metric, current.stages[s.name]) }));
+      return rows.some((r) => r.value !== null)
+        ? { rows }
+        : { rows, emptyReason: queueEmptyReason(q.metric) };
     }
     case 'stuck': {
       const answer = await sources.stuck(stage);
@@ -131,6 +136,30 @@ async function panelData(
       return { ...report, rows: report.stages.filter((s) => keep(s.stage)) };
     }
   }
+}
+
+/**
+ * A `records` panel under the request's stage filter, with the bin it was drawn with and, when it
+ * has no value, why. A panel fixed to another stage than the filter's has no rows by definition.
+ */
+function recordsData(
+  panel: Panel,
+  params: DashboardDataParams,
+  sources: DashboardDataSources,
+): RecordsPanelData {
+  const { query: q } = panel;
+  if (q.source !== 'records') throw new Error(`panel ${panel.id} is not a records panel`);
+  const { stage } = params;
+  const own = q.filters?.stage;
+  if (stage !== undefined && own !== undefined && own !== stage) {
+    return { rows: [], emptyReason: stageFilterReason(own, stage, sources.topology) };
+  }
+  const query = stage === undefined ? q : { ...q, filters: { ...q.filters, stage } };
+  const result = runLocalPanel(sources.db, { ...panel, query }, panelParams(params, sources.topology));
+  if (result.source !== 'records') return { rows: [] };
+  const { source: _source, ...data } = result;
+  const empty = result.rows.every((r) => r.value === null);
+  return empty ? { ...data, emptyReason: recordsEmptyReason(query, params, sources.topology) } : data;
 }
 
 function panelParams(params: DashboardDataParams, topology: CellTopology): LocalPanelParams {

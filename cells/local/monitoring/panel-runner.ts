@@ -2,7 +2,8 @@ import type { Database } from 'better-sqlite3';
 import type { CellTopology } from '../../../cells/topology.js';
 import { type ReconcileReport, reconcile } from '../../../consumers/monitoring/reconcile.js';
 import { findStuckInvoices, latestFromRows, type StuckInvoice } from '../../../consumers/monitoring/stuck.js';
-import type { Panel, RecordsQuery } from '../../../dashboards/panels/panels.js';
+import { binForRange } from '../../../dashboards/panels/bin-for-range.js';
+import { type Panel, type RecordsQuery, TIME_BINS, type TimeBin } from '../../../dashboards/panels/panels.js';
 import {
   GROUP_COLUMNS,
   LocalQueryError,
@@ -16,6 +17,7 @@ import {
   localLatestByInvoiceSql,
   localReconcileInputs,
 } from '../storage/monitoring-queries.js';
+import { lookupVendorNames } from '../storage/vendor-names.js';
 
 /**
  * Runs a dashboard panel (rendered to SQLite by `dashboards/renderers/local-sql.ts`) against the
@@ -28,8 +30,19 @@ import {
  */
 export type { RecordsPanelRow, SlaPanelRow };
 
+/** A `records` panel's rows and, when binned, the bin they were grouped by. */
+export interface LocalRecordsResult {
+  readonly source: 'records';
+  readonly rows: readonly RecordsPanelRow[];
+  /** The bin used: the declared one, or the one {@link binForRange} picked for the window. */
+  readonly timeBin?: TimeBin;
+  readonly binMs?: number;
+  /** The panel's declared bin, when another one was used. */
+  readonly declaredTimeBin?: TimeBin;
+}
+
 export type LocalPanelResult =
-  | { readonly source: 'records'; readonly rows: readonly RecordsPanelRow[] }
+  | LocalRecordsResult
   | { readonly source: 'sla'; readonly rows: readonly SlaPanelRow[] }
   | { readonly source: 'stuck'; readonly invoices: readonly StuckInvoice[] }
   | { readonly source: 'reconcile'; readonly report: ReconcileReport };
@@ -91,7 +104,55 @@ function recordsRow(query: RecordsQuery, row: SqlRow): RecordsPanelRow {
 }
 
 /**
- * Runs a panel against the local cell database: `records` and `sla` through their SQL, `stuck`
+ * The bin a binned query runs with over the window: {@link binForRange} of the declared bin. Bins
+ * of the due date keep the declared bin: the window selects records by their time, while due
+ * dates spread weeks ahead of it, so the window's length says nothing about their range.
+ */
+function chosenBin(query: RecordsQuery, params: LocalPanelParams): TimeBin | undefined {
+  if (!query.timeBin || query.timeField === 'dueDate') return query.timeBin;
+  return binForRange(query.timeBin, params.toMs - params.fromMs);
+}
+
+/** Adds each row's vendor name: primary-key lookups of the answer's vendor ids only. */
+function withVendorNames(db: Database, rows: RecordsPanelRow[]): RecordsPanelRow[] {
+  const ids = rows.flatMap((r) => (r.vendorId === undefined ? [] : [r.vendorId]));
+  if (ids.length === 0) return rows;
+  const names = lookupVendorNames(db, ids);
+  return rows.map((r) => {
+    const name = r.vendorId === undefined ? undefined : names.get(r.vendorId);
+    return name === undefined ? r : { ...r, vendorName: name };
+  });
+}
+
+function runRecords(db: Database, declared: RecordsQuery, params: LocalPanelParams): LocalRecordsResult {
+  const timeBin = chosenBin(declared, params);
+  const query: RecordsQuery = timeBin === undefined ? declared : { ...declared, timeBin };
+  const rendered = renderLocalSql(query, params.topology);
+  const bound = {
+    cell: params.cell ?? null,
+    ...rendered.params,
+    ...(params.cell !== undefined ? { cell: params.cell } : {}),
+    fromMs: params.fromMs,
+    toMs: params.toMs,
+  };
+  const sqlRows = db.prepare<typeof bound, SqlRow>(rendered.sql).safeIntegers(true).all(bound);
+  const rows = withVendorNames(
+    db,
+    sqlRows.map((r) => recordsRow(query, r)),
+  );
+  if (timeBin === undefined) return { source: 'records', rows };
+  return {
+    source: 'records',
+    rows,
+    timeBin,
+    binMs: TIME_BINS[timeBin],
+    ...(timeBin !== declared.timeBin && declared.timeBin ? { declaredTimeBin: declared.timeBin } : {}),
+  };
+}
+
+/**
+ * Runs a panel against the local cell database: `records` and `sla` through their SQL (a binned
+ * `records` panel with the bin {@link chosenBin} picks for the window, vendor names added), `stuck`
  * through {@link localLatestByInvoiceSql} + `findStuckInvoices`, `reconcile` through
  * `localReconcileInputs` + `reconcile`. Throws {@link LocalPanelSourceError} for `queue` and
  * `alarms`.
@@ -101,18 +162,8 @@ export function runLocalPanel(db: Database, panel: Panel, params: LocalPanelPara
   const nowMs = params.nowMs ?? params.toMs;
   const { query } = panel;
   switch (query.source) {
-    case 'records': {
-      const rendered = renderLocalSql(query, topology);
-      const bound = {
-        cell: params.cell ?? null,
-        ...rendered.params,
-        ...(params.cell !== undefined ? { cell: params.cell } : {}),
-        fromMs: params.fromMs,
-        toMs: params.toMs,
-      };
-      const rows = db.prepare<typeof bound, SqlRow>(rendered.sql).safeIntegers(true).all(bound);
-      return { source: 'records', rows: rows.map((r) => recordsRow(query, r)) };
-    }
+    case 'records':
+      return runRecords(db, query, params);
     case 'sla': {
       const { sql } = renderLocalSql(query, topology);
       const bound = { cell: params.cell ?? null, fromMs: params.fromMs, toMs: params.toMs, nowMs };

@@ -12,6 +12,7 @@ import {
 import type { CellTopology, StageName } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import { type DatabaseHandle, WriteBatcher } from './db.js';
+import { prepareVendorUpsert, type VendorUpsertParams } from './vendor-names.js';
 
 /**
  * The local time-series store: `TimeseriesStore` on the `records` table of the cell database.
@@ -165,6 +166,7 @@ export class SqliteStore implements TimeseriesStore {
   readonly #options: SqliteStoreOptions;
   readonly #stageOrder: ReadonlyMap<string, number>;
   readonly #insert: Statement<InsertParams>;
+  readonly #upsertVendor: Statement<VendorUpsertParams>;
   readonly #selectIdentity: Statement<IdentityParams, RecordRow>;
   readonly #timeline: Statement<[string], RecordRow>;
   readonly #countByStage: Statement<[], { stage: string; n: bigint }>;
@@ -181,6 +183,7 @@ export class SqliteStore implements TimeseriesStore {
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
        ON CONFLICT DO NOTHING`,
     );
+    this.#upsertVendor = prepareVendorUpsert(db);
     this.#selectIdentity = db
       .prepare<IdentityParams, RecordRow>(
         `SELECT * FROM records WHERE event_id = ? AND stage = ? AND invoice_id = ? AND cell = ?
@@ -269,6 +272,8 @@ export class SqliteStore implements TimeseriesStore {
         storedAtMs,
       );
       if (info.changes === 1) {
+        // Same transaction as the record: the dashboards' vendor names never lag the records.
+        this.#upsertVendor.run(d.vendorId, m.vendorName, record.timeMs);
         inserted.push(record);
         return;
       }

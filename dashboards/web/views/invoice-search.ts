@@ -2,6 +2,7 @@ import type { TimelineAnswer } from '../../../schemas/api/index.js';
 import { fetchInvoiceTimeline, HttpStatusError } from '../api.js';
 import { field } from '../controls.js';
 import { $, el, table } from '../dom.js';
+import { formatMoney } from '../format.js';
 
 /**
  * Invoice search: the timeline of one invoice (its stored events, stage by stage) in the box
@@ -36,7 +37,7 @@ function timelineOf(body: TimelineAnswer): HTMLElement[] {
     t.stage,
     t.status,
     new Date(t.occurredAt).toLocaleString(),
-    el('span', { class: 'num' }, `${t.amount.value} ${t.amount.currency}`),
+    el('span', { class: 'num' }, formatMoney(t.amount.value, t.amount.currency)),
     el('span', { class: 'num' }, `${t.storedAtMs - t.receivedAtMs} ms`),
     el('code', {}, t.eventId),
   ]);

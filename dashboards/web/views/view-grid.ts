@@ -21,11 +21,7 @@ function panelSection(p: PanelMeta): HTMLElement {
       'header',
       {},
       el('h2', { title: p.description ?? p.title }, p.title),
-      el(
-        'span',
-        { class: 'unit', 'data-testid': 'unit' },
-        p.unit === 'money' ? 'money · per currency' : p.unit,
-      ),
+      el('span', { class: 'unit', 'data-testid': 'unit' }, p.unit === 'money' ? 'per currency' : p.unit),
     ),
     el('div', { class: 'body' }, el('p', { class: 'muted' }, 'loading…')),
   );

@@ -31,6 +31,8 @@ const FLOWING = ['INV-WEB-1', 'INV-WEB-2', 'INV-WEB-3'];
 const STALLED = 'INV-WEB-STALLED';
 const POISON = 'INV-WEB-POISON';
 const OTHER_CURRENCY = 'INV-WEB-EUR';
+/** Reads and fault injection need an operator key; the producer key only posts events. */
+const OPERATOR_KEY = 'dashboard-web-operator-key';
 /** The DLQ rule evaluates once a minute (cells/alarm-rules.ts): allow two periods. */
 const ALARM_TIMEOUT_MS = 130_000;
 
@@ -46,12 +48,18 @@ describe('Dashboard web UI', () => {
   beforeAll(async () => {
     const options = deadLetterCellOptions('dashboard-web-', DEFAULT_PLUGINS);
     dataDir = options.dataDir;
-    cell = await startLocalCell({ ...options, processorThread: 'inline', logLevel: 'error' });
-    client = new CellClient(cell.url);
+    cell = await startLocalCell({
+      ...options,
+      operatorKey: OPERATOR_KEY,
+      processorThread: 'inline',
+      logLevel: 'error',
+    });
+    client = new CellClient(cell.url, OPERATOR_KEY);
+    const producer = new CellClient(cell.url);
 
     const nowMs = Date.now();
     const send = async (stage: StageTopology, events: InvoiceEvent[]) => {
-      const res = await client.post(stage.routePath, { events });
+      const res = await producer.post(stage.routePath, { events });
       if (res.status !== 200) throw new Error(`POST ${stage.routePath} answered ${res.status}: ${res.text}`);
     };
     // Poison: the store refuses this event, so it is retried maxReceiveCount times and dead-lettered.
@@ -86,7 +94,7 @@ describe('Dashboard web UI', () => {
     );
 
     browser = await launchTestBrowser();
-    page = await browser.newPage({ viewport: { width: 1366, height: 768 } });
+    page = await browser.newPage({ viewport: { width: 1366, height: 768 }, locale: 'en-US' });
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error') pageErrors.push(message.text());
@@ -206,8 +214,9 @@ describe('Dashboard web UI', () => {
 
       // Assess: first-stage amounts of the USD invoices (100.25 + 200.25 + 300.25 + 2 × the example's).
       const values = await byCurrency.getByTestId('cell-value').allTextContents();
-      expect(values).toContain('99.50 EUR');
-      expect(values.some((v) => v.endsWith(' USD'))).toBe(true);
+      // Formatted per currency in en-US: the code, a no-break space, grouped digits, its decimals.
+      expect(values).toContain('EUR\u00a099.50');
+      expect(values.some((v) => /^USD\u00a0[0-9,]+\.[0-9]{2}$/.test(v))).toBe(true);
       expect(values).toHaveLength(2);
     });
   });

@@ -5,12 +5,14 @@ import {
   PANEL_CHARTS,
   PANEL_UNITS,
   type PanelQuery,
+  TIME_BINS,
 } from '../../../dashboards/panels/panels.js';
 import {
   API_DASHBOARD_IDS,
   API_PANEL_CHARTS,
   API_PANEL_SOURCES,
   API_PANEL_UNITS,
+  API_TIME_BINS,
   type DashboardDataAnswer,
   type PanelData,
   StageNameSchema,
@@ -42,6 +44,7 @@ describe('value lists', () => {
     expect(API_PANEL_UNITS).toEqual(PANEL_UNITS);
     expect(API_PANEL_CHARTS).toEqual(PANEL_CHARTS);
     expect(API_DASHBOARD_IDS).toEqual(DASHBOARD_IDS);
+    expect(API_TIME_BINS).toEqual(Object.keys(TIME_BINS));
     expect([...API_PANEL_SOURCES].sort()).toEqual(Object.keys(sources).sort());
   });
 });
@@ -53,6 +56,28 @@ describe('DashboardDataAnswerSchema', () => {
       stuckEmpty: { rows: [], messages: [], generatedAt: AT },
       money: { rows: [{ binStartMs: 0, currency: 'EUR', value: '1234.50', amountMinor: '123450' }] },
       terms: { rows: [{ paymentTermsDays: null, value: null }] },
+      vendor: {
+        rows: [
+          { vendorId: 'V-1', vendorName: 'Acme GmbH', currency: 'KWD', value: '1.234', amountMinor: '1234' },
+        ],
+      },
+      // Empty rows fit every rows branch: the bin and the reason must survive whichever is picked.
+      emptyBinned: {
+        rows: [],
+        timeBin: '5m',
+        binMs: 300_000,
+        declaredTimeBin: '1h',
+        emptyReason: 'No events.',
+      },
+      emptyRecords: {
+        rows: [],
+        emptyReason: 'This panel reads Ingestion only; the stage filter is Posting.',
+      },
+      slaEmpty: {
+        rows: [{ stage: 'ingestion', met: 0, missed: 0, pending: 2, ended: 0, value: null }],
+        emptyReason: 'No invoice judged yet in the last 1 h: 2 still within their stage SLA.',
+      },
+      queueEmpty: { rows: [{ stage: 'posting', value: null }], emptyReason: 'see /metrics' },
       sla: { rows: [{ stage: 'ingestion', met: 1, missed: 0, pending: 2, ended: 0, value: 100 }] },
       queue: { rows: [{ stage: 'posting', value: null }] },
       alarmsEmpty: { rows: [], cellUnhealthy: 'OK', cellUnhealthyAlarming: [], transitions: [] },
