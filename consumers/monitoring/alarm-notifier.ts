@@ -12,11 +12,27 @@ import type { AlarmTransition } from './alarm-evaluator.js';
  * await notifier.notify(transitions);
  */
 export interface AlarmNotifier {
-  notify(transitions: readonly AlarmTransition[]): Promise<void>;
+  notify(transitions: readonly AlarmTransition[], context?: AlarmNotifyContext): Promise<void>;
+}
+
+/** What the evaluation knows about a batch of transitions that the transitions do not carry. */
+export interface AlarmNotifyContext {
+  /**
+   * Rules evaluated for the first time in this batch (no earlier state, not even a stored one):
+   * their INSUFFICIENT_DATA -> OK is the cell starting, not news.
+   */
+  readonly firstEvaluation?: ReadonlySet<string>;
+}
+
+/** True for a rule's first evaluation finding it OK: logged at debug only. */
+export function isBootTransition(t: AlarmTransition, context: AlarmNotifyContext | undefined): boolean {
+  return t.from === 'INSUFFICIENT_DATA' && t.to === 'OK' && context?.firstEvaluation?.has(t.ruleId) === true;
 }
 
 /** The logger the notifier needs (the local cell's logger fits). */
 export interface AlarmLogger {
+  /** Boot-time transitions to OK go here; without it they are not logged. */
+  debug?(msg: string, fields?: Readonly<Record<string, unknown>>): void;
   info(msg: string, fields?: Readonly<Record<string, unknown>>): void;
   warn(msg: string, fields?: Readonly<Record<string, unknown>>): void;
   error(msg: string, fields?: Readonly<Record<string, unknown>>): void;
@@ -32,7 +48,11 @@ export class WebhookDeliveryError extends Error {
   }
 }
 
-/** One log line per transition: error for critical alarms, warn for warnings and no-data, info for OK. */
+/**
+ * One log line per transition: error for critical alarms, warn for warnings and no-data, info for
+ * OK — except a rule's first evaluation finding it OK ({@link isBootTransition}), which is debug:
+ * at a cell's first start every rule does that, and a line per rule would bury the ones that matter.
+ */
 export class LogAlarmNotifier implements AlarmNotifier {
   readonly #logger: AlarmLogger;
 
@@ -40,11 +60,12 @@ export class LogAlarmNotifier implements AlarmNotifier {
     this.#logger = logger;
   }
 
-  async notify(transitions: readonly AlarmTransition[]): Promise<void> {
+  async notify(transitions: readonly AlarmTransition[], context?: AlarmNotifyContext): Promise<void> {
     for (const t of transitions) {
       const fields = { ...t, at: new Date(t.atMs).toISOString() };
       const message = `alarm ${t.ruleId}: ${t.from} -> ${t.to}`;
-      if (t.to === 'ALARM' && t.severity === 'critical') this.#logger.error(message, fields);
+      if (isBootTransition(t, context)) this.#logger.debug?.(message, fields);
+      else if (t.to === 'ALARM' && t.severity === 'critical') this.#logger.error(message, fields);
       else if (t.to === 'OK') this.#logger.info(message, fields);
       else this.#logger.warn(message, fields);
     }
@@ -122,7 +143,11 @@ export class WebhookAlarmNotifier implements AlarmNotifier {
   }
 }
 
-/** Logs every transition and, when a URL is given, also posts it; webhook failures are logged. */
+/**
+ * Logs every transition and, when a URL is given, also posts it; webhook failures are logged. The
+ * webhook gets boot-time transitions too: like a CloudWatch alarm's OK action, which fires on
+ * INSUFFICIENT_DATA -> OK, a receiver may track every state.
+ */
 export function createAlarmNotifier(options: {
   readonly logger: AlarmLogger;
   readonly webhookUrl?: string;
@@ -141,8 +166,8 @@ export function createAlarmNotifier(options: {
           ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
         });
   return {
-    async notify(transitions) {
-      await log.notify(transitions);
+    async notify(transitions, context) {
+      await log.notify(transitions, context);
       if (!webhook || transitions.length === 0) return;
       try {
         await webhook.notify(transitions);

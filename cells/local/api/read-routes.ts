@@ -20,7 +20,13 @@ export interface ReadRouteDeps {
   readonly store: SqliteStore;
   readonly state: () => CellStateValue;
   readonly stats: () => Promise<StatsAnswer>;
-  readonly metrics: () => Promise<string>;
+  readonly metrics: MetricsExposition;
+}
+
+/** The Prometheus text of `GET /metrics` and its content type (`monitoring/cell-metrics.ts`). */
+export interface MetricsExposition {
+  readonly contentType: string;
+  render(): Promise<string>;
 }
 
 type StoredEvent = ReturnType<SqliteStore['timelineWithMetadata']>[number];
@@ -70,6 +76,6 @@ export function registerReadRoutes(app: FastifyInstance, deps: ReadRouteDeps): v
   app.route({
     ...contractRoute('metrics'),
     handler: async (_request, reply) =>
-      reply.type('text/plain; version=0.0.4; charset=utf-8').send(await deps.metrics()),
+      reply.type(deps.metrics.contentType).send(await deps.metrics.render()),
   });
 }

@@ -23,7 +23,9 @@ import { errorText } from './error-text.js';
  * A batch of transitions that cannot be stored (database busy for too long) stays in memory
  * ({@link AlarmLoop.pending}) and is retried on the next tick; `/alarms` shows it meanwhile. On
  * construction the latest stored state of each rule is restored, so a restart does not
- * re-announce every rule going from INSUFFICIENT_DATA to OK.
+ * re-announce every rule going from INSUFFICIENT_DATA to OK; on a first start, each rule's first
+ * evaluation finding it OK is stored but logged at debug only (the notifier is told which rules
+ * are evaluated for the first time).
  *
  * @example
  * const loop = new AlarmLoop({ topology, rules, store, notifier, logger, clock, intervalMs: 10_000,
@@ -150,10 +152,12 @@ export class AlarmLoop {
       apiAnswers: deltas.apiAnswers,
       api5xx: deltas.api5xx,
     });
+    // Rules with no state yet (not even a restored one): their first transition is the boot's.
+    const firstEvaluation = new Set(rules.filter((r) => !this.#states.has(r.id)).map((r) => r.id));
     const evaluation = evaluateAlarms(rules, readings, this.#states, nowMs);
     this.#states = evaluation.states;
     await this.#persist(evaluation.transitions);
-    await notifier.notify(evaluation.transitions);
+    await notifier.notify(evaluation.transitions, { firstEvaluation });
   }
 
   /** Stuck invoices by stage; the check is a store scan, so it runs at most once per stuck-rule period. */

@@ -5,6 +5,7 @@ import type { AlarmTransition } from '../../../consumers/monitoring/alarm-evalua
 import {
   type AlarmLogger,
   createAlarmNotifier,
+  isBootTransition,
   LogAlarmNotifier,
   WebhookAlarmNotifier,
   WebhookDeliveryError,
@@ -61,6 +62,7 @@ async function startReceiver(options: { status?: number; hang?: boolean } = {}) 
 function memoryLogger() {
   const lines: { level: string; msg: string; fields?: Readonly<Record<string, unknown>> }[] = [];
   const logger: AlarmLogger = {
+    debug: (msg, fields) => lines.push({ level: 'debug', msg, ...(fields ? { fields } : {}) }),
     info: (msg, fields) => lines.push({ level: 'info', msg, ...(fields ? { fields } : {}) }),
     warn: (msg, fields) => lines.push({ level: 'warn', msg, ...(fields ? { fields } : {}) }),
     error: (msg, fields) => lines.push({ level: 'error', msg, ...(fields ? { fields } : {}) }),
@@ -89,6 +91,58 @@ describe('AlarmNotifier', () => {
         ['info', 'alarm posting-dlq-not-empty: ALARM -> OK'],
       ]);
       expect(lines[0]?.fields).toMatchObject({ value: 3, threshold: 0, at: '2026-11-20T09:00:00.000Z' });
+    });
+
+    it("logs a rule's first evaluation finding it OK at debug only", async () => {
+      // Prepare
+      const { logger, lines } = memoryLogger();
+      const boot: AlarmTransition = { ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'OK' };
+      const other: AlarmTransition = { ...boot, ruleId: 'posting-queue-depth' };
+
+      // Act
+      await new LogAlarmNotifier(logger).notify([boot, other, TRANSITION], {
+        firstEvaluation: new Set([boot.ruleId]),
+      });
+
+      // Assess
+      expect(lines.map((l) => [l.level, l.msg])).toEqual([
+        ['debug', 'alarm posting-dlq-not-empty: INSUFFICIENT_DATA -> OK'],
+        ['info', 'alarm posting-queue-depth: INSUFFICIENT_DATA -> OK'],
+        ['error', 'alarm posting-dlq-not-empty: OK -> ALARM'],
+      ]);
+    });
+
+    it('logs INSUFFICIENT_DATA -> OK at info when told nothing about first evaluations', async () => {
+      // Prepare
+      const { logger, lines } = memoryLogger();
+
+      // Act
+      await new LogAlarmNotifier(logger).notify([{ ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'OK' }]);
+
+      // Assess
+      expect(lines.map((l) => l.level)).toEqual(['info']);
+    });
+  });
+
+  describe('isBootTransition', () => {
+    it('is true only for INSUFFICIENT_DATA -> OK of a rule evaluated for the first time', () => {
+      // Prepare
+      const context = { firstEvaluation: new Set([TRANSITION.ruleId]) };
+
+      // Act
+      const verdicts = [
+        isBootTransition({ ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'OK' }, context),
+        isBootTransition({ ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'ALARM' }, context),
+        isBootTransition({ ...TRANSITION, from: 'ALARM', to: 'OK' }, context),
+        isBootTransition(
+          { ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'OK' },
+          { firstEvaluation: new Set() },
+        ),
+        isBootTransition({ ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'OK' }, undefined),
+      ];
+
+      // Assess
+      expect(verdicts).toEqual([true, false, false, false, false]);
     });
   });
 
@@ -161,6 +215,29 @@ describe('AlarmNotifier', () => {
   });
 
   describe('createAlarmNotifier', () => {
+    it('still posts boot-time transitions to the webhook while logging them at debug', async () => {
+      // Prepare
+      const { logger, lines } = memoryLogger();
+      const posted: unknown[] = [];
+      const fakeFetch = (async (_url: unknown, init?: RequestInit) => {
+        posted.push(JSON.parse(String(init?.body)));
+        return new Response(null, { status: 204 });
+      }) as typeof fetch;
+      const boot: AlarmTransition = { ...TRANSITION, from: 'INSUFFICIENT_DATA', to: 'OK' };
+      const notifier = createAlarmNotifier({
+        logger,
+        webhookUrl: 'https://hooks.example.com/a',
+        fetch: fakeFetch,
+      });
+
+      // Act
+      await notifier.notify([boot], { firstEvaluation: new Set([boot.ruleId]) });
+
+      // Assess
+      expect(posted).toEqual([{ transitions: [boot] }]);
+      expect(lines.map((l) => l.level)).toEqual(['debug']);
+    });
+
     it('logs a failed webhook delivery instead of throwing', async () => {
       // Prepare
       const { logger, lines } = memoryLogger();
