@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import type { ErrorAnswer } from '../../../schemas/api/index.js';
 import type { CellTopology } from '../../topology.js';
 import type { Logger } from '../logger.js';
+import { isDiskFullError } from '../storage/db.js';
 import { HttpError } from './http-error.js';
 import { EMPTY_BODY_MESSAGE, unsupportedMediaTypeMessage } from './request-body.js';
 import { stageNameList } from './route-params.js';
@@ -15,6 +16,9 @@ import { stageNameList } from './route-params.js';
  * - fastify's body errors as 413 / 415 / 400 with the cell's own wording;
  * - any other error carrying a 4xx `statusCode` with its message (fastify's own client errors, and
  *   plugin errors that are not yet {@link HttpError}s);
+ * - a write that failed because the disk is full (`SQLITE_FULL` anywhere in its cause chain) as a
+ *   503 with `Retry-After` ({@link diskFullHttpError}): nothing was applied, and it will work again
+ *   once space returns;
  * - everything else as a logged 500 that reveals nothing.
  *
  * @example
@@ -27,6 +31,19 @@ export interface ErrorHandlerDeps {
 }
 
 type HandledError = Error & { code?: string; statusCode?: number };
+
+/**
+ * Seconds a client should wait after a disk-full 503: freeing space takes an operator, so a retry
+ * within a second or two would only fail again.
+ */
+export const DISK_FULL_RETRY_AFTER_SEC = 10;
+
+/** The 503 for a write refused because the disk is full; `what` says what was not done. */
+export function diskFullHttpError(what = 'the request was not applied'): HttpError {
+  return new HttpError(503, `the cell's disk is full: ${what}; retry once space is freed`, {
+    headers: { 'retry-after': String(DISK_FULL_RETRY_AFTER_SEC) },
+  });
+}
 
 /** fastify's body errors, answered in the cell's words; `undefined` for any other code. */
 function bodyErrorAnswer(
@@ -56,6 +73,7 @@ export function registerErrorHandler(app: FastifyInstance, deps: ErrorHandlerDep
   const stageNames = stageNameList(topology);
 
   app.setErrorHandler((error: HandledError, request, reply) => {
+    if (isDiskFullError(error)) error = diskFullHttpError();
     if (error instanceof HttpError) {
       void reply.code(error.statusCode).headers(error.headers).send(errorAnswer(error.message, error.errors));
       return;

@@ -1,11 +1,14 @@
 import type { FastifyInstance } from 'fastify';
 import { INGEST_UNAVAILABLE_STATUS, ingestAnswerStatus } from '../../../schemas/api/index.js';
 import { validateRequestBody } from '../../../schemas/index.js';
+import { businessTimeWindow } from '../../business-time.js';
 import type { CellTopology, StageTopology } from '../../topology.js';
 import { type IngestClient, IngestUnavailableError } from '../bus/ingest-client.js';
 import type { EntryResult } from '../bus/ingest-committer.js';
 import type { Clock } from '../clock.js';
+import { isDiskFullError } from '../storage/db.js';
 import { contractApp, contractRoute } from './contract-route.js';
+import { diskFullHttpError } from './error-handler.js';
 import { HttpError } from './http-error.js';
 import { ingestAnswerOf } from './ingest-answer.js';
 import { describeFieldErrors, EMPTY_BODY_MESSAGE, requireJson } from './request-body.js';
@@ -13,10 +16,11 @@ import { stageParam } from './route-params.js';
 
 /**
  * `POST /invoices/{stage}`: one event or `{"events": [...]}` (≤ the topology's max per request),
- * validated against the stage schema, put on the bus and committed before the answer. The answer
- * is the one the AWS cell gives too (`schemas/api/ingest.ts`): 200 when every entry was accepted
- * or a duplicate, 502 with the same body when any failed (e.g. `EventIdConflict`), 503 when the
- * request could not be committed at all.
+ * validated against the stage schema and the cell's business-time window (every `occurredAt` within
+ * the topology's window around the cell clock's time of the request, else a 400 naming it), put on
+ * the bus and committed before the answer. The answer is the one the AWS cell gives too
+ * (`schemas/api/ingest.ts`): 200 when every entry was accepted or a duplicate, 502 with the same
+ * body when any failed (e.g. `EventIdConflict`), 503 when the request could not be committed at all.
  *
  * @example
  * registerIngestRoutes(app, { topology, ingest, clock });
@@ -28,7 +32,7 @@ export interface IngestRouteDeps {
   readonly clock: Clock;
 }
 
-/** Submits validated events; a commit that cannot happen now is a 503 with `Retry-After`. */
+/** Submits validated events; a commit that cannot happen now (busy, disk full) is a 503 with `Retry-After`. */
 async function submit(
   ingest: IngestClient,
   stage: StageTopology,
@@ -38,6 +42,7 @@ async function submit(
   try {
     return await ingest.submit(stage, events, receivedAtMs);
   } catch (error) {
+    if (isDiskFullError(error)) throw diskFullHttpError('nothing of this request was stored');
     if (error instanceof IngestUnavailableError) {
       throw new HttpError(INGEST_UNAVAILABLE_STATUS, error.message, { headers: { 'retry-after': '1' } });
     }
@@ -47,6 +52,7 @@ async function submit(
 
 export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps): void {
   const { topology } = deps;
+  const window = businessTimeWindow(topology.settings);
   contractApp(app).route({
     ...contractRoute('ingest'),
     // Unknown stage: 404 before reading the body.
@@ -58,7 +64,9 @@ export function registerIngestRoutes(app: FastifyInstance, deps: IngestRouteDeps
       const stage = stageParam(topology, request);
       requireJson(request);
       if (request.body === undefined) throw new HttpError(400, EMPTY_BODY_MESSAGE);
-      const validation = validateRequestBody(stage.name, request.body, topology.settings.maxEventsPerRequest);
+      const { maxEventsPerRequest } = topology.settings;
+      const businessTime = { window, referenceMs: receivedAtMs };
+      const validation = validateRequestBody(stage.name, request.body, maxEventsPerRequest, businessTime);
       if (!validation.ok) {
         throw new HttpError(400, describeFieldErrors(`invalid ${stage.name} request`, validation.errors), {
           errors: validation.errors,

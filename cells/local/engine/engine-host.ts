@@ -23,6 +23,7 @@ export type EngineRequest =
   | { readonly type: 'ingest'; readonly id: number; readonly batches: readonly IngestBatch[] }
   | { readonly type: 'snapshot'; readonly id: number }
   | { readonly type: 'faults'; readonly id: number; readonly failEventIds: readonly string[] }
+  | { readonly type: 'maxPageCount'; readonly id: number; readonly pages: number }
   | { readonly type: 'stop'; readonly id: number };
 
 export type EngineMessage =
@@ -40,6 +41,8 @@ export interface EngineHandle {
   wake(): void;
   snapshot(): Promise<EngineSnapshot>;
   setFaults(failEventIds: readonly string[]): Promise<void>;
+  /** Test hook: caps the database in pages on the engine's connection (a simulated full disk). */
+  setMaxPageCount(pages: number): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -51,9 +54,12 @@ export interface StartEngineOptions {
 }
 
 export class EngineFailedError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
+  /** The engine-side error's code (e.g. `SQLITE_FULL`), so callers can tell a full disk. */
+  readonly code: string | undefined;
+  constructor(message: string, options?: { cause?: unknown; code?: string }) {
     super(message, options);
     this.name = 'EngineFailedError';
+    this.code = options?.code;
   }
 }
 
@@ -67,6 +73,7 @@ export async function startEngine(config: EngineConfig, options: StartEngineOpti
       wake: () => engine.wake(),
       snapshot: async () => engine.snapshot(),
       setFaults: async (ids) => engine.setFaults(ids),
+      setMaxPageCount: async (pages) => engine.setMaxPageCount(pages),
       stop: () => engine.stop(),
     };
   }
@@ -99,7 +106,11 @@ function spawnWorker(config: EngineConfig): Worker {
 }
 
 function errorFrom(serialized: Record<string, unknown> | undefined, fallback: string): Error {
-  const error = new EngineFailedError(String(serialized?.message ?? fallback));
+  const code = serialized?.code;
+  const error = new EngineFailedError(
+    String(serialized?.message ?? fallback),
+    typeof code === 'string' ? { code } : {},
+  );
   if (typeof serialized?.stack === 'string') error.stack = serialized.stack;
   return error;
 }
@@ -193,6 +204,7 @@ async function startWorker(config: EngineConfig, options: StartEngineOptions): P
     setFaults: async (failEventIds) => {
       await request((id) => ({ type: 'faults', id, failEventIds }));
     },
+    setMaxPageCount: (pages) => request<void>((id) => ({ type: 'maxPageCount', id, pages })),
     stop: async () => {
       if (exited) return;
       stopping = true;

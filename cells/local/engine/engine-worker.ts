@@ -5,7 +5,7 @@ import type { EngineMessage, EngineRequest } from './engine-host.js';
 
 /**
  * Worker-thread entry of the cell engine (engine.ts). It answers the API thread's requests
- * (ingest, wake, snapshot, faults, stop) over the parent port by id; everything durable happens
+ * (ingest, wake, snapshot, faults, max page count, stop) over the parent port by id; everything durable happens
  * on this thread's database connection.
  */
 const port = parentPort;
@@ -44,6 +44,9 @@ port.on('message', (request: EngineRequest) => {
         return reply(engine.snapshot());
       case 'faults':
         engine.setFaults(request.failEventIds);
+        return reply();
+      case 'maxPageCount':
+        engine.setMaxPageCount(request.pages);
         return reply();
       case 'stop':
         engine.stop().then(

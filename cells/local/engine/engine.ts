@@ -6,7 +6,7 @@ import {
 } from '../../../consumers/stage-processor.js';
 import type { TimeseriesStore } from '../../../consumers/store.js';
 import { validateEvent } from '../../../schemas/index.js';
-import { compileFilterPolicy } from '../../matching/index.js';
+import { businessTimeWindow } from '../../business-time.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import { EventArchive } from '../bus/event-archive.js';
 import {
@@ -16,16 +16,24 @@ import {
   type IngestStats,
 } from '../bus/ingest-committer.js';
 import { type Clock, SYSTEM_CLOCK } from '../clock.js';
-import { createLogger, type Logger, type LogLevel } from '../logger.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from '../logger.js';
 import { pruneDedup } from '../messaging/dedup-window.js';
 import type { FifoQueue } from '../messaging/fifo-queue.js';
-import { FifoTopic } from '../messaging/fifo-topic.js';
 import { openStageQueues } from '../messaging/stage-queues.js';
-import { openSubscriberQueues, subscriberKey } from '../messaging/subscriber-queues.js';
-import { type DatabaseHandle, openCellDatabase, type SynchronousMode, WriteBatcher } from '../storage/db.js';
+import { openSubscriberQueues } from '../messaging/subscriber-queues.js';
+import {
+  type DatabaseHandle,
+  isDiskFullError,
+  openCellDatabase,
+  type SynchronousMode,
+  setMaxPageCount,
+  WriteBatcher,
+} from '../storage/db.js';
+import { DiskFullMonitor, type DiskFullState } from '../storage/disk-full-monitor.js';
 import { FaultInjectingStore } from '../storage/fault-injecting-store.js';
 import { SqliteStore } from '../storage/sqlite-store.js';
 import { QueuePoller } from './poller.js';
+import { openStageTopics } from './stage-topics.js';
 
 /**
  * The cell engine: the one hot writer of the cell database and everything that writes through it
@@ -34,6 +42,7 @@ import { QueuePoller } from './poller.js';
  * housekeeping (dedup and archive pruning, WAL checkpoints). All its writes share one group commit
  * ({@link WriteBatcher}). It runs in a `worker_threads` Worker (engine-worker.ts), so HTTP handling
  * and durable work use both cores, or inline in the API thread (`--processor-thread inline`).
+ * When writes fail for lack of space, receiving pauses until there is room ({@link DiskFullMonitor}).
  *
  * @example
  * const engine = CellEngine.open(config);
@@ -49,6 +58,8 @@ export interface EngineConfig {
   readonly synchronous: SynchronousMode;
   readonly faultInjection: boolean;
   readonly logLevel: LogLevel;
+  /** The worker thread's log format (the API thread's); json when absent. */
+  readonly logFormat?: LogFormat;
   readonly idlePollMs?: number;
 }
 
@@ -89,6 +100,8 @@ export interface EngineSnapshot {
   readonly commits: number;
   readonly largestCommit: number;
   readonly faultEventIds: readonly string[];
+  /** Whether writes are failing for lack of space (processing paused), since when. */
+  readonly disk: DiskFullState;
 }
 
 interface StageCounters {
@@ -104,6 +117,7 @@ interface StageCounters {
 const DEDUP_PRUNE_MS = 30_000;
 const ARCHIVE_PRUNE_MS = 10 * 60_000;
 const CHECKPOINT_MS = 5_000;
+const DISK_PROBE_MS = 1_000;
 const PRUNE_CHUNK = 5_000;
 
 function newStageCounters(): StageCounters {
@@ -118,36 +132,13 @@ function newStageCounters(): StageCounters {
   };
 }
 
-/**
- * The topic of every stage, fanning out to the stage's queue and then to its declared subscribers:
- * filtered queues on the same topic (their policies were validated when the topology was built).
- */
-function openStageTopics(
-  topology: CellTopology,
-  queues: ReadonlyMap<StageName, FifoQueue>,
-  subscriberQueues: ReadonlyMap<string, FifoQueue>,
-): Map<StageName, FifoTopic> {
-  const topics = new Map<StageName, FifoTopic>();
-  for (const stage of topology.stages) {
-    const topic = new FifoTopic(stage.ids.topic);
-    topic.subscribe(queues.get(stage.name) as FifoQueue);
-    for (const sub of stage.subscribers) {
-      topic.subscribe(
-        subscriberQueues.get(subscriberKey(stage, sub)) as FifoQueue,
-        compileFilterPolicy(sub.filterPolicy),
-      );
-    }
-    topics.set(stage.name, topic);
-  }
-  return topics;
-}
-
 export class CellEngine {
   readonly #config: EngineConfig;
   readonly #db: DatabaseHandle;
   readonly #clock: Clock;
   readonly #logger: Logger;
   readonly #batcher: WriteBatcher;
+  readonly #disk: DiskFullMonitor;
   readonly #queues: Map<StageName, FifoQueue>;
   readonly #ingest: IngestCommitter;
   readonly #faults: FaultInjectingStore | undefined;
@@ -157,7 +148,13 @@ export class CellEngine {
   #maintenance: Promise<void> = Promise.resolve();
 
   static open(config: EngineConfig, clock: Clock = SYSTEM_CLOCK, logger?: Logger): CellEngine {
-    const log = logger ?? createLogger({ level: config.logLevel, base: { component: 'engine' } });
+    const log =
+      logger ??
+      createLogger({
+        level: config.logLevel,
+        ...(config.logFormat !== undefined ? { format: config.logFormat } : {}),
+        base: { component: 'engine' },
+      });
     const db = openCellDatabase({ file: config.dbFile, synchronous: config.synchronous, role: 'engine' });
     try {
       return new CellEngine(config, db, clock, log);
@@ -173,7 +170,8 @@ export class CellEngine {
     this.#clock = clock;
     this.#logger = logger;
     const { topology } = config;
-    this.#batcher = new WriteBatcher(db);
+    this.#disk = new DiskFullMonitor({ db, dbFile: config.dbFile, clock, logger });
+    this.#batcher = new WriteBatcher(db, { onError: (error) => this.#disk.noteError(error) });
     for (const stage of topology.stages) {
       this.#counters.set(stage.name, newStageCounters());
       // Compile the stage validator now rather than inside the first batch.
@@ -213,6 +211,7 @@ export class CellEngine {
   /** The poller that drives the real `processBatch` over every stage queue into `store`. */
   #createPoller(store: TimeseriesStore): QueuePoller {
     const { topology, cell, idlePollMs } = this.#config;
+    const businessTime = businessTimeWindow(topology.settings);
     return new QueuePoller({
       batcher: this.#batcher,
       stages: topology.stages.map((stage) => ({ stage, queue: this.#queues.get(stage.name) as FifoQueue })),
@@ -220,18 +219,20 @@ export class CellEngine {
       logger: this.#logger,
       region: cell.region,
       ...(idlePollMs !== undefined ? { idlePollMs } : {}),
+      paused: () => this.#disk.full,
       process: (stage, records) =>
         processBatch(records, {
           stage: stage.name,
           cell,
           store,
+          businessTime,
           retryBudgetMs: topology.settings.storeRetryBudgetMs,
           observer: this.#batchObserver(stage.name),
         }),
     });
   }
 
-  /** Counts a stage's processing outcomes for the snapshot and logs failures and retries. */
+  /** Counts a stage's processing outcomes and logs failures and retries (a full disk is logged once). */
   #batchObserver(stage: StageName): ProcessorObserver {
     const counters = () => this.#counters.get(stage);
     return {
@@ -242,14 +243,14 @@ export class CellEngine {
       failed: (messageId, kind, reason) => {
         const c = counters();
         if (c) c.failures[kind]++;
-        if (kind !== 'group-blocked') {
+        if (kind !== 'group-blocked' && !(kind === 'transient' && this.#disk.full)) {
           this.#logger.warn('message failed', { stage, messageId, kind, reason });
         }
       },
       retrying: (attempt, error) => {
         const c = counters();
         if (c) c.storeRetries++;
-        this.#logger.warn('store write retrying', { stage, attempt, error });
+        if (!this.#disk.full) this.#logger.warn('store write retrying', { stage, attempt, error });
       },
     };
   }
@@ -262,7 +263,9 @@ export class CellEngine {
           .then(job)
           .then(() => undefined)
           .catch((error: unknown) => {
-            this.#logger.error('housekeeping failed', { error });
+            // A checkpoint that cannot extend the file on a full disk is part of the episode.
+            if (isDiskFullError(error)) this.#disk.noteError(error);
+            else this.#logger.error('housekeeping failed', { error });
           });
       }, ms);
       this.#timers.push(timer);
@@ -270,6 +273,9 @@ export class CellEngine {
     every(DEDUP_PRUNE_MS, () => this.pruneDedup());
     every(ARCHIVE_PRUNE_MS, () => this.pruneArchive());
     every(CHECKPOINT_MS, async () => this.#db.pragma('wal_checkpoint(PASSIVE)'));
+    every(DISK_PROBE_MS, async () => {
+      if (this.#disk.full && !this.#disk.probe()) this.#poller.wake();
+    });
   }
 
   /** Archives (unless a replay) and enqueues events; resolves after the group commit. */
@@ -280,6 +286,11 @@ export class CellEngine {
   /** Polls now (after another connection enqueued messages, e.g. a redrive). */
   wake(): void {
     this.#poller.wake();
+  }
+
+  /** Test hook: caps the database in pages on the engine's connection (a simulated full disk). */
+  setMaxPageCount(pages: number): void {
+    setMaxPageCount(this.#db, pages);
   }
 
   setFaults(eventIds: readonly string[]): void {
@@ -322,6 +333,7 @@ export class CellEngine {
       commits,
       largestCommit,
       faultEventIds: this.#faults?.failingEventIds ?? [],
+      disk: this.#disk.state(),
     };
   }
 

@@ -48,6 +48,12 @@ export interface QueuePollerOptions {
   readonly idlePollMs?: number;
   /** Cap on messages received per tick across stages, to keep write transactions short. */
   readonly maxMessagesPerTick?: number;
+  /**
+   * While true (the disk is full), receive nothing: every batch would fail to store and spend a
+   * receive of each message on the way to the DLQ. Deletes of finished batches still apply, and
+   * failed poll transactions are not logged (the disk monitor logs the episode once).
+   */
+  readonly paused?: () => boolean;
 }
 
 export interface StagePollerStats {
@@ -186,6 +192,7 @@ export class QueuePoller {
         this.#completions = [];
         const receive =
           !this.#stopping &&
+          this.#options.paused?.() !== true &&
           this.#stages.some((s) => s.inFlight < s.stage.maxConcurrency && s.queue.hasReceivable());
         if (completions.length === 0 && !receive) continue;
         let received: ReceivedMessage[][][];
@@ -194,7 +201,9 @@ export class QueuePoller {
         } catch (error) {
           // The transaction rolled back but the in-memory indexes moved: rebuild them from the table.
           // Deletes that did not happen mean redelivery, which idempotent writes absorb.
-          this.#options.logger.error('poll transaction failed; reloading queues', { error });
+          if (!this.#options.paused?.()) {
+            this.#options.logger.error('poll transaction failed; reloading queues', { error });
+          }
           for (const s of this.#stages) s.queue.reset();
           await delay(100);
           continue;

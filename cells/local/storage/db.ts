@@ -44,6 +44,30 @@ export class CorruptDatabaseError extends Error {
   }
 }
 
+/**
+ * Whether an error (or any error in its `cause` chain) is SQLite's `SQLITE_FULL`: the disk is full,
+ * or the database reached its `max_page_count`. SQLite rolls the whole transaction back on it
+ * (https://www.sqlite.org/lang_transaction.html, "Response To Errors Within A Transaction").
+ */
+export function isDiskFullError(error: unknown): boolean {
+  for (let e = error, depth = 0; e !== undefined && e !== null && depth < 8; depth++) {
+    if ((e as { code?: unknown }).code === 'SQLITE_FULL') return true;
+    e = (e as { cause?: unknown }).cause;
+  }
+  return false;
+}
+
+/**
+ * Caps the database at `pages` pages on this connection (`PRAGMA max_page_count`, which SQLite
+ * keeps per connection and never sets below the current size). Tests simulate a full disk with it.
+ */
+export function setMaxPageCount(db: DatabaseHandle, pages: number): number {
+  if (!Number.isSafeInteger(pages) || pages < 1) {
+    throw new RangeError(`maxPageCount must be a positive integer, got ${pages}`);
+  }
+  return db.pragma(`max_page_count = ${pages}`, { simple: true }) as number;
+}
+
 export class DatabaseBusyError extends Error {
   constructor(waitedMs: number, options?: { cause?: unknown }) {
     super(`database stayed busy for ${waitedMs} ms`, options);
@@ -201,7 +225,9 @@ type JobOutcome =
  * of every index) are written to the WAL once per commit rather than once per request.
  *
  * Jobs are synchronous and must not await. A job that changes in-memory state must tolerate the
- * commit failing afterwards (its promise then rejects).
+ * commit failing afterwards (its promise then rejects). An error that makes SQLite roll back the
+ * whole transaction (`SQLITE_FULL`, an I/O error) fails every job of that commit: the jobs before
+ * it were rolled back too, and the jobs after it must not run outside a transaction.
  *
  * @example
  * const batcher = new WriteBatcher(db);
@@ -210,14 +236,17 @@ type JobOutcome =
 export class WriteBatcher {
   readonly #outer: Database.Transaction<(jobs: readonly QueuedJob[]) => JobOutcome[]>;
   readonly #maxWaitMs: number;
+  readonly #onError: ((error: unknown) => void) | undefined;
   #queue: QueuedJob[] = [];
   #scheduled = false;
   #flushing = false;
   #commits = 0;
   #largestCommit = 0;
 
-  constructor(db: DatabaseHandle, options: { maxWaitMs?: number } = {}) {
+  /** `onError` sees every failed job and failed commit (e.g. to notice a full disk). */
+  constructor(db: DatabaseHandle, options: { maxWaitMs?: number; onError?: (error: unknown) => void } = {}) {
     this.#maxWaitMs = options.maxWaitMs ?? 10_000;
+    this.#onError = options.onError;
     // Calling a transaction function inside a transaction opens a SAVEPOINT (better-sqlite3).
     const savepoint = db.transaction((fn: () => unknown) => fn());
     this.#outer = db.transaction((jobs: readonly QueuedJob[]): JobOutcome[] =>
@@ -225,6 +254,9 @@ export class WriteBatcher {
         try {
           return { ok: true, value: savepoint(job.fn) };
         } catch (error) {
+          // SQLite rolled the whole transaction back: fail the commit (see the class comment).
+          if (!db.inTransaction) throw error;
+          this.#onError?.(error);
           return { ok: false, error };
         }
       }),
@@ -274,6 +306,7 @@ export class WriteBatcher {
         else job.reject(outcome ? outcome.error : new Error('job outcome missing'));
       });
     } catch (error) {
+      this.#onError?.(error);
       for (const job of jobs) job.reject(error);
     } finally {
       this.#flushing = false;
