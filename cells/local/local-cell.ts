@@ -1,25 +1,31 @@
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { FastifyInstance } from 'fastify';
 import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../topology.js';
 import { ApiKeyStore } from './api/api-keys.js';
 import { buildHttpApi } from './api/http-api.js';
+import { provisionApiKeys } from './api/key-provisioning.js';
 import { ProducerRateLimiter } from './api/rate-limit.js';
+import { sessionSecret } from './api/session.js';
+import { exposureWarnings, type TlsMaterial } from './api/tls.js';
 import { EventBus } from './bus/event-bus.js';
 import { IngestClient } from './bus/ingest-client.js';
 import type { EntryResult, IngestBatch } from './bus/ingest-committer.js';
 import { ReplayService } from './bus/replay-service.js';
+import { applyStageOverrides, isLoopbackHost } from './cell-config.js';
 import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import type { EngineSnapshot } from './engine/engine.js';
 import { type EngineHandle, type EngineThreadMode, startEngine } from './engine/engine-host.js';
-import { createLogger, type Logger, type LogLevel } from './logger.js';
+import { createLogger, type LogFormat, type Logger, type LogLevel } from './logger.js';
 import type { FifoQueue } from './messaging/fifo-queue.js';
 import { RedriveService } from './messaging/redrive-service.js';
 import { openStageQueues } from './messaging/stage-queues.js';
 import { openSubscriberQueues, registerSubscriberRoutes } from './messaging/subscriber-queues.js';
-import { assembleStats, type CellState, type CellStats, renderPrometheus } from './monitoring/cell-stats.js';
+import { createCellMetrics } from './monitoring/cell-metrics.js';
+import { assembleStats, type CellState, type CellStats } from './monitoring/cell-stats.js';
+import { CellBackups, type LocalCellBackupOptions, restoreOnStart } from './storage/backup-service.js';
 import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js';
 import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './storage/db.js';
+import { setCellMaxPageCount } from './storage/disk-full-monitor.js';
 import { SqliteStore } from './storage/sqlite-store.js';
 
 /**
@@ -42,6 +48,10 @@ export interface LocalCellOptions {
   readonly host?: string;
   /** Register (and use) this producer key; without one, a key is generated when none exists. */
   readonly apiKey?: string;
+  /** Register this operator key (≥ 20 characters): redrive, replay, key management, every read. */
+  readonly operatorKey?: string;
+  /** Serve HTTPS with this PEM certificate and key (`api/tls.ts`); session cookies get Secure. */
+  readonly tls?: TlsMaterial;
   readonly rateLimitRps?: number;
   readonly burst?: number;
   /** Overrides every stage's visibility timeout (tests use 1 s). */
@@ -53,6 +63,8 @@ export interface LocalCellOptions {
   readonly cellName?: string;
   readonly processorThread?: EngineThreadMode;
   readonly logLevel?: LogLevel;
+  /** Format of the lines the engine's worker thread logs (the `logger`'s own format). @default 'json' */
+  readonly logFormat?: LogFormat;
   readonly logger?: Logger;
   readonly topology?: CellTopology;
   readonly clock?: Clock;
@@ -60,6 +72,8 @@ export interface LocalCellOptions {
   readonly onFatal?: (error: Error) => void;
   /** Extra routes (dashboard, monitoring); they get the same readiness, auth and error handling. */
   readonly plugins?: readonly LocalCellPlugin[];
+  /** Scheduled backups, and a backup to restore before the database opens (`storage/backup-*.ts`). */
+  readonly backup?: LocalCellBackupOptions;
 }
 
 /** What a plugin may use: the API thread's connection (reads), the topology, live stats. */
@@ -89,46 +103,16 @@ export interface LocalCell {
   /** The key passed in or generated now; undefined when existing keys were kept. */
   readonly apiKey: string | undefined;
   readonly apiKeyGenerated: boolean;
+  /** Whether a working operator key exists (else the banner says how to make the first one). */
+  readonly hasOperatorKey: boolean;
   readonly topology: CellTopology;
   stats(): Promise<CellStats>;
+  /** Test hook: caps the database at `pages` on every connection (a disk filling up, or freed). */
+  setMaxPageCount(pages: number): Promise<void>;
   close(): Promise<void>;
 }
 
 export const DB_FILE_NAME = 'cell.sqlite';
-
-/** `data/local-cell` inside the project (git-ignored). */
-export function defaultDataDir(): string {
-  return path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..', 'data', 'local-cell');
-}
-
-export function isLoopbackHost(host: string): boolean {
-  return host === 'localhost' || host === '::1' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
-
-/**
- * The topology with the CLI's per-cell overrides applied to every stage. A shorter visibility
- * timeout also caps the processor timeout (the poller's per-batch deadline), so a batch never
- * outlives its messages' invisibility and two batches of one invoice never run at once.
- */
-export function applyStageOverrides(
-  topology: CellTopology,
-  overrides: { visibilityTimeoutSec?: number; maxReceiveCount?: number },
-): CellTopology {
-  const vt = overrides.visibilityTimeoutSec;
-  if (vt !== undefined && !(Number.isInteger(vt) && vt >= 1)) {
-    throw new RangeError(`visibilityTimeoutSec must be a positive integer, got ${vt}`);
-  }
-  return {
-    settings: topology.settings,
-    stages: topology.stages.map((stage) => ({
-      ...stage,
-      ...(vt !== undefined
-        ? { visibilityTimeoutSec: vt, processorTimeoutSec: Math.min(stage.processorTimeoutSec, vt) }
-        : {}),
-      ...(overrides.maxReceiveCount !== undefined ? { maxReceiveCount: overrides.maxReceiveCount } : {}),
-    })),
-  };
-}
 
 /** The options resolved once: everything below reads these, never `options` defaults. */
 interface CellConfig {
@@ -141,6 +125,7 @@ interface CellConfig {
   readonly cellName: string;
   readonly synchronous: SynchronousMode;
   readonly faultInjection: boolean;
+  readonly backup: LocalCellBackupOptions;
 }
 
 /** What changes while the cell runs, read by the API thread's closures. */
@@ -157,6 +142,7 @@ interface ApiServices {
   readonly redrive: RedriveService;
   readonly store: SqliteStore;
   readonly keys: ApiKeyStore;
+  readonly backups: CellBackups;
   readonly stats: () => Promise<CellStats>;
 }
 
@@ -171,13 +157,19 @@ function resolveConfig(options: LocalCellOptions): CellConfig {
     }),
     clock: options.clock ?? SYSTEM_CLOCK,
     logger:
-      options.logger ?? createLogger({ level: options.logLevel ?? 'info', base: { component: 'cell' } }),
+      options.logger ??
+      createLogger({
+        level: options.logLevel ?? 'info',
+        ...(options.logFormat !== undefined ? { format: options.logFormat } : {}),
+        base: { component: 'cell' },
+      }),
     host: options.host ?? '127.0.0.1',
     dataDir,
     dbFile: path.join(dataDir, DB_FILE_NAME),
     cellName: options.cellName ?? 'local',
     synchronous: options.synchronous ?? 'FULL',
     faultInjection: options.enableFaultInjection === true,
+    backup: options.backup ?? {},
   };
 }
 
@@ -207,23 +199,10 @@ function createApiServices(db: DatabaseHandle, config: CellConfig, runtime: Cell
     redrive: new RedriveService({ db, queues, clock, logger, onMoved: () => runtime.engine?.wake() }),
     store: new SqliteStore(db, { topology, clock }),
     keys: new ApiKeyStore(db, clock),
+    backups: new CellBackups({ ...config, schedule: config.backup.schedule }),
     stats: async () =>
       assembleStats({ topology, queues, snapshot: await snapshot(), state: runtime.state, cellName }),
   };
-}
-
-/** Registers the key passed in, or generates one when the cell has none yet. */
-function provisionApiKey(
-  keys: ApiKeyStore,
-  apiKey: string | undefined,
-): { apiKey: string | undefined; apiKeyGenerated: boolean } {
-  if (apiKey !== undefined) {
-    keys.add(apiKey, 'cli');
-    return { apiKey, apiKeyGenerated: false };
-  }
-  if (keys.count() === 0)
-    return { apiKey: keys.generate('generated on first start').key, apiKeyGenerated: true };
-  return { apiKey: undefined, apiKeyGenerated: false };
 }
 
 /** The HTTP API with the subscriber routes and the plugins' routes, not yet listening. */
@@ -245,8 +224,10 @@ async function buildServer(
     }),
     engine: () => runtime.engine,
     state: () => runtime.state,
-    metrics: async () => renderPrometheus(await services.stats(), httpCounters),
+    metrics: createCellMetrics({ stats: services.stats, httpRequests: httpCounters }),
     requireKeyForReads: !isLoopbackHost(config.host),
+    sessionSecret: sessionSecret(db),
+    ...(options.tls ? { tls: options.tls } : {}),
     faultInjection: config.faultInjection,
     clock,
     logger,
@@ -264,11 +245,12 @@ async function listen(
   app: FastifyInstance,
   host: string,
   port: number,
+  scheme: 'http' | 'https',
 ): Promise<{ port: number; url: string }> {
   await app.listen({ host, port });
   const address = app.server.address();
   const bound = typeof address === 'object' && address ? address.port : port;
-  return { port: bound, url: `http://${host.includes(':') ? `[${host}]` : host}:${bound}` };
+  return { port: bound, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}` };
 }
 
 function startCellEngine(config: CellConfig, options: LocalCellOptions): Promise<EngineHandle> {
@@ -281,6 +263,7 @@ function startCellEngine(config: CellConfig, options: LocalCellOptions): Promise
       synchronous: config.synchronous,
       faultInjection: config.faultInjection,
       logLevel: options.logLevel ?? 'info',
+      ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
     },
     {
       mode: options.processorThread ?? 'worker',
@@ -308,6 +291,7 @@ async function drain(
   await server.close(); // stops accepting; in-flight requests finish (their commits included)
   await services.replays.stop();
   await services.redrive.stop();
+  await services.backups.stop();
   await runtime.engine?.stop();
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -332,21 +316,20 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
   let db: DatabaseHandle | undefined;
   let app: FastifyInstance | undefined;
   try {
+    if (config.backup.restoreFrom !== undefined) restoreOnStart(config.backup.restoreFrom, config);
     db = openCellDatabase({ file: config.dbFile, synchronous: config.synchronous, role: 'api' });
     const apiDb = db;
     const services = createApiServices(apiDb, config, runtime);
-    const { apiKey, apiKeyGenerated } = provisionApiKey(services.keys, options.apiKey);
+    const { apiKey, apiKeyGenerated, hasOperatorKey } = provisionApiKeys(services.keys, options);
     app = await buildServer(apiDb, config, runtime, services, options);
     const server = app;
-    const { port, url } = await listen(server, host, options.port ?? 0);
+    const { port, url } = await listen(server, host, options.port ?? 0, options.tls ? 'https' : 'http');
     runtime.engine = await startCellEngine(config, options);
     services.replays.resumeInterrupted();
     runtime.state = 'ready';
-    if (!isLoopbackHost(host)) {
-      logger.warn(
-        'listening on a non-loopback address: every route except /health and /metrics needs x-api-key',
-        { host },
-      );
+    services.backups.start();
+    for (const warning of exposureWarnings(host, isLoopbackHost(host), options.tls !== undefined)) {
+      logger.warn(warning, { host });
     }
     let closing: Promise<void> | undefined;
     const close = () => {
@@ -362,8 +345,10 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
       dbFile,
       apiKey,
       apiKeyGenerated,
+      hasOperatorKey,
       topology,
       stats: services.stats,
+      setMaxPageCount: (pages) => setCellMaxPageCount(pages, apiDb, runtime.engine),
       close,
     };
   } catch (error) {

@@ -1,10 +1,24 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { CELL_TOPOLOGY } from '../topology.js';
+import { MIN_API_KEY_LENGTH } from './api/api-keys.js';
+import { readTlsFiles, type TlsMaterial, TlsOptionsError } from './api/tls.js';
+import { bannerInfoOf, renderBanner } from './banner.js';
+import { defaultDataDir } from './cell-config.js';
 import { ENGINE_THREAD_MODES, type EngineThreadMode } from './engine/engine-host.js';
-import { defaultDataDir, startLocalCell } from './local-cell.js';
-import { createLogger, isLogLevel, LOG_LEVELS, type LogLevel } from './logger.js';
+import { startLocalCell } from './local-cell.js';
+import {
+  createLogger,
+  defaultLogFormat,
+  isLogFormat,
+  isLogLevel,
+  LOG_FORMATS,
+  LOG_LEVELS,
+  type LogFormat,
+  type LogLevel,
+} from './logger.js';
 import { defaultPlugins } from './plugins/default-plugins.js';
 import { assertWebhookUrl } from './plugins/monitoring-plugin.js';
+import { backupCliOptions, backupOptionsOf } from './storage/backup-options.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/db.js';
 
 /**
@@ -30,6 +44,10 @@ function integer(min: number, max: number) {
 }
 
 const settings = CELL_TOPOLOGY.settings;
+
+/** Shown (banner, or the `cell ready` line) until the data dir has an operator key. */
+const OPERATOR_KEY_HINT =
+  'no operator key yet: restart with --operator-key "$(openssl rand -base64 32)" to manage keys, redrive, replay and back up (keep that key safe)';
 const firstStage = CELL_TOPOLOGY.stages[0];
 
 const program = new Command()
@@ -48,6 +66,20 @@ const program = new Command()
     '--api-key <key>',
     'producer API key to register and accept (without it, one is generated on first start)',
   )
+  .option(
+    '--operator-key <key>',
+    `operator API key to register (at least ${MIN_API_KEY_LENGTH} characters): redrive, replay, key management, reads`,
+    (value: string) => {
+      if (value.length < MIN_API_KEY_LENGTH) {
+        throw new InvalidArgumentError(
+          `must be at least ${MIN_API_KEY_LENGTH} characters, got ${value.length}`,
+        );
+      }
+      return value;
+    },
+  )
+  .option('--tls-cert <file>', 'PEM certificate (chain) to serve HTTPS with; needs --tls-key')
+  .option('--tls-key <file>', 'PEM private key of --tls-cert')
   .option('--rate-limit <rps>', 'requests/s per API key', integer(1, 10_000_000), settings.apiRateLimitRps)
   .option(
     '--burst <n>',
@@ -96,17 +128,30 @@ const program = new Command()
   )
   .option('--enable-fault-injection', 'expose POST/DELETE /admin/faults (tests only)', false)
   .addOption(new Option('--log-level <level>', 'log level').choices(Object.keys(LOG_LEVELS)).default('info'))
+  .addOption(
+    new Option(
+      '--log-format <format>',
+      'json: one JSON object per line; pretty: a start banner and readable lines',
+    )
+      .choices([...LOG_FORMATS])
+      .default(defaultLogFormat(process.stdout.isTTY), 'pretty on a terminal, json otherwise'),
+  )
   .showHelpAfterError()
   .exitOverride((error) => {
     process.exit(error.exitCode === 0 ? 0 : 2);
   });
 
+for (const option of backupCliOptions()) program.addOption(option);
 program.parse(process.argv);
+const backup = backupOptionsOf(program.opts(), (message) => program.error(message));
 const opts = program.opts<{
   port: number;
   host: string;
   dataDir: string;
   apiKey?: string;
+  operatorKey?: string;
+  tlsCert?: string;
+  tlsKey?: string;
   rateLimit: number;
   burst: number;
   visibilityTimeoutSec?: number;
@@ -117,10 +162,24 @@ const opts = program.opts<{
   enableFaultInjection: boolean;
   alarmWebhook?: string;
   logLevel: string;
+  logFormat: string;
 }>();
 
 const logLevel: LogLevel = isLogLevel(opts.logLevel) ? opts.logLevel : 'info';
-const logger = createLogger({ level: logLevel, base: { component: 'cell' } });
+const logFormat: LogFormat = isLogFormat(opts.logFormat) ? opts.logFormat : 'json';
+const logger = createLogger({ level: logLevel, format: logFormat, base: { component: 'cell' } });
+
+/** `--tls-cert`/`--tls-key` read and checked before anything starts; a bad pair is a usage error. */
+function tlsOf(): TlsMaterial | undefined {
+  try {
+    return readTlsFiles({ certFile: opts.tlsCert, keyFile: opts.tlsKey });
+  } catch (error) {
+    if (!(error instanceof TlsOptionsError)) throw error;
+    process.stderr.write(`error: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+const tls = tlsOf();
 
 async function run(): Promise<void> {
   let stopping = false;
@@ -130,6 +189,8 @@ async function run(): Promise<void> {
     port: opts.port,
     host: opts.host,
     ...(opts.apiKey !== undefined ? { apiKey: opts.apiKey } : {}),
+    ...(opts.operatorKey !== undefined ? { operatorKey: opts.operatorKey } : {}),
+    ...(tls ? { tls } : {}),
     rateLimitRps: opts.rateLimit,
     burst: opts.burst,
     ...(opts.visibilityTimeoutSec !== undefined ? { visibilityTimeoutSec: opts.visibilityTimeoutSec } : {}),
@@ -138,27 +199,44 @@ async function run(): Promise<void> {
     processorThread: opts.processorThread,
     cellName: opts.cellName,
     enableFaultInjection: opts.enableFaultInjection,
+    backup,
     plugins: defaultPlugins(opts.alarmWebhook !== undefined ? { alarmWebhookUrl: opts.alarmWebhook } : {}),
     logLevel,
+    logFormat,
     logger,
     onFatal: () => {
       if (!stopping) process.exit(1);
     },
   });
-  if (cell.apiKeyGenerated) {
-    logger.info('generated a producer API key; it is stored hashed and shown only now', {
-      apiKey: cell.apiKey,
+  if (logFormat === 'pretty') {
+    // A person reads this: one banner in place of the machine lines below (which say the same).
+    process.stdout.write(
+      renderBanner(
+        bannerInfoOf(cell, {
+          cellName: opts.cellName,
+          cwd: process.cwd(),
+          dashboard: true,
+          ...(cell.hasOperatorKey ? {} : { operatorKeyHint: OPERATOR_KEY_HINT }),
+        }),
+      ),
+    );
+  } else {
+    if (cell.apiKeyGenerated) {
+      logger.info('generated a producer API key; it is stored hashed and shown only now', {
+        apiKey: cell.apiKey,
+      });
+    }
+    logger.info('cell ready', {
+      url: cell.url,
+      dataDir: cell.dataDir,
+      pid: process.pid,
+      stages: cell.topology.stages.map((s) => s.name),
+      synchronous: opts.synchronous,
+      faultInjection: opts.enableFaultInjection,
+      ...(cell.apiKeyGenerated ? { apiKey: cell.apiKey } : {}),
+      ...(cell.hasOperatorKey ? {} : { hint: OPERATOR_KEY_HINT }),
     });
   }
-  logger.info('cell ready', {
-    url: cell.url,
-    dataDir: cell.dataDir,
-    pid: process.pid,
-    stages: cell.topology.stages.map((s) => s.name),
-    synchronous: opts.synchronous,
-    faultInjection: opts.enableFaultInjection,
-    ...(cell.apiKeyGenerated ? { apiKey: cell.apiKey } : {}),
-  });
 
   const shutdown = (signal: string) => {
     if (stopping) {

@@ -9,13 +9,16 @@
  * import type { StuckAnswer } from '../../schemas/api/index.js';
  * const stuck = (await (await fetch(`${url}/stuck`)).json()) as StuckAnswer;
  */
+export * from './backup.js';
 export * from './cell.js';
 export * from './common.js';
 export * from './dashboards.js';
 export * from './errors.js';
 export * from './ingest.js';
 export * from './invoices.js';
+export * from './keys.js';
 export * from './local-cell-routes.js';
 export * from './monitoring.js';
 export * from './ops.js';
+export * from './route-access.js';
 export * from './subscribers.js';

@@ -4,6 +4,12 @@ import { DashboardDataAnswerSchema, DashboardsAnswerSchema } from './dashboards.
 import { ErrorAnswerSchema } from './errors.js';
 import { IngestAnswerSchema } from './ingest.js';
 import { TimelineAnswerSchema } from './invoices.js';
+import {
+  ApiKeySummarySchema,
+  CreatedKeyAnswerSchema,
+  KeysAnswerSchema,
+  SessionAnswerSchema,
+} from './keys.js';
 import { AlarmsAnswerSchema, ReconcileAnswerSchema, StuckAnswerSchema } from './monitoring.js';
 import {
   DlqAnswerSchema,
@@ -75,6 +81,8 @@ export const LOCAL_CELL_ROUTES = {
   /** Only with `--enable-fault-injection`. */
   faultsSet: route('POST', '/admin/faults', { 200: FaultsAnswerSchema }),
   faultsClear: route('DELETE', '/admin/faults', { 200: FaultsAnswerSchema }),
+  /** 200 is the backup itself, a SQLite file (`schemas/api/backup.ts`); 409 while one runs. */
+  backup: route('POST', '/admin/backup', {}),
   subscriberMessages: route('GET', '/subscribers/:stage/:id/messages', {
     200: SubscriberMessagesAnswerSchema,
   }),
@@ -94,6 +102,18 @@ export const LOCAL_CELL_ROUTES = {
    * duplicate, and fastify would re-serialise the whole document through it.
    */
   openapi: route('GET', '/openapi.json', {}),
+  /** Key management (operator keys): 201 carries the new key's secret, the only answer that does. */
+  keysCreate: route('POST', '/keys', { 201: CreatedKeyAnswerSchema }),
+  keysList: route('GET', '/keys', { 200: KeysAnswerSchema }),
+  /** `ref` is a key id or the name of a key that works; 200 is the revoked key. */
+  keysRevoke: route('DELETE', '/keys/:ref', { 200: ApiKeySummarySchema }),
+  /** The dashboard's sign-in page (HTML; signed in: who, and a sign-out button). */
+  signinPage: route('GET', '/signin', {}),
+  /** A form post answers 303 to the dashboard; a JSON post answers the session. */
+  signin: route('POST', '/signin', { 200: SessionAnswerSchema }),
+  /** A form post answers 303 to the sign-in page; a JSON post answers the ended session. */
+  signout: route('POST', '/signout', { 200: SessionAnswerSchema }),
+  session: route('GET', '/session', { 200: SessionAnswerSchema }),
 } as const satisfies Record<string, ApiRoute>;
 
 /** A route name of {@link LOCAL_CELL_ROUTES}. */

@@ -17,6 +17,9 @@ export function request(
   urlPath: string,
   body?: string,
 ): Promise<{ status: number; body: string }> {
+  // A read goes without the key: the bench cell listens on loopback, where reads are open, and
+  // the bench's key is a producer key, which may only post events (a read with it is a 403).
+  const keyHeader: Record<string, string> = method === 'GET' ? {} : { 'x-api-key': apiKey };
   return new Promise((resolve, reject) => {
     const req = http.request(
       {
@@ -29,9 +32,9 @@ export function request(
           ? {
               'content-type': 'application/json',
               'content-length': Buffer.byteLength(body),
-              'x-api-key': apiKey,
+              ...keyHeader,
             }
-          : { 'x-api-key': apiKey },
+          : keyHeader,
       },
       (res) => {
         const chunks: Buffer[] = [];

@@ -2,8 +2,10 @@ import { Command, CommanderError } from 'commander';
 import { DEFAULT_CATALOG } from '../../cells/catalog.js';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
 import { EXIT_CODES, OpsError, UsageError } from './backend.js';
+import { registerBackup } from './cli/backup-verbs.js';
 import type { CliContext } from './cli/cli-context.js';
 import { registerLoad, registerSend } from './cli/event-verbs.js';
+import { registerKeys } from './cli/key-verbs.js';
 import { registerTestFilter, registerTestPattern } from './cli/pattern-verbs.js';
 import { registerAlarms, registerReconcile, registerStuck, registerTimeline } from './cli/report-verbs.js';
 import { registerDlq, registerReplay } from './cli/task-verbs.js';
@@ -20,6 +22,8 @@ const REGISTER_VERBS = [
   registerReplay,
   registerReconcile,
   registerAlarms,
+  registerBackup,
+  registerKeys,
   registerTestPattern,
   registerTestFilter,
 ] as const;

@@ -125,4 +125,25 @@ export const MIGRATIONS: readonly string[] = [
     reason TEXT NOT NULL
   );
   `,
+  // 3: vendor names for the dashboards (cells/local/storage/vendor-names.ts): the latest name of
+  // each vendor by record time, so a panel looks names up by primary key instead of scanning
+  // records. Filled from the records already stored (SQLite's bare column of max() is the row
+  // with the latest time); from now on the store upserts it in the record's write transaction.
+  `
+  CREATE TABLE vendors (
+    vendor_id TEXT PRIMARY KEY,
+    name TEXT NOT NULL,
+    updated_at_ms INTEGER NOT NULL
+  ) WITHOUT ROWID;
+  INSERT INTO vendors (vendor_id, name, updated_at_ms)
+    SELECT vendor_id, vendor_name, max(time_ms) FROM records GROUP BY vendor_id;
+  `,
+  // 4: key roles and revocation (cells/local/api/api-keys.ts). Keys of older data dirs could only
+  // post events, so they become producer keys; their label becomes their name.
+  `
+  ALTER TABLE api_keys RENAME COLUMN label TO name;
+  ALTER TABLE api_keys ADD COLUMN role TEXT NOT NULL DEFAULT 'producer'
+    CHECK (role IN ('producer', 'operator', 'viewer'));
+  ALTER TABLE api_keys ADD COLUMN revoked_at_ms INTEGER;
+  `,
 ];

@@ -56,7 +56,8 @@ export function backendForTarget(
   throw new UsageError('no target: pass --local <url> (a local cell) or --cell <name> (a deployed cell)');
 }
 
-function localUrl(text: string): URL {
+/** `--local`'s URL, checked: http(s) only; {@link UsageError} otherwise. */
+export function localUrl(text: string): URL {
   let url: URL;
   try {
     url = new URL(text);

@@ -22,6 +22,8 @@ export interface VerbKit {
   readonly program: Command;
   readonly io: OpsIo;
   readonly topology: CellTopology;
+  /** The environment `runCli` was given (verbs outside `withTarget` read the key variable from it). */
+  readonly env: CliContext['env'];
   /** The code `runCli` returns once the action has run. */
   setExitCode(code: number): void;
   verbContext(opts: { json?: boolean }): VerbContext;
@@ -51,6 +53,7 @@ export function createVerbKit(options: {
     program,
     io,
     topology,
+    env: context.env,
     setExitCode: options.setExitCode,
     verbContext: (opts) => ({ io, json: opts.json === true, signal: context.signal }),
     backendFor: (opts) => backendForTarget(opts, context, topology, catalog),

@@ -31,7 +31,7 @@ export class LocalHttp {
     this.#target = options.target;
   }
 
-  async request(method: 'GET' | 'POST', path: string, body?: unknown): Promise<HttpAnswer> {
+  async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<HttpAnswer> {
     const url = new URL(path.replace(/^\//, ''), this.#base);
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
@@ -73,7 +73,9 @@ export class LocalHttp {
   fail(answer: HttpAnswer, what: string): never {
     const message = `${what}: ${messageOf(answer.body)}`;
     if (answer.status === 401 || answer.status === 403) {
-      throw new OpsError(`${message} (pass --api-key or set INVOICE_OPS_API_KEY to the cell's producer key)`);
+      throw new OpsError(
+        `${message} (pass --api-key or set INVOICE_OPS_API_KEY to a key of the role the cell names)`,
+      );
     }
     if (answer.status === 404) throw new NotFoundError(message);
     if (answer.status === 429 || answer.status === 503 || answer.status >= 500) {

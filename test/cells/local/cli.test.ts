@@ -26,6 +26,9 @@ describe('local cell CLI', () => {
         '--host',
         '--data-dir',
         '--api-key',
+        '--operator-key',
+        '--tls-cert',
+        '--tls-key',
         '--rate-limit',
         '--burst',
         '--visibility-timeout-sec',
@@ -56,7 +59,7 @@ describe('local cell CLI', () => {
         .find((l) => l.msg === 'cell ready');
       const key = ready?.apiKey ?? '';
       const client = new CellClient(first.url, key);
-      const authed = await client.post('/dlq/nope/redrive', {});
+      const authed = await client.post('/invoices/nope', {});
       await first.stop();
       const second = await startCellProcess({ dataDir, apiKey: null });
       const secondReady = second.lines

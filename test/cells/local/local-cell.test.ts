@@ -4,7 +4,7 @@ import { type LocalCell, startLocalCell } from '../../../cells/local/local-cell.
 import { SampleEvents } from '../../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../cells/topology.js';
 import { CellClient, type TimelineBody } from './helpers/cell-client.js';
-import { TEST_API_KEY, tempDataDir } from './helpers/cell-process.js';
+import { TEST_API_KEY, TEST_OPERATOR_KEY, tempDataDir } from './helpers/cell-process.js';
 import { waitFor } from './helpers/wait-for.js';
 
 const samples = new SampleEvents(CELL_TOPOLOGY);
@@ -29,6 +29,7 @@ describe('startLocalCell', () => {
         dataDir,
         port: 0,
         apiKey: TEST_API_KEY,
+        operatorKey: TEST_OPERATOR_KEY,
         processorThread: mode,
         logLevel: 'silent',
         plugins: [
@@ -60,7 +61,13 @@ describe('startLocalCell', () => {
 
   it('refuses a second cell on the same data dir in the same process', async () => {
     dataDir = tempDataDir('cell-inproc-');
-    cell = await startLocalCell({ dataDir, port: 0, apiKey: TEST_API_KEY, logLevel: 'silent' });
+    cell = await startLocalCell({
+      dataDir,
+      port: 0,
+      apiKey: TEST_API_KEY,
+      operatorKey: TEST_OPERATOR_KEY,
+      logLevel: 'silent',
+    });
     await expect(startLocalCell({ dataDir, port: 0, logLevel: 'silent' })).rejects.toThrow(
       `data dir ${dataDir} is in use by another local cell (pid ${process.pid}`,
     );

@@ -244,6 +244,28 @@ describe('the local cell answers as schemas/api says', () => {
     expect(cleared.body).toEqual({ failEventIds: [] });
   });
 
+  it('the key routes and the session routes', async () => {
+    const created = await client.post('/keys', { name: 'api-contract-viewer', role: 'viewer' });
+    const taken = await client.post('/keys', { name: 'api-contract-viewer', role: 'viewer' });
+    const listed = await client.get('/keys');
+    const session = await client.request('GET', '/session', { noKey: true });
+    const signedIn = await client.request('POST', '/signin', {
+      body: { key: (created.body as { key: string }).key },
+      noKey: true,
+    });
+    const signedOut = await client.request('POST', '/signout', { noKey: true });
+    const revoked = await client.request('DELETE', '/keys/api-contract-viewer');
+
+    expect([created.status, taken.status, listed.status, revoked.status]).toEqual([201, 409, 200, 200]);
+    for (const res of [created, taken]) await expectAnswer('keysCreate', res);
+    await expectAnswer('keysList', listed);
+    await expectAnswer('keysRevoke', revoked);
+    expect([session.status, signedIn.status, signedOut.status]).toEqual([200, 200, 200]);
+    await expectAnswer('session', session);
+    await expectAnswer('signin', signedIn);
+    await expectAnswer('signout', signedOut);
+  });
+
   it('has checked every answer status of the contract but those other tests cover', () => {
     const elsewhere = new Set(['health 503', 'subscriberMessages 200']);
     const expected = Object.entries(LOCAL_CELL_ROUTES).flatMap(([name, route]) =>

@@ -5,7 +5,7 @@ import { SampleEvents } from '../../../cells/local/sample-events.js';
 import { buildTopology, STAGE_SETTINGS, type StageTopology } from '../../../cells/topology.js';
 import type { SubscriberMessagesAnswer } from '../../../schemas/api/index.js';
 import { CellClient } from '../../cells/local/helpers/cell-client.js';
-import { TEST_API_KEY, tempDataDir } from '../../cells/local/helpers/cell-process.js';
+import { TEST_API_KEY, TEST_OPERATOR_KEY, tempDataDir } from '../../cells/local/helpers/cell-process.js';
 import { waitFor } from '../../cells/local/helpers/wait-for.js';
 import { closeSerializer, expectAnswer } from './helpers/answer-check.js';
 
@@ -26,7 +26,14 @@ let client: CellClient;
 const dataDir = tempDataDir('api-contract-subscribers-');
 
 beforeAll(async () => {
-  cell = await startLocalCell({ dataDir, port: 0, apiKey: TEST_API_KEY, logLevel: 'silent', topology });
+  cell = await startLocalCell({
+    dataDir,
+    port: 0,
+    apiKey: TEST_API_KEY,
+    operatorKey: TEST_OPERATOR_KEY,
+    logLevel: 'silent',
+    topology,
+  });
   client = new CellClient(cell.url);
   const event = new SampleEvents(topology).event(ingestion, { invoiceId: 'INV-API-SUB-1' });
   const eur = { ...event, amount: { ...(event as { amount: object }).amount, currency: 'EUR' } };

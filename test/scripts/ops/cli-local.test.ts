@@ -8,6 +8,7 @@ import {
   startCellProcess,
   stopAllCells,
   TEST_API_KEY,
+  TEST_OPERATOR_KEY,
   tempDataDir,
 } from '../../cells/local/helpers/cell-process.js';
 import { waitFor } from '../../cells/local/helpers/wait-for.js';
@@ -46,6 +47,8 @@ interface TimelineJson {
 let cell: CellProcess;
 let workDir: string;
 const target = () => ['--local', cell.url, '--api-key', TEST_API_KEY];
+/** Redrive and replay need an operator key; posting events a producer key. */
+const opsTarget = () => ['--local', cell.url, '--api-key', TEST_OPERATOR_KEY];
 
 async function storedCount(invoiceId: string): Promise<number> {
   const res = await fetch(`${cell.url}/invoices/${invoiceId}`);
@@ -55,7 +58,7 @@ async function storedCount(invoiceId: string): Promise<number> {
 async function setFaults(eventIds: string[]): Promise<void> {
   const res = await fetch(`${cell.url}/admin/faults`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
+    headers: { 'content-type': 'application/json', 'x-api-key': TEST_OPERATOR_KEY },
     body: JSON.stringify({ failEventIds: eventIds }),
   });
   expect(res.status).toBe(200);
@@ -144,7 +147,7 @@ describe('invoice-ops against a local cell', () => {
       // The archive holds every accepted event: a dry-run replay of the invoice counts none.
       const archived = await fetch(`${cell.url}/replays`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'x-api-key': TEST_API_KEY },
+        headers: { 'content-type': 'application/json', 'x-api-key': TEST_OPERATOR_KEY },
         body: JSON.stringify({
           from: '2000-01-01T00:00:00Z',
           to: '2100-01-01T00:00:00Z',
@@ -299,7 +302,7 @@ describe('invoice-ops against a local cell', () => {
         '--invoice',
         'INV-OPS-DLQ',
         '--dry-run',
-        ...target(),
+        ...opsTarget(),
       ]);
       const stillThere = await runOps(['dlq', 'list', '--invoice', 'INV-OPS-DLQ', '--local', cell.url]);
       await setFaults([]);
@@ -312,7 +315,7 @@ describe('invoice-ops against a local cell', () => {
         'INV-OPS-DLQ',
         '--rate',
         '5',
-        ...target(),
+        ...opsTarget(),
       ]);
 
       // Assess
@@ -346,7 +349,7 @@ describe('invoice-ops against a local cell', () => {
       // Act
       const dry = await runOps([
         'replay',
-        ...target(),
+        ...opsTarget(),
         ...window,
         '--stage',
         'posting',
@@ -355,14 +358,14 @@ describe('invoice-ops against a local cell', () => {
       ]);
       const run = await runOps([
         'replay',
-        ...target(),
+        ...opsTarget(),
         ...window,
         '--stage',
         'posting',
         '--name',
         'ops-test-replay',
       ]);
-      const again = await runOps(['replay', ...target(), ...window, '--name', 'ops-test-replay']);
+      const again = await runOps(['replay', ...opsTarget(), ...window, '--name', 'ops-test-replay']);
 
       // Assess
       expect(dry.code).toBe(0);

@@ -1,8 +1,11 @@
 import type { StatsAnswer, TimelineAnswer } from '../../../../schemas/api/index.js';
-import { TEST_API_KEY } from './cell-process.js';
+import { TEST_API_KEY, TEST_OPERATOR_KEY } from './cell-process.js';
 
 /**
  * A small HTTP client for the local cell in tests (global fetch; throughput does not matter here).
+ * Like a real deployment it holds two keys: event posts (`POST /invoices/{stage}`) carry the
+ * producer key, every other request the operator key (`schemas/api/route-access.ts`); by default
+ * the two keys every test cell registers.
  *
  * @example
  * const client = new CellClient(cell.url);
@@ -24,10 +27,22 @@ export type TimelineBody = TimelineAnswer;
 export class CellClient {
   url: string;
   readonly apiKey: string;
+  readonly operatorKey: string;
 
-  constructor(url: string, apiKey = TEST_API_KEY) {
+  /** A client given one key of its own sends it on every request. */
+  constructor(
+    url: string,
+    apiKey = TEST_API_KEY,
+    operatorKey = apiKey === TEST_API_KEY ? TEST_OPERATOR_KEY : apiKey,
+  ) {
     this.url = url;
     this.apiKey = apiKey;
+    this.operatorKey = operatorKey;
+  }
+
+  /** The key a request carries: the producer key for event posts, the operator key otherwise. */
+  keyFor(method: string, path: string): string {
+    return method === 'POST' && path.startsWith('/invoices/') ? this.apiKey : this.operatorKey;
   }
 
   async request<T = unknown>(
@@ -36,7 +51,7 @@ export class CellClient {
     options: { body?: unknown; rawBody?: string; headers?: Record<string, string>; noKey?: boolean } = {},
   ): Promise<CellResponse<T>> {
     const headers: Record<string, string> = {};
-    if (!options.noKey) headers['x-api-key'] = this.apiKey;
+    if (!options.noKey) headers['x-api-key'] = this.keyFor(method, path);
     // Raw bodies go as an untyped Blob so that fetch adds no content-type of its own.
     let body: string | Blob | undefined;
     if (options.rawBody !== undefined) body = new Blob([options.rawBody]);

@@ -15,6 +15,8 @@ import { PROJECT_ROOT } from '../../../support/project-root.js';
  */
 export { PROJECT_ROOT };
 export const TEST_API_KEY = 'test-key-0123456789-abcdefghij';
+/** The operator key every test cell registers too (`--operator-key`), unless told not to. */
+export const TEST_OPERATOR_KEY = 'test-operator-key-0123456789-abcdef';
 
 export interface CellProcess {
   readonly child: ChildProcess;
@@ -40,6 +42,8 @@ export interface StartOptions {
   readonly dataDir: string;
   readonly args?: readonly string[];
   readonly apiKey?: string | null;
+  /** `null`: register no operator key. */
+  readonly operatorKey?: string | null;
   readonly timeoutMs?: number;
 }
 
@@ -75,6 +79,8 @@ export function runCellCli(
 
 export function startCellProcess(options: StartOptions): Promise<CellProcess> {
   const apiKeyArgs = options.apiKey === null ? [] : ['--api-key', options.apiKey ?? TEST_API_KEY];
+  const operatorKeyArgs =
+    options.operatorKey === null ? [] : ['--operator-key', options.operatorKey ?? TEST_OPERATOR_KEY];
   const child = spawn(
     process.execPath,
     [
@@ -86,6 +92,7 @@ export function startCellProcess(options: StartOptions): Promise<CellProcess> {
       '--data-dir',
       options.dataDir,
       ...apiKeyArgs,
+      ...operatorKeyArgs,
       ...(options.args ?? []),
     ],
     { cwd: PROJECT_ROOT, stdio: ['ignore', 'pipe', 'pipe'] },

@@ -1,5 +1,5 @@
 import type { LocalCellOptions, LocalCellPlugin } from '../../../../cells/local/local-cell.js';
-import { TEST_API_KEY, tempDataDir } from './cell-process.js';
+import { TEST_API_KEY, TEST_OPERATOR_KEY, tempDataDir } from './cell-process.js';
 
 /**
  * Options for an in-process cell in which an injected poison event reaches its DLQ within
@@ -17,6 +17,7 @@ export function deadLetterCellOptions(
     dataDir: tempDataDir(dataDirPrefix),
     port: 0,
     apiKey: TEST_API_KEY,
+    operatorKey: TEST_OPERATOR_KEY,
     logLevel: 'silent',
     enableFaultInjection: true,
     visibilityTimeoutSec: 1,

@@ -6,7 +6,7 @@ import { buildTopology, STAGE_SETTINGS, type StageTopology } from '../../../../c
 import type { ErrorAnswer, SubscriberMessagesAnswer } from '../../../../schemas/api/index.js';
 import type { InvoiceEvent } from '../../../../schemas/types.js';
 import { CellClient, type TimelineBody } from '../helpers/cell-client.js';
-import { TEST_API_KEY, tempDataDir } from '../helpers/cell-process.js';
+import { TEST_API_KEY, TEST_OPERATOR_KEY, tempDataDir } from '../helpers/cell-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 
 const topology = buildTopology({}, STAGE_SETTINGS, {
@@ -36,7 +36,14 @@ describe('startLocalCell', () => {
     it('delivers only matching stage messages to the subscriber queue, a resent one once, while the stage gets all', async () => {
       // Prepare
       dataDir = tempDataDir('cell-subscribers-');
-      cell = await startLocalCell({ dataDir, port: 0, apiKey: TEST_API_KEY, logLevel: 'silent', topology });
+      cell = await startLocalCell({
+        dataDir,
+        port: 0,
+        apiKey: TEST_API_KEY,
+        operatorKey: TEST_OPERATOR_KEY,
+        logLevel: 'silent',
+        topology,
+      });
       const client = new CellClient(cell.url);
       const eur = eventIn('EUR', 'INV-SUB-EUR');
       const usd = eventIn('USD', 'INV-SUB-USD');
