@@ -1,8 +1,7 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { EntryResult, IngestBatch } from '../bus/ingest-committer.js';
 import type { Logger } from '../logger.js';
+import { spawnModuleWorker } from '../worker-thread.js';
 import { CellEngine, type EngineConfig, type EngineSnapshot } from './engine.js';
 
 /**
@@ -80,29 +79,8 @@ export async function startEngine(config: EngineConfig, options: StartEngineOpti
   return startWorker(config, options);
 }
 
-/**
- * Under tsx (TypeScript sources, tests) the worker registers tsx itself before importing the
- * `.ts` entry: module hooks of the parent thread do not reach workers in Node 20.
- */
 function spawnWorker(config: EngineConfig): Worker {
-  const here = import.meta.url;
-  if (here.endsWith('.ts')) {
-    const entry = new URL('./engine-worker.ts', here).href;
-    // The ESM build of tsx's API (its CJS build cannot register ESM hooks from a worker).
-    const tsxApi =
-      typeof import.meta.resolve === 'function'
-        ? import.meta.resolve('tsx/esm/api')
-        : pathToFileURL(
-            createRequire(here)
-              .resolve('tsx/esm/api')
-              .replace(/\.cjs$/, '.mjs'),
-          ).href;
-    const boot = `import(${JSON.stringify(tsxApi)})
-      .then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })
-      .catch((error) => { console.error(error); process.exit(1); });`;
-    return new Worker(boot, { eval: true, workerData: config });
-  }
-  return new Worker(new URL('./engine-worker.js', here), { workerData: config });
+  return spawnModuleWorker(import.meta.url, 'engine-worker', config);
 }
 
 function errorFrom(serialized: Record<string, unknown> | undefined, fallback: string): Error {

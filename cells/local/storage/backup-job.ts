@@ -1,6 +1,5 @@
-import { createRequire } from 'node:module';
-import { pathToFileURL } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
+import { spawnModuleWorker } from '../worker-thread.js';
 import type { CopyProgress, DatabaseCopy } from './backup-copy.js';
 import { type BackupProblem, BackupVerificationError, type VerifiedBackup } from './backup-verify.js';
 
@@ -43,27 +42,8 @@ export class BackupFailedError extends Error {
   }
 }
 
-/**
- * Under tsx (TypeScript sources, tests) the worker registers tsx itself before importing the
- * `.ts` entry: module hooks of the parent thread do not reach workers in Node 20 (as the engine
- * worker does, `engine/engine-host.ts`).
- */
 function spawnBackupWorker(job: BackupJob): Worker {
-  const here = import.meta.url;
-  if (!here.endsWith('.ts')) return new Worker(new URL('./backup-worker.js', here), { workerData: job });
-  const entry = new URL('./backup-worker.ts', here).href;
-  const tsxApi =
-    typeof import.meta.resolve === 'function'
-      ? import.meta.resolve('tsx/esm/api')
-      : pathToFileURL(
-          createRequire(here)
-            .resolve('tsx/esm/api')
-            .replace(/\.cjs$/, '.mjs'),
-        ).href;
-  const boot = `import(${JSON.stringify(tsxApi)})
-    .then(({ register }) => { register(); return import(${JSON.stringify(entry)}); })
-    .catch((error) => { console.error(error); process.exit(1); });`;
-  return new Worker(boot, { eval: true, workerData: job });
+  return spawnModuleWorker(import.meta.url, 'backup-worker', job);
 }
 
 function errorOf(error: Extract<BackupWorkerMessage, { type: 'failed' }>['error']): Error {

@@ -4,7 +4,11 @@ import { Readable, Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { fsyncDir, fsyncFile, tempNameBeside } from '../../../cells/local/storage/backup-copy.js';
-import { BackupVerificationError, verifyBackupFile } from '../../../cells/local/storage/backup-verify.js';
+import {
+  BackupVerificationError,
+  type VerifiedBackup,
+  verifyBackupFile,
+} from '../../../cells/local/storage/backup-verify.js';
 import { BACKUP_HEADERS, type BackupSummary } from '../../../schemas/api/index.js';
 import { EXIT_CODES, InterruptedError, OpsError, UsageError } from '../backend.js';
 import { renderJson, type VerbContext } from '../output.js';
@@ -132,16 +136,7 @@ export async function runBackupDownload(request: BackupDownloadRequest, ctx: Ver
     }
     fs.renameSync(temp, to);
     fsyncDir(path.dirname(to));
-    const summary: BackupSummary = {
-      file: to,
-      bytes: verified.bytes,
-      pages: verified.pages,
-      schemaVersion: verified.schemaVersion,
-      seconds: (ctx.io.now() - started) / 1000,
-      verified: true,
-    };
-    ctx.io.stdout(ctx.json ? renderJson(summary) : describeBackup(summary));
-    return EXIT_CODES.ok;
+    return printSummary({ ...verified, file: to }, started, ctx);
   } catch (error) {
     fs.rmSync(temp, { force: true });
     if (error instanceof BackupVerificationError) {
@@ -151,21 +146,26 @@ export async function runBackupDownload(request: BackupDownloadRequest, ctx: Ver
   }
 }
 
+/** Prints what a verified backup holds (JSON with `--json`); exit code ok. */
+function printSummary(verified: VerifiedBackup, started: number, ctx: VerbContext): number {
+  const summary: BackupSummary = {
+    file: verified.file,
+    bytes: verified.bytes,
+    pages: verified.pages,
+    schemaVersion: verified.schemaVersion,
+    seconds: (ctx.io.now() - started) / 1000,
+    verified: true,
+  };
+  ctx.io.stdout(ctx.json ? renderJson(summary) : describeBackup(summary));
+  return EXIT_CODES.ok;
+}
+
 /** `backup verify --file`: verifies a backup file, prints what it holds; exit 1 with the reason if not. */
 export function runBackupVerify(file: string, ctx: VerbContext): number {
   const started = ctx.io.now();
   try {
     const verified = verifyBackupFile(path.resolve(file));
-    const summary: BackupSummary = {
-      file: verified.file,
-      bytes: verified.bytes,
-      pages: verified.pages,
-      schemaVersion: verified.schemaVersion,
-      seconds: (ctx.io.now() - started) / 1000,
-      verified: true,
-    };
-    ctx.io.stdout(ctx.json ? renderJson(summary) : describeBackup(summary));
-    return EXIT_CODES.ok;
+    return printSummary(verified, started, ctx);
   } catch (error) {
     if (error instanceof BackupVerificationError) throw new OpsError(error.message);
     throw error;
