@@ -1,5 +1,12 @@
 import { BUSINESS_TIME_DEFAULTS, type BusinessTimeSettings, validateBusinessTime } from './business-time.js';
-import { compileFilterPolicy, PatternError } from './matching/index.js';
+import {
+  deriveSubscribers,
+  type StageSubscriberSettings,
+  type StageSubscriberTopology,
+} from './subscribers.js';
+
+// Re-exported so renderers (stacks/stage-subscriber.ts) keep reading every topology type from here.
+export type { StageSubscriberSettings, StageSubscriberTopology } from './subscribers.js';
 
 /**
  * The one description of a cell. Every stage and everything derived from it (route, detail-type,
@@ -42,27 +49,6 @@ export type StageName = (typeof STAGE_SETTINGS)[number]['name'];
 /** The chosen settings of one stage (one entry of {@link STAGE_SETTINGS}). */
 export type StageSettings = (typeof STAGE_SETTINGS)[number];
 
-/**
- * An extra subscriber of a stage topic, declared by a downstream team: its own FIFO queue (+ FIFO
- * DLQ) that receives only the stage messages whose body matches `filterPolicy`, an SNS filter
- * policy with `FilterPolicyScope: MessageBody`. The body is the JSON `StageMessage`
- * (schemas/types.ts), so policies address `stage`, `receivedAtMs`, `event.*` and `replayName`.
- *
- * @example
- * const eurOnly: StageSubscriberSettings = {
- *   id: 'eur-only',
- *   filterPolicy: { event: { amount: { currency: ['EUR'] } } },
- *   description: 'Treasury: EUR invoices',
- * };
- */
-export interface StageSubscriberSettings {
-  /** Lowercase kebab-case, unique per stage; part of queue names, construct and output ids. */
-  readonly id: string;
-  /** SNS filter policy (MessageBody scope), validated by `compileFilterPolicy` when the topology is built. */
-  readonly filterPolicy: Readonly<Record<string, unknown>>;
-  readonly description?: string;
-}
-
 /** Subscribers declared per stage; stages not named have none. */
 export type StageSubscribers = Partial<Record<StageName, readonly StageSubscriberSettings[]>>;
 
@@ -71,23 +57,6 @@ export type StageSubscribers = Partial<Record<StageName, readonly StageSubscribe
  * until one is declared here (or passed to {@link buildTopology}).
  */
 export const STAGE_SUBSCRIBERS: StageSubscribers = {};
-
-/** A declared subscriber with what is derived from it. */
-export interface StageSubscriberTopology {
-  readonly id: string;
-  /** PascalCase of the id (`eur-only` → `EurOnly`), for construct and output ids. */
-  readonly title: string;
-  /** Plain JSON (a copy of what was declared). */
-  readonly filterPolicy: Readonly<Record<string, unknown>>;
-  readonly description?: string;
-  readonly ids: {
-    /** Construct id inside the stage consumer. */
-    readonly construct: string;
-    /** Queue names, unique in the cell (the local cell names its queues by them). */
-    readonly queue: string;
-    readonly dlq: string;
-  };
-}
 
 /** Stage names in lifecycle order. */
 export const STAGE_NAMES: readonly StageName[] = STAGE_SETTINGS.map((s) => s.name);
@@ -203,57 +172,6 @@ const PROCESSOR_TIMEOUT_SEC = 30;
 
 function titleOf(name: string): string {
   return name.charAt(0).toUpperCase() + name.slice(1);
-}
-
-const SUBSCRIBER_ID = /^[a-z][a-z0-9]*(?:-[a-z0-9]+)*$/;
-const MAX_SUBSCRIBER_ID_LENGTH = 40;
-
-/**
- * Validates declared subscribers (id shape, uniqueness, and the filter policy with SNS's own rules
- * and limits) and derives their ids. Throws at declaration rather than rendering a policy SNS would
- * reject or one that silently matches nothing. Pure.
- */
-export function deriveSubscribers(
-  stage: { readonly name: string; readonly title: string },
-  declared: readonly StageSubscriberSettings[],
-): StageSubscriberTopology[] {
-  const seen = new Set<string>();
-  return declared.map((sub) => {
-    const id: unknown = sub.id;
-    if (typeof id !== 'string' || !SUBSCRIBER_ID.test(id) || id.length > MAX_SUBSCRIBER_ID_LENGTH) {
-      throw new Error(
-        `stage ${stage.name} subscriber ${JSON.stringify(id)}: id must be lowercase kebab-case (a-z, 0-9, single hyphens), at most ${MAX_SUBSCRIBER_ID_LENGTH} characters`,
-      );
-    }
-    if (seen.has(id)) throw new Error(`stage ${stage.name} subscriber ${id}: declared twice`);
-    seen.add(id);
-    const policy: unknown = sub.filterPolicy;
-    if (policy === null || typeof policy !== 'object' || Array.isArray(policy)) {
-      throw new Error(`stage ${stage.name} subscriber ${id}: filterPolicy must be a JSON object`);
-    }
-    try {
-      compileFilterPolicy(policy);
-    } catch (error) {
-      if (!(error instanceof PatternError)) throw error;
-      throw new Error(`stage ${stage.name} subscriber ${id}: invalid filter policy: ${error.message}`, {
-        cause: error,
-      });
-    }
-    const title = id.split('-').map(titleOf).join('');
-    return {
-      id,
-      title,
-      // A JSON copy: later edits of the declaration cannot change what was validated, and it
-      // crosses to the engine worker and into CloudFormation as it is.
-      filterPolicy: JSON.parse(JSON.stringify(policy)) as Record<string, unknown>,
-      ...(sub.description !== undefined ? { description: sub.description } : {}),
-      ids: {
-        construct: `${title}Subscriber`,
-        queue: `${stage.title}${title}SubscriberQueue`,
-        dlq: `${stage.title}${title}SubscriberDlq`,
-      },
-    };
-  });
 }
 
 /** Derives one stage's topology from its chosen settings (and its declared subscribers). Pure. */

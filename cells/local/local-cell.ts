@@ -19,6 +19,12 @@ import { createLogger, type LogFormat, type Logger, type LogLevel } from './logg
 import type { FifoQueue } from './messaging/fifo-queue.js';
 import { RedriveService } from './messaging/redrive-service.js';
 import { openStageQueues } from './messaging/stage-queues.js';
+import type { DeliveryPolicy } from './messaging/subscriber-delivery.js';
+import {
+  type OpenedSubscriberDelivery,
+  openSubscriberDelivery,
+  registerSigningKeyRoute,
+} from './messaging/subscriber-delivery-setup.js';
 import { openSubscriberQueues, registerSubscriberRoutes } from './messaging/subscriber-queues.js';
 import { createCellMetrics } from './monitoring/cell-metrics.js';
 import { assembleStats, type CellState, type CellStats } from './monitoring/cell-stats.js';
@@ -58,6 +64,8 @@ export interface LocalCellOptions {
   readonly visibilityTimeoutSec?: number;
   /** Overrides every stage's max receive count. */
   readonly maxReceiveCount?: number;
+  /** Overrides parts of the HTTP push policy of endpoint subscribers (tests use fast retries). */
+  readonly subscriberDelivery?: Partial<DeliveryPolicy>;
   readonly synchronous?: SynchronousMode;
   readonly enableFaultInjection?: boolean;
   readonly cellName?: string;
@@ -126,6 +134,7 @@ interface CellConfig {
   readonly synchronous: SynchronousMode;
   readonly faultInjection: boolean;
   readonly backup: LocalCellBackupOptions;
+  readonly subscriberDelivery?: Partial<DeliveryPolicy>;
 }
 
 /** What changes while the cell runs, read by the API thread's closures. */
@@ -137,6 +146,9 @@ interface CellRuntime {
 /** The API thread's services over its own connection. */
 interface ApiServices {
   readonly queues: Map<StageName, FifoQueue>;
+  /** The subscriber queues (one receiver per queue: the pull routes and the HTTP push share them). */
+  readonly subscriberQueues: Map<string, FifoQueue>;
+  readonly delivery: OpenedSubscriberDelivery;
   readonly ingest: IngestClient;
   readonly replays: ReplayService;
   readonly redrive: RedriveService;
@@ -170,6 +182,7 @@ function resolveConfig(options: LocalCellOptions): CellConfig {
     synchronous: options.synchronous ?? 'FULL',
     faultInjection: options.enableFaultInjection === true,
     backup: options.backup ?? {},
+    ...(options.subscriberDelivery ? { subscriberDelivery: options.subscriberDelivery } : {}),
   };
 }
 
@@ -178,6 +191,8 @@ function createApiServices(db: DatabaseHandle, config: CellConfig, runtime: Cell
   const { topology, clock, logger, cellName } = config;
   // The API thread's view of the stage queues: DLQ listing, depth and redrive.
   const queues = openStageQueues(db, topology, clock);
+  const subscriberQueues = openSubscriberQueues(db, topology, clock);
+  const wakeEngine = () => runtime.engine?.wake();
   const bus = new EventBus(topology);
   const commit = (batch: IngestBatch): Promise<EntryResult[]> => {
     if (!runtime.engine) return Promise.reject(new Error('the engine is not running'));
@@ -194,9 +209,11 @@ function createApiServices(db: DatabaseHandle, config: CellConfig, runtime: Cell
   };
   return {
     queues,
+    subscriberQueues,
+    delivery: openSubscriberDelivery({ ...config, db, queues: subscriberQueues }),
     ingest: new IngestClient(topology, bus, commit),
     replays: new ReplayService({ db, bus, commit, clock, logger }),
-    redrive: new RedriveService({ db, queues, clock, logger, onMoved: () => runtime.engine?.wake() }),
+    redrive: new RedriveService({ db, queues, subscriberQueues, clock, logger, onMoved: wakeEngine }),
     store: new SqliteStore(db, { topology, clock }),
     keys: new ApiKeyStore(db, clock),
     backups: new CellBackups({ ...config, schedule: config.backup.schedule }),
@@ -233,7 +250,8 @@ async function buildServer(
     logger,
     httpCounters,
   });
-  registerSubscriberRoutes(app, topology, openSubscriberQueues(db, topology, clock));
+  registerSubscriberRoutes(app, topology, services.subscriberQueues, db);
+  registerSigningKeyRoute(app, services.delivery.signingKey);
   for (const plugin of options.plugins ?? []) {
     await plugin(app, { topology, db, cellName, clock, logger, stats: services.stats });
   }
@@ -291,6 +309,7 @@ async function drain(
   await server.close(); // stops accepting; in-flight requests finish (their commits included)
   await services.replays.stop();
   await services.redrive.stop();
+  await services.delivery.service.stop();
   await services.backups.stop();
   await runtime.engine?.stop();
   try {
@@ -327,6 +346,7 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
     runtime.engine = await startCellEngine(config, options);
     services.replays.resumeInterrupted();
     runtime.state = 'ready';
+    services.delivery.service.start();
     services.backups.start();
     for (const warning of exposureWarnings(host, isLoopbackHost(host), options.tls !== undefined)) {
       logger.warn(warning, { host });

@@ -21,4 +21,5 @@ export * from './local-cell-routes.js';
 export * from './monitoring.js';
 export * from './ops.js';
 export * from './route-access.js';
+export * from './subscriber-delivery.js';
 export * from './subscribers.js';

@@ -18,7 +18,12 @@ import {
   RedriveStatusAnswerSchema,
   ReplayStatusAnswerSchema,
 } from './ops.js';
-import { SubscriberMessagesAnswerSchema } from './subscribers.js';
+import { SigningKeyAnswerSchema } from './subscriber-delivery.js';
+import {
+  SubscriberAckAnswerSchema,
+  SubscriberMessagesAnswerSchema,
+  SubscriberReceiveAnswerSchema,
+} from './subscribers.js';
 
 /**
  * Every route of the local cell with the schema of each answer by status: the server passes
@@ -86,6 +91,12 @@ export const LOCAL_CELL_ROUTES = {
   subscriberMessages: route('GET', '/subscribers/:stage/:id/messages', {
     200: SubscriberMessagesAnswerSchema,
   }),
+  /** SQS `ReceiveMessage` on a declared subscriber's queue; 200 with no messages when none is ready. */
+  subscriberReceive: route('POST', '/subscribers/:stage/:id/receive', { 200: SubscriberReceiveAnswerSchema }),
+  /** SQS `DeleteMessageBatch`: 200 with a result per receipt handle (a stale one is `failed`). */
+  subscriberAck: route('POST', '/subscribers/:stage/:id/ack', { 200: SubscriberAckAnswerSchema }),
+  /** The Ed25519 public key that verifies pushes to subscriber endpoints (`subscriber-delivery.ts`). */
+  subscriberSigningKey: route('GET', '/subscribers/signing-key', { 200: SigningKeyAnswerSchema }),
   stuck: route('GET', '/stuck', { 200: StuckAnswerSchema }),
   reconcile: route('GET', '/reconcile', { 200: ReconcileAnswerSchema }),
   alarms: route('GET', '/alarms', { 200: AlarmsAnswerSchema }),

@@ -23,7 +23,9 @@ export type DlqMessage = Static<typeof DlqMessageSchema>;
 /** The body of `GET /dlq/{stage}?invoiceId=&limit=`. */
 export const DlqAnswerSchema = Type.Object({
   stage: StageNameSchema,
-  /** The DLQ's logical id in the topology (`stage.ids.dlq`). */
+  /** The subscriber whose DLQ this is (`?subscriber=`); absent for the stage's own DLQ. */
+  subscriber: Type.Optional(Type.String()),
+  /** The DLQ's logical id in the topology (`stage.ids.dlq`, or the subscriber's `ids.dlq`). */
   dlq: Type.String(),
   /** Messages in the DLQ (of the invoice, when `invoiceId` is given); may exceed `messages.length`. */
   total: Type.Number(),
@@ -35,6 +37,7 @@ export type DlqAnswer = Static<typeof DlqAnswerSchema>;
 /** The body of a 200 answer of `POST /dlq/{stage}/redrive` with `dryRun: true`: nothing moved. */
 export const RedriveDryRunAnswerSchema = Type.Object({
   stage: StageNameSchema,
+  subscriber: Type.Optional(Type.String()),
   dryRun: Type.Literal(true),
   /** DLQ messages a redrive with this request would move now. */
   total: Type.Number(),
@@ -57,6 +60,8 @@ export const RedriveStateSchema = Type.Union([
 export const RedriveStatusAnswerSchema = Type.Object({
   taskId: Type.String(),
   stage: StageNameSchema,
+  /** Set when the task redrives a subscriber's DLQ. */
+  subscriber: Type.Optional(Type.String()),
   invoiceId: Type.Optional(Type.String()),
   state: RedriveStateSchema,
   ratePerSec: Type.Number(),

@@ -9,11 +9,13 @@ import type { LocalCellRouteName } from './local-cell-routes.js';
  *
  * Access classes:
  * - `public`: no key; a presented key is not looked at (the health check, the OpenAPI document a
- *   producer reads before it has a key, and the sign-in routes).
+ *   producer reads before it has a key, the sign-in routes, and the public key that webhook
+ *   receivers verify subscriber pushes with).
  * - `ingest`: posting events, producer keys only.
  * - `read`: viewer and operator keys; open without a key while the cell listens on loopback only
  *   (a key that IS presented is still checked: a producer key gets 403).
- * - `ops`: operator keys only (redrive, replay, fault injection, key management).
+ * - `ops`: operator keys only (redrive, replay, fault injection, key management, and receiving
+ *   from / acking a subscriber queue: both change queue state, and no narrower role exists).
  *
  * Operators do not ingest: posting events is the producers' job, and a leaked operator key should
  * not also be a way to write invoice events (scripts that need both hold two keys).
@@ -50,6 +52,9 @@ export const ROUTE_ACCESS = {
   faultsClear: 'ops',
   backup: 'ops',
   subscriberMessages: 'read',
+  subscriberReceive: 'ops',
+  subscriberAck: 'ops',
+  subscriberSigningKey: 'public',
   stuck: 'read',
   reconcile: 'read',
   alarms: 'read',

@@ -8,6 +8,7 @@ import { registerLoad, registerSend } from './cli/event-verbs.js';
 import { registerKeys } from './cli/key-verbs.js';
 import { registerTestFilter, registerTestPattern } from './cli/pattern-verbs.js';
 import { registerAlarms, registerReconcile, registerStuck, registerTimeline } from './cli/report-verbs.js';
+import { registerSubscriber } from './cli/subscriber-verbs.js';
 import { registerDlq, registerReplay } from './cli/task-verbs.js';
 import { createVerbKit } from './cli/verb-kit.js';
 import type { OpsIo } from './output.js';
@@ -24,6 +25,7 @@ const REGISTER_VERBS = [
   registerAlarms,
   registerBackup,
   registerKeys,
+  registerSubscriber,
   registerTestPattern,
   registerTestFilter,
 ] as const;

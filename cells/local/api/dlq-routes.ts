@@ -19,7 +19,8 @@ import { INVOICE_ID, stageParam } from './route-params.js';
 /**
  * The DLQ routes: `GET /dlq/{stage}` (messages, optionally of one invoice), `POST
  * /dlq/{stage}/redrive` (start a redrive, or count it with `dryRun`) and `GET /dlq/{stage}/redrive`
- * (the last redrive's progress).
+ * (the last redrive's progress). Each addresses the stage's DLQ, or with `subscriber` (`?subscriber=`
+ * on the GETs, a body field on the POST) the DLQ of a subscriber declared on the stage.
  *
  * @example
  * registerDlqRoutes(app, { topology, queues, redrive });
@@ -28,6 +29,8 @@ import { INVOICE_ID, stageParam } from './route-params.js';
 export interface DlqRouteDeps {
   readonly topology: CellTopology;
   readonly queues: ReadonlyMap<StageName, FifoQueue>;
+  /** Subscriber queues by `<stage>/<subscriber id>` (`subscriberKey`). */
+  readonly subscriberQueues?: ReadonlyMap<string, FifoQueue>;
   readonly redrive: RedriveService;
 }
 
@@ -40,8 +43,32 @@ function listLimit(raw: string | undefined): number {
   return limit;
 }
 
+/** The DLQ a request addresses: the stage's, or a declared subscriber's; 404 for an undeclared one. */
+interface AddressedDlq {
+  readonly queue: FifoQueue;
+  readonly dlq: string;
+  readonly subscriber?: string;
+}
+
+function addressedDlq(
+  deps: DlqRouteDeps,
+  stage: StageTopology,
+  subscriber: string | undefined,
+): AddressedDlq {
+  if (subscriber === undefined)
+    return { queue: deps.queues.get(stage.name) as FifoQueue, dlq: stage.ids.dlq };
+  const sub = stage.subscribers.find((s) => s.id === subscriber);
+  const queue = sub ? deps.subscriberQueues?.get(`${stage.name}/${sub.id}`) : undefined;
+  if (!sub || !queue) {
+    const declared = stage.subscribers.map((s) => s.id).join(', ') || 'none';
+    throw new HttpError(404, `no subscriber ${subscriber} on stage ${stage.name}; declared: ${declared}`);
+  }
+  return { queue, dlq: sub.ids.dlq, subscriber: sub.id };
+}
+
 function checkRedriveBody(b: Record<string, unknown>, errors: FieldError[]): void {
   optionalString(b, 'invoiceId', INVOICE_ID, 'must be an invoice id', errors);
+  optionalString(b, 'subscriber', /^[a-z][a-z0-9-]{0,39}$/, 'must be a subscriber id', errors);
   const rate = b.ratePerSec;
   if (rate !== undefined && (typeof rate !== 'number' || !(rate > 0) || rate > MAX_REDRIVE_RATE_PER_SEC)) {
     errors.push({
@@ -54,7 +81,7 @@ function checkRedriveBody(b: Record<string, unknown>, errors: FieldError[]): voi
 
 function listDlq(
   stage: StageTopology,
-  queue: FifoQueue,
+  { queue, dlq, subscriber }: AddressedDlq,
   query: { invoiceId?: string; limit?: string },
 ): DlqAnswer {
   const limit = listLimit(query.limit);
@@ -62,13 +89,21 @@ function listDlq(
   const messages = queue.listDlq(groupId === undefined ? { limit } : { groupId, limit });
   return {
     stage: stage.name,
-    dlq: stage.ids.dlq,
+    ...(subscriber !== undefined ? { subscriber } : {}),
+    dlq,
     total: queue.dlqDepth(groupId),
     messages: messages.map((m) => ({
       ...describeQueueMessage(m),
       receiveCount: m.receiveCount,
       deadLetteredAt: m.deadLetteredAtMs === null ? null : isoFromMs(m.deadLetteredAtMs),
     })),
+  };
+}
+
+function redriveRequestTarget(request: RedriveRequest): { stage: StageName; subscriber?: string } {
+  return {
+    stage: request.stage,
+    ...(request.subscriber !== undefined ? { subscriber: request.subscriber } : {}),
   };
 }
 
@@ -80,8 +115,8 @@ export function registerDlqRoutes(app: FastifyInstance, deps: DlqRouteDeps): voi
     ...contractRoute('dlq'),
     handler: async (request) => {
       const stage = stageParam(topology, request);
-      const queue = deps.queues.get(stage.name) as FifoQueue;
-      return listDlq(stage, queue, request.query as { invoiceId?: string; limit?: string });
+      const query = request.query as { invoiceId?: string; limit?: string; subscriber?: string };
+      return listDlq(stage, addressedDlq(deps, stage, query.subscriber), query);
     },
   });
 
@@ -90,15 +125,22 @@ export function registerDlqRoutes(app: FastifyInstance, deps: DlqRouteDeps): voi
     handler: async (request, reply) => {
       const stage = stageParam(topology, request);
       if (request.body !== undefined) requireJson(request);
-      const body = objectBody(request.body, ['invoiceId', 'ratePerSec', 'dryRun'], checkRedriveBody);
+      const body = objectBody(
+        request.body,
+        ['invoiceId', 'ratePerSec', 'dryRun', 'subscriber'],
+        checkRedriveBody,
+      );
       const invoiceId = body.invoiceId as string | undefined;
+      const { subscriber } = addressedDlq(deps, stage, body.subscriber as string | undefined);
       const redriveRequest: RedriveRequest = {
         stage: stage.name,
+        ...(subscriber !== undefined ? { subscriber } : {}),
         ...(invoiceId ? { invoiceId } : {}),
         ...(typeof body.ratePerSec === 'number' ? { ratePerSec: body.ratePerSec } : {}),
       };
       if (body.dryRun === true) {
-        return { stage: stage.name, dryRun: true, total: redrive.count(redriveRequest), moved: 0 } as const;
+        const total = redrive.count(redriveRequest);
+        return { ...redriveRequestTarget(redriveRequest), dryRun: true, total, moved: 0 } as const;
       }
       try {
         return reply.code(202).send(redrive.start(redriveRequest));
@@ -113,9 +155,10 @@ export function registerDlqRoutes(app: FastifyInstance, deps: DlqRouteDeps): voi
     ...contractRoute('redriveStatus'),
     handler: async (request) => {
       const stage = stageParam(topology, request);
-      const status = redrive.status(stage.name);
-      if (!status)
-        throw new HttpError(404, `no redrive has run for the ${stage.name} DLQ since the cell started`);
+      const { subscriber } = addressedDlq(deps, stage, (request.query as { subscriber?: string }).subscriber);
+      const status = redrive.status(stage.name, subscriber);
+      const which = subscriber === undefined ? stage.name : `${stage.name}/${subscriber}`;
+      if (!status) throw new HttpError(404, `no redrive has run for the ${which} DLQ since the cell started`);
       return status;
     },
   });

@@ -128,9 +128,12 @@ export class FifoQueue {
     });
   }
 
-  /** Receives one batch of up to `maxMessages` (≤ 10 for SQS). */
-  receive(maxMessages = 10): ReceivedMessage[] {
-    return this.receiveBatches(1, maxMessages)[0] ?? [];
+  /**
+   * Receives one batch of up to `maxMessages` (≤ 10 for SQS), in flight for `visibilityTimeoutSec`
+   * (the queue's own when absent, like `ReceiveMessage`'s `VisibilityTimeout`).
+   */
+  receive(maxMessages = 10, visibilityTimeoutSec = this.config.visibilityTimeoutSec): ReceivedMessage[] {
+    return this.receiveBatches(1, maxMessages, visibilityTimeoutSec)[0] ?? [];
   }
 
   /**
@@ -139,15 +142,20 @@ export class FifoQueue {
    * two batches or is delivered while it has a message in flight. Messages past their receive
    * limit go to the DLQ on the way. Call inside a write transaction.
    */
-  receiveBatches(maxBatches: number, batchSize: number): ReceivedMessage[][] {
+  receiveBatches(
+    maxBatches: number,
+    batchSize: number,
+    visibilityTimeoutSec = this.config.visibilityTimeoutSec,
+  ): ReceivedMessage[][] {
     const now = this.#clock.now();
+    const inFlightUntil = now + visibilityTimeoutSec * 1000;
     this.refresh();
     this.#index.expire(now);
     const batches: ReceivedMessage[][] = [];
     let batch: ReceivedMessage[] = [];
     for (const group of this.#index.readyGroups()) {
       if (batches.length >= maxBatches) break;
-      batch.push(...this.#receiveFromGroup(group, batchSize - batch.length, now));
+      batch.push(...this.#receiveFromGroup(group, batchSize - batch.length, now, inFlightUntil));
       if (batch.length >= batchSize) {
         batches.push(batch);
         batch = [];
@@ -252,7 +260,12 @@ export class FifoQueue {
    * Receives the group's next messages up to `capacity`, dead-lettering on the way those past
    * their receive limit, and blocks the group until the visibility timeout if any was received.
    */
-  #receiveFromGroup(group: GroupState, capacity: number, now: number): ReceivedMessage[] {
+  #receiveFromGroup(
+    group: GroupState,
+    capacity: number,
+    now: number,
+    inFlightUntil: number,
+  ): ReceivedMessage[] {
     const out: ReceivedMessage[] = [];
     let i = 0;
     while (out.length < capacity && i < group.messages.length) {
@@ -273,7 +286,7 @@ export class FifoQueue {
       i++;
     }
     if (out.length > 0) {
-      this.#index.blockUntil(group, out.length, now + this.config.visibilityTimeoutSec * 1000);
+      this.#index.blockUntil(group, out.length, inFlightUntil);
     } else {
       this.#index.forgetIfEmpty(group);
     }

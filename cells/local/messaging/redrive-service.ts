@@ -17,6 +17,7 @@ import type { FifoQueue } from './fifo-queue.js';
  * @example
  * const task = redrive.start({ stage: 'posting', invoiceId: 'INV-1', ratePerSec: 50 });
  * redrive.status('posting'); // { state: 'completed', total: 3, moved: 3, ... }
+ * redrive.start({ stage: 'ingestion', subscriber: 'billify' }); // a subscriber's DLQ
  */
 
 export const DEFAULT_REDRIVE_RATE_PER_SEC = 500;
@@ -24,6 +25,8 @@ export const MAX_REDRIVE_RATE_PER_SEC = 10_000;
 
 export interface RedriveRequest {
   readonly stage: StageName;
+  /** A declared subscriber of the stage: its DLQ instead of the stage's. */
+  readonly subscriber?: string;
   readonly invoiceId?: string;
   readonly ratePerSec?: number;
 }
@@ -46,6 +49,8 @@ interface Task {
 export interface RedriveServiceOptions {
   readonly db: DatabaseHandle;
   readonly queues: ReadonlyMap<StageName, FifoQueue>;
+  /** Subscriber queues by `<stage>/<subscriber id>` (`subscriberKey`), redriven on request. */
+  readonly subscriberQueues?: ReadonlyMap<string, FifoQueue>;
   readonly clock: Clock;
   readonly logger: Logger;
   /** Called after each step that moved messages (wakes the poller). */
@@ -54,35 +59,46 @@ export interface RedriveServiceOptions {
 
 const STEP_MS = 100;
 
+/** The DLQ a request addresses: `<stage>` or `<stage>/<subscriber id>` (as `subscriberKey`). */
+function taskKey(target: { stage: string; subscriber?: string | undefined }): string {
+  return target.subscriber === undefined ? target.stage : `${target.stage}/${target.subscriber}`;
+}
+
 export class RedriveService {
   readonly #options: RedriveServiceOptions;
-  readonly #tasks = new Map<StageName, Task>();
+  /** By DLQ: the stage name, or `<stage>/<subscriber id>`. */
+  readonly #tasks = new Map<string, Task>();
   #stopping = false;
 
   constructor(options: RedriveServiceOptions) {
     this.#options = options;
   }
 
-  #queue(stage: StageName): FifoQueue {
-    const queue = this.#options.queues.get(stage);
-    if (!queue) throw new Error(`no queue for stage ${stage}`);
+  #queue(target: { stage: StageName; subscriber?: string | undefined }): FifoQueue {
+    const key = taskKey(target);
+    const queue =
+      target.subscriber === undefined
+        ? this.#options.queues.get(target.stage)
+        : this.#options.subscriberQueues?.get(key);
+    if (!queue) throw new Error(`no queue for ${key}`);
     return queue;
   }
 
   /** How many DLQ messages a redrive with this request would move now. */
   count(request: RedriveRequest): number {
-    return this.#queue(request.stage).dlqDepth(request.invoiceId);
+    return this.#queue(request).dlqDepth(request.invoiceId);
   }
 
   start(request: RedriveRequest): RedriveStatus {
-    const running = this.#tasks.get(request.stage);
-    if (running?.status.state === 'running')
-      throw new RedriveRunningError(request.stage, running.status.taskId);
+    const key = taskKey(request);
+    const running = this.#tasks.get(key);
+    if (running?.status.state === 'running') throw new RedriveRunningError(key, running.status.taskId);
     const ratePerSec = request.ratePerSec ?? DEFAULT_REDRIVE_RATE_PER_SEC;
     const task: Task = {
       status: {
         taskId: randomUUID(),
         stage: request.stage,
+        ...(request.subscriber !== undefined ? { subscriber: request.subscriber } : {}),
         ...(request.invoiceId ? { invoiceId: request.invoiceId } : {}),
         state: 'running',
         ratePerSec,
@@ -93,16 +109,16 @@ export class RedriveService {
       run: Promise.resolve(),
     };
     task.run = this.#run(task).catch((error: unknown) => {
-      this.#options.logger.error('redrive failed', { stage: request.stage, error });
+      this.#options.logger.error('redrive failed', { dlq: key, error });
       this.#finish(task, 'failed', String(error));
     });
-    this.#tasks.set(request.stage, task);
+    this.#tasks.set(key, task);
     return task.status;
   }
 
-  /** The running or last task of a stage's DLQ. */
-  status(stage: StageName): RedriveStatus | undefined {
-    return this.#tasks.get(stage)?.status;
+  /** The running or last task of a stage's DLQ, or of one of its subscribers' DLQs. */
+  status(stage: StageName, subscriber?: string): RedriveStatus | undefined {
+    return this.#tasks.get(taskKey({ stage, subscriber }))?.status;
   }
 
   async stop(): Promise<void> {
@@ -120,7 +136,7 @@ export class RedriveService {
   }
 
   async #run(task: Task): Promise<void> {
-    const queue = this.#queue(task.status.stage);
+    const queue = this.#queue(task.status);
     const groupId = task.status.invoiceId;
     const { db } = this.#options;
     let allowance = 0;
@@ -150,6 +166,6 @@ export class RedriveService {
     if (this.#stopping && task.status.moved < task.status.total) {
       this.#finish(task, 'failed', 'the cell stopped before the task finished; the rest is still in the DLQ');
     } else this.#finish(task, 'completed');
-    this.#options.logger.info('redrive finished', { stage: task.status.stage, moved: task.status.moved });
+    this.#options.logger.info('redrive finished', { dlq: taskKey(task.status), moved: task.status.moved });
   }
 }

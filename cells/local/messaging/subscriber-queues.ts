@@ -1,18 +1,25 @@
 import type { FastifyInstance } from 'fastify';
-import type { CellTopology, StageTopology } from '../../topology.js';
+import type { CellTopology, StageSubscriberTopology, StageTopology } from '../../topology.js';
 import { contractApp, contractRoute } from '../api/contract-route.js';
 import { HttpError } from '../api/http-error.js';
+import { requireJson } from '../api/request-body.js';
 import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { describeQueueMessage } from './describe-queue-message.js';
 import { FifoQueue } from './fifo-queue.js';
 import { stageQueueConfig } from './stage-queues.js';
+import {
+  ackRequestOf,
+  describeReceivedMessage,
+  receiveRequestOf,
+  SubscriberPull,
+} from './subscriber-pull.js';
 
 /**
  * The local side of declared stage subscribers (`StageTopology.subscribers`): one durable FIFO
- * queue (+ DLQ) per subscriber, named by the topology, and a read-only peek route. The engine
- * subscribes these queues to the stage topics with the compiled filter policy; nothing in the cell
- * receives from them (a downstream team would), so they only fill up.
+ * queue (+ DLQ) per subscriber, named by the topology, and the routes a downstream team reads it
+ * with (peek, receive, ack). The engine subscribes these queues to the stage topics with the
+ * compiled filter policy; the receive route's instance is the only receiver of each queue.
  *
  * @example
  * const queues = openSubscriberQueues(db, topology, clock);
@@ -58,39 +65,97 @@ function peekLimit(raw: string | undefined): number {
   return limit;
 }
 
+/** A declared subscriber with its queue; 404 naming the declared ones otherwise. */
+function subscriberOf(
+  topology: CellTopology,
+  queues: ReadonlyMap<string, FifoQueue>,
+  params: unknown,
+): { stage: StageTopology; sub: StageSubscriberTopology; queue: FifoQueue } {
+  const { stage: stageName, id } = params as { stage: string; id: string };
+  const stage = topology.stages.find((s) => s.name === stageName);
+  const sub = stage?.subscribers.find((s) => s.id === id);
+  const queue = stage && sub ? queues.get(subscriberKey(stage, sub)) : undefined;
+  if (!stage || !sub || !queue) {
+    const declared = topology.stages.flatMap((s) => s.subscribers.map((x) => subscriberKey(s, x)));
+    throw new HttpError(
+      404,
+      `no subscriber ${id} on stage ${stageName}; declared: ${declared.join(', ') || 'none'}`,
+    );
+  }
+  return { stage, sub, queue };
+}
+
 /**
- * `GET /subscribers/:stage/:id/messages?limit=N`: the subscriber queue's depth and its oldest
- * messages (parsed bodies), without receiving them. 404 for an undeclared subscriber.
+ * The subscriber routes (`schemas/api/subscribers.ts`): `GET /subscribers/:stage/:id/messages`
+ * (depth, DLQ depth and the oldest messages, peeked without receiving them), and `POST
+ * .../receive` and `POST .../ack` (pull consumption, see {@link SubscriberPull}). 404 for an
+ * undeclared subscriber; 409 for a pull on a subscriber with a push endpoint. `db` is the API connection the receives and acks write with.
  */
 export function registerSubscriberRoutes(
   app: FastifyInstance,
   topology: CellTopology,
   queues: ReadonlyMap<string, FifoQueue>,
+  db: DatabaseHandle,
 ): void {
-  contractApp(app).route({
+  const api = contractApp(app);
+  const pulls = new Map([...queues].map(([key, queue]) => [key, new SubscriberPull(db, queue)]));
+  const pullOf = (stage: StageTopology, sub: StageSubscriberTopology): SubscriberPull => {
+    // A pushed subscriber's queue has a receiver already (the delivery loop): a pull would steal.
+    if (sub.endpoint !== undefined) {
+      throw new HttpError(
+        409,
+        `subscriber ${sub.id} on stage ${stage.name} is pushed to its endpoint ${sub.endpoint}: the cell delivers its messages, so they cannot be received or acked (peek them with GET /subscribers/${stage.name}/${sub.id}/messages)`,
+      );
+    }
+    return pulls.get(subscriberKey(stage, sub)) as SubscriberPull;
+  };
+
+  api.route({
     ...contractRoute('subscriberMessages'),
     handler: async (request) => {
-      const params = request.params as { stage: string; id: string };
-      const stage = topology.stages.find((s) => s.name === params.stage);
-      const sub = stage?.subscribers.find((s) => s.id === params.id);
-      const queue = stage && sub ? queues.get(subscriberKey(stage, sub)) : undefined;
-      if (!stage || !sub || !queue) {
-        const declared = topology.stages.flatMap((s) => s.subscribers.map((x) => subscriberKey(s, x)));
-        throw new HttpError(
-          404,
-          `no subscriber ${params.id} on stage ${params.stage}; declared: ${declared.join(', ') || 'none'}`,
-        );
-      }
+      const { stage, sub, queue } = subscriberOf(topology, queues, request.params);
       return {
         stage: stage.name,
         subscriber: sub.id,
         queue: sub.ids.queue,
         filterPolicy: sub.filterPolicy,
         depth: queue.depth(),
+        dlq: sub.ids.dlq,
+        dlqDepth: queue.dlqDepth(),
         messages: queue
           .peek(peekLimit((request.query as { limit?: string }).limit))
           .map(describeQueueMessage),
       };
+    },
+  });
+
+  api.route({
+    ...contractRoute('subscriberReceive'),
+    handler: async (request) => {
+      const { stage, sub } = subscriberOf(topology, queues, request.params);
+      const pull = pullOf(stage, sub);
+      if (request.body !== undefined) requireJson(request);
+      const receive = receiveRequestOf(request.body);
+      const messages = await pull.receive(receive);
+      return {
+        stage: stage.name,
+        subscriber: sub.id,
+        queue: sub.ids.queue,
+        visibilityTimeoutSec: pull.visibilityTimeoutOf(receive),
+        messages: messages.map(describeReceivedMessage),
+      };
+    },
+  });
+
+  api.route({
+    ...contractRoute('subscriberAck'),
+    handler: async (request) => {
+      const { stage, sub } = subscriberOf(topology, queues, request.params);
+      const pull = pullOf(stage, sub);
+      requireJson(request);
+      const { receiptHandles } = ackRequestOf(request.body);
+      const result = await pull.ack(receiptHandles);
+      return { stage: stage.name, subscriber: sub.id, ...result };
     },
   });
 }

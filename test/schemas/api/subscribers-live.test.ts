@@ -3,14 +3,14 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalCell, startLocalCell } from '../../../cells/local/local-cell.js';
 import { SampleEvents } from '../../../cells/local/sample-events.js';
 import { buildTopology, STAGE_SETTINGS, type StageTopology } from '../../../cells/topology.js';
-import type { SubscriberMessagesAnswer } from '../../../schemas/api/index.js';
+import type { SubscriberMessagesAnswer, SubscriberReceiveAnswer } from '../../../schemas/api/index.js';
 import { CellClient } from '../../cells/local/helpers/cell-client.js';
 import { TEST_API_KEY, TEST_OPERATOR_KEY, tempDataDir } from '../../cells/local/helpers/cell-process.js';
 import { waitFor } from '../../cells/local/helpers/wait-for.js';
 import { closeSerializer, expectAnswer } from './helpers/answer-check.js';
 
 /**
- * `GET /subscribers/{stage}/{id}/messages` of a real local cell whose topology declares a
+ * `GET /subscribers/{stage}/{id}/messages`, `POST .../receive` and `POST .../ack` of a real local cell whose topology declares a
  * subscriber (the default topology declares none, so this cell runs in-process with its own
  * topology): its answers match `SubscriberMessagesAnswerSchema` and the error body.
  */
@@ -19,7 +19,8 @@ const topology = buildTopology({}, STAGE_SETTINGS, {
   ingestion: [{ id: 'eur-only', filterPolicy: { event: { amount: { currency: ['EUR'] } } } }],
 });
 const ingestion = topology.stages[0] as StageTopology;
-const PEEK = '/subscribers/ingestion/eur-only/messages';
+const BASE = '/subscribers/ingestion/eur-only';
+const PEEK = `${BASE}/messages`;
 
 let cell: LocalCell;
 let client: CellClient;
@@ -46,7 +47,7 @@ afterAll(async () => {
   fs.rmSync(dataDir, { recursive: true, force: true });
 });
 
-describe('GET /subscribers/{stage}/{id}/messages', () => {
+describe('the subscriber routes', () => {
   it('answers the queue of a declared subscriber as the contract says', async () => {
     const res = await waitFor(
       async () => {
@@ -58,6 +59,22 @@ describe('GET /subscribers/{stage}/{id}/messages', () => {
 
     const body = await expectAnswer<SubscriberMessagesAnswer>('subscriberMessages', res);
     expect(body.messages.map((m) => m.invoiceId)).toEqual(['INV-API-SUB-1']);
+  });
+
+  it('answers a receive and an ack as the contract says, and their errors', async () => {
+    const received = await client.post<SubscriberReceiveAnswer>(`${BASE}/receive`, { maxMessages: 1 });
+    const handle = received.body.messages[0]?.receiptHandle as string;
+    const acked = await client.post(`${BASE}/ack`, { receiptHandles: [handle, 'stale'] });
+    const unknown = await client.post('/subscribers/ingestion/usd-only/receive', {});
+    const badReceive = await client.post(`${BASE}/receive`, { maxMessages: 0 });
+    const badAck = await client.post(`${BASE}/ack`, {});
+
+    expect([received.status, acked.status, unknown.status, badReceive.status, badAck.status]).toEqual([
+      200, 200, 404, 400, 400,
+    ]);
+    expect(handle).toBeTypeOf('string');
+    for (const res of [received, unknown, badReceive]) await expectAnswer('subscriberReceive', res);
+    for (const res of [acked, badAck]) await expectAnswer('subscriberAck', res);
   });
 
   it('answers an unknown subscriber and a bad limit with the error body', async () => {
