@@ -105,11 +105,14 @@ describe('Dashboard web UI', () => {
     await page.getByTestId('range').selectOption('24h');
   }, 90_000);
 
+  // Closing this cell (after its DLQ alarm fired) has taken 44 s and more on a loaded 2-core
+  // machine (browser.close: ~0.15 s); which drain step is slow is not pinned down yet (in the
+  // session note), so the hook gets more than vitest's default 60 s.
   afterAll(async () => {
     await browser?.close();
     await cell?.close();
     if (dataDir) fs.rmSync(dataDir, { recursive: true, force: true });
-  });
+  }, 150_000);
 
   const statValue = (testId: string) =>
     page.getByTestId(testId).getByTestId('stat-value').getAttribute('data-value');
