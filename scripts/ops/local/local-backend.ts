@@ -28,7 +28,7 @@ import {
 } from '../backend.js';
 import { optional } from './answer-fields.js';
 import { contractAnswer } from './contract-answer.js';
-import { type HttpAnswer, LocalHttp } from './local-http.js';
+import { type HttpAnswer, type LocalHttp, localCellHttp } from './local-http.js';
 import { redriveProgressOf, replayProgressOf } from './progress-answers.js';
 import { parseAlarmReport, parseReconcileReport, parseStuckReport } from './report-answers.js';
 
@@ -98,17 +98,13 @@ export class LocalBackend implements OpsBackend {
   readonly #now: () => number;
 
   constructor(options: LocalBackendOptions) {
-    this.#base = new URL(options.baseUrl.endsWith('/') ? options.baseUrl : `${options.baseUrl}/`);
+    const cell = localCellHttp(options.baseUrl, options.apiKey, options.timeoutMs ?? DEFAULT_TIMEOUT_MS);
+    this.#base = cell.base;
+    this.#http = cell.http;
+    this.target = cell.target;
     this.#topology = options.topology;
     this.#pollMs = options.pollIntervalMs ?? DEFAULT_POLL_MS;
     this.#now = options.now ?? Date.now;
-    this.target = `local cell ${this.#base.origin}${this.#base.pathname.replace(/\/$/, '')}`;
-    this.#http = new LocalHttp({
-      base: this.#base,
-      apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      target: this.target,
-    });
   }
 
   async send(stage: StageTopology, events: readonly InvoiceEvent[]): Promise<SendEntryResult[]> {

@@ -8,6 +8,26 @@ export interface HttpAnswer {
   readonly retryAfterSec: number | undefined;
 }
 
+/** A local cell's HTTP client, its base URL (with the trailing slash relative paths need) and its name in messages. */
+export interface LocalCellHttp {
+  readonly http: LocalHttp;
+  readonly base: URL;
+  /** `local cell http://127.0.0.1:8787`. */
+  readonly target: string;
+}
+
+/**
+ * The one way the local clients (backend, keys, subscribers) address a cell.
+ *
+ * @example
+ * const { http, target } = localCellHttp('http://127.0.0.1:8787', apiKey, 30_000);
+ */
+export function localCellHttp(baseUrl: string, apiKey: string | undefined, timeoutMs: number): LocalCellHttp {
+  const base = new URL(baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`);
+  const target = `local cell ${base.origin}${base.pathname.replace(/\/$/, '')}`;
+  return { http: new LocalHttp({ base, apiKey, timeoutMs, target }), base, target };
+}
+
 /**
  * JSON over global fetch to a local cell's HTTP API. Every request carries `x-api-key` when a key
  * is given (writes need it; a cell bound beyond loopback needs it for reads too). An unreachable

@@ -1,6 +1,6 @@
 import type { ApiKeySummary, CreatedKeyAnswer, Role } from '../../../schemas/api/index.js';
 import { contractAnswer } from './contract-answer.js';
-import { LocalHttp } from './local-http.js';
+import { type LocalHttp, localCellHttp } from './local-http.js';
 
 /**
  * A local cell's key management routes (`POST /keys`, `GET /keys`, `DELETE /keys/{ref}`) for the
@@ -16,14 +16,9 @@ export class LocalKeys {
   readonly #target: string;
 
   constructor(options: { base: URL; apiKey: string | undefined; timeoutMs?: number }) {
-    const base = new URL(options.base.href.endsWith('/') ? options.base.href : `${options.base.href}/`);
-    this.#target = `local cell ${base.origin}${base.pathname.replace(/\/$/, '')}`;
-    this.#http = new LocalHttp({
-      base,
-      apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      target: this.#target,
-    });
+    const cell = localCellHttp(options.base.href, options.apiKey, options.timeoutMs ?? 30_000);
+    this.#target = cell.target;
+    this.#http = cell.http;
   }
 
   /** Creates a key; the answer carries its secret, which the cell never shows again. */

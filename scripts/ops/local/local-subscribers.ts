@@ -4,7 +4,7 @@ import type {
   SubscriberReceiveAnswer,
 } from '../../../schemas/api/index.js';
 import { contractAnswer } from './contract-answer.js';
-import { LocalHttp } from './local-http.js';
+import { type LocalHttp, localCellHttp } from './local-http.js';
 
 /**
  * A local cell's subscriber routes (`GET .../messages`, `POST .../receive`, `POST .../ack` under
@@ -21,14 +21,9 @@ export class LocalSubscribers {
   readonly #target: string;
 
   constructor(options: { base: URL; apiKey: string | undefined; timeoutMs?: number }) {
-    const base = new URL(options.base.href.endsWith('/') ? options.base.href : `${options.base.href}/`);
-    this.#target = `local cell ${base.origin}${base.pathname.replace(/\/$/, '')}`;
-    this.#http = new LocalHttp({
-      base,
-      apiKey: options.apiKey,
-      timeoutMs: options.timeoutMs ?? 30_000,
-      target: this.#target,
-    });
+    const cell = localCellHttp(options.base.href, options.apiKey, options.timeoutMs ?? 30_000);
+    this.#target = cell.target;
+    this.#http = cell.http;
   }
 
   /** The subscriber queue's depth, DLQ depth and oldest `limit` messages, without receiving them. */
