@@ -32,7 +32,8 @@ import { CellBackups, type LocalCellBackupOptions, restoreOnStart } from './stor
 import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js';
 import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './storage/db.js';
 import { setCellMaxPageCount } from './storage/disk-full-monitor.js';
-import { SqliteStore } from './storage/sqlite-store.js';
+import { createRecordStore } from './storage/record-store.js';
+import type { SqliteStore } from './storage/sqlite-store.js';
 
 /**
  * Composition root of the local cell: one data directory (lock file + SQLite database), the API
@@ -214,7 +215,7 @@ function createApiServices(db: DatabaseHandle, config: CellConfig, runtime: Cell
     ingest: new IngestClient(topology, bus, commit),
     replays: new ReplayService({ db, bus, commit, clock, logger }),
     redrive: new RedriveService({ db, queues, subscriberQueues, clock, logger, onMoved: wakeEngine }),
-    store: new SqliteStore(db, { topology, clock }),
+    store: createRecordStore(db, { topology, clock }),
     keys: new ApiKeyStore(db, clock),
     backups: new CellBackups({ ...config, schedule: config.backup.schedule }),
     stats: async () =>

@@ -31,7 +31,8 @@ import {
 } from '../storage/db.js';
 import { DiskFullMonitor, type DiskFullState } from '../storage/disk-full-monitor.js';
 import { FaultInjectingStore } from '../storage/fault-injecting-store.js';
-import { SqliteStore } from '../storage/sqlite-store.js';
+import { createRecordStore } from '../storage/record-store.js';
+import type { SqliteStore } from '../storage/sqlite-store.js';
 import { QueuePoller } from './poller.js';
 import { openStageTopics } from './stage-topics.js';
 
@@ -195,7 +196,7 @@ export class CellEngine {
 
   /** The SQLite store on the engine's group commit; its existing rows seed the stored counters. */
   #openStore(): SqliteStore {
-    const store = new SqliteStore(this.#db, {
+    const store = createRecordStore(this.#db, {
       topology: this.#config.topology,
       clock: this.#clock,
       batcher: this.#batcher,

@@ -9,9 +9,11 @@ import {
   TransientStoreError,
   type WriteResult,
 } from '../../../consumers/store.js';
+import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import { type DatabaseHandle, WriteBatcher } from './db.js';
+import { type FirstWriteHook, toRollupRecord } from './first-write-hook.js';
 import { prepareVendorUpsert, type VendorUpsertParams } from './vendor-names.js';
 
 /**
@@ -45,6 +47,11 @@ export interface SqliteStoreOptions {
   readonly onInserted?: (record: InvoiceRecord, storedAtMs: number) => void;
   /** The connection's group commit; writes join its next transaction (one is created if absent). */
   readonly batcher?: WriteBatcher;
+  /**
+   * Run in the write transaction with the records inserted (rollups, invoice state, counters).
+   * Build the store with `createRecordStore` (`record-store.ts`) to get the cell's hooks.
+   */
+  readonly hooks?: readonly FirstWriteHook[];
 }
 
 /** A stored record with the metadata kept beside it. */
@@ -222,6 +229,7 @@ export class SqliteStore implements TimeseriesStore {
   #writeNow(records: readonly InvoiceRecord[]): WriteOutcome {
     const rejected: RejectedRecord[] = [];
     const inserted: InvoiceRecord[] = [];
+    const firstWrites: RollupRecord[] = [];
     const storedAtMs = this.#options.clock.now();
     const refusedInvoices = new Set<string>();
     const reject = (index: number, invoiceId: string, reason: string) => {
@@ -275,6 +283,7 @@ export class SqliteStore implements TimeseriesStore {
         // Same transaction as the record: the dashboards' vendor names never lag the records.
         this.#upsertVendor.run(d.vendorId, m.vendorName, record.timeMs);
         inserted.push(record);
+        firstWrites.push(toRollupRecord(record, stageOrder, storedAtMs));
         return;
       }
       const existing = this.#selectIdentity.get(
@@ -296,6 +305,8 @@ export class SqliteStore implements TimeseriesStore {
         );
       }
     });
+    // Same savepoint as the inserts: a hook's failure rolls the records back with it.
+    if (firstWrites.length > 0) for (const hook of this.#options.hooks ?? []) hook.apply(firstWrites);
     return { rejected, inserted, storedAtMs };
   }
 

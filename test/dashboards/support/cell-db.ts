@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { ManualClock } from '../../../cells/local/clock.js';
 import { type DatabaseHandle, openCellDatabase, queueIds } from '../../../cells/local/storage/db.js';
-import { SqliteStore } from '../../../cells/local/storage/sqlite-store.js';
+import { createRecordStore } from '../../../cells/local/storage/record-store.js';
+import type { SqliteStore } from '../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../../../cells/topology.js';
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../consumers/record.js';
 
@@ -24,7 +25,7 @@ export function openTestCellDb(topology: CellTopology = CELL_TOPOLOGY): TestCell
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'dashboards-test-'));
   const db = openCellDatabase({ file: path.join(dir, 'cell.db'), synchronous: 'NORMAL', role: 'api' });
   const clock = new ManualClock(0);
-  const store = new SqliteStore(db, { topology, clock });
+  const store = createRecordStore(db, { topology, clock });
   return {
     db,
     store,

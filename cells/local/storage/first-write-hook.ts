@@ -1,0 +1,44 @@
+import type { InvoiceRecord } from '../../../consumers/record.js';
+import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
+
+/**
+ * What the store does beside a record's first write, in the same transaction (savepoint) as the
+ * insert: rollups, the invoice state table, the reconciliation counters. A hook sees only records
+ * actually inserted — never a duplicate, retry, redrive or replay of a stored record — so nothing
+ * it maintains can count twice, and a crash or rollback leaves it in step with `records`. A hook
+ * that throws fails the write (the queue redelivers the batch).
+ *
+ * @example
+ * const store = new SqliteStore(db, { topology, clock, hooks: [rollupWriter, invoiceStates] });
+ */
+export interface FirstWriteHook {
+  /** Called inside the write transaction with the records this write inserted, in write order. */
+  apply(records: readonly RollupRecord[]): void;
+}
+
+/**
+ * A stored record as the rollups read it: amounts as bigint minor units, the stage position and
+ * the store's first-write time. Pure.
+ *
+ * @example
+ * toRollupRecord(record, 2, clock.now());
+ */
+export function toRollupRecord(record: InvoiceRecord, stageOrder: number, storedAtMs: number): RollupRecord {
+  const d = record.dimensions;
+  const m = record.measures;
+  return {
+    eventId: d.eventId,
+    invoiceId: d.invoiceId,
+    stage: d.stage,
+    stageOrder,
+    status: m.status,
+    currency: d.currency,
+    vendorId: d.vendorId,
+    amountMinor: BigInt(m.amountMinor),
+    paymentTermsDays: m.paymentTermsDays,
+    dueDateMs: m.dueDateMs,
+    timeMs: record.timeMs,
+    storedAtMs,
+    receivedAtMs: m.receivedAtMs,
+  };
+}
