@@ -18,6 +18,7 @@ import { QuickSightDashboards } from './quicksight-dashboards.js';
 import { StageConsumer } from './stage-consumer.js';
 import { StuckMonitor } from './stuck-monitor.js';
 import { TimeseriesStore } from './timeseries-store.js';
+import { TimestreamRollups } from './timestream-rollups.js';
 
 export interface CellStackProps extends StackProps {
   readonly cell: CellDefinition;
@@ -43,6 +44,7 @@ export const CELL_CONSTRUCT_IDS = {
   api: 'Api',
   alarms: 'Alarms',
   stuckMonitor: 'StuckMonitor',
+  rollups: 'Rollups',
   dashboard: 'Dashboard',
   quicksight: 'QuickSight',
 } as const;
@@ -68,6 +70,8 @@ export class CellStack extends Stack {
   readonly api: IngestApi;
   readonly alarms: CellAlarms;
   readonly stuckMonitor: StuckMonitor;
+  /** The panel-derived rollups as Timestream scheduled queries (read by QuickSight and the stuck monitor). */
+  readonly rollups: TimestreamRollups;
   readonly dashboard: CellDashboard;
   readonly quicksight: boolean;
   readonly quicksightDashboards?: QuickSightDashboards;
@@ -119,11 +123,18 @@ export class CellStack extends Stack {
 
     const resources = this.metricResources();
     this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
+    this.rollups = new TimestreamRollups(this, CELL_CONSTRUCT_IDS.rollups, {
+      topology,
+      store: this.store,
+      alarmTopic: this.alarms.warningTopic,
+      alarmNamePrefix: this.alarms.alarmNamePrefix,
+      failedRunsKey: dlqKey,
+    });
     this.stuckMonitor = this.addStuckMonitor(topology, lambdaCode, { logsKey, dlqKey }, logRetention);
     this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
       topology,
       resources,
-      alarms: this.alarms.allAlarms,
+      alarms: [...this.alarms.allAlarms, this.rollups.failedRunsAlarm],
       rules: this.alarms.rules,
       title: `Invoice cell ${cell.name} (${cell.region})`,
     });
@@ -169,7 +180,8 @@ export class CellStack extends Stack {
     return new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
       topology,
       cellName: this.cell.name,
-      store: this.store,
+      // The stuck state the rollup queries keep, not the records.
+      store: this.store.latestState,
       alertTopic: this.alarms.warningTopic,
       alertKey: this.alarms.key,
       code: lambdaCode.stuckMonitor(),

@@ -4,8 +4,10 @@ import * as quicksight from 'aws-cdk-lib/aws-quicksight';
 import { Construct } from 'constructs';
 import type { CellTopology } from '../cells/topology.js';
 import { buildDashboards, type Dashboard } from '../dashboards/panels/panels.js';
+import { rollupSourceOf } from '../dashboards/renderers/timestream-rollup-read-sql.js';
+import { bindTimestreamTables } from '../dashboards/renderers/timestream-rollup-tables.js';
+import { rollupsOf } from '../dashboards/rollups/apply-record.js';
 import {
-  bindTableNames,
   customSqlTable,
   dashboardDefinition,
   panelSql,
@@ -14,11 +16,12 @@ import {
   quickSightPanels,
   timestreamColumns,
 } from './quicksight-definition.js';
-import type { TimeseriesQueryTarget } from './timeseries-store.js';
+import type { TimeseriesRollupTarget } from './timeseries-store.js';
 
 export interface QuickSightDashboardsProps {
   readonly topology: CellTopology;
-  readonly store: TimeseriesQueryTarget;
+  /** The records table (SLA panel) and the derived tables the rollup queries keep (`records` panels). */
+  readonly store: TimeseriesRollupTarget;
   readonly cellName: string;
   /** QuickSight users or groups that may view the dashboards and reuse the data sets (≥ 1). */
   readonly principals: readonly string[];
@@ -55,12 +58,15 @@ function validate(props: QuickSightDashboardsProps): void {
 /**
  * The executive, operations and finance views in QuickSight (behind `-c quicksight=true`: QuickSight
  * needs an account subscription): one Timestream data source, one direct-query data set per panel
- * that has a Timestream form (custom SQL from `renderTimestreamSql`, see `quicksight-definition.ts`
- * for the window), and one dashboard per view whose definition is rendered from the same panels.
- * The given principals may view the dashboards and reuse (not change) the data sets and source.
+ * that has a Timestream form, and one dashboard per view whose definition is rendered from the same
+ * panels. A `records` panel's data set reads the rollups (`renderRollupPanelSql`: an event panel
+ * its spec's bins, a distinct-invoice panel its scope's latest-state rows), the SLA panel the
+ * records (`renderTimestreamSql`); see `quicksight-definition.ts` for the window. The given
+ * principals may view the dashboards and reuse (not change) the data sets and source.
  *
  * QuickSight reads Timestream with its account-wide service role; this construct adds a policy to
- * that role allowing `timestream:Select` on this cell's table only (plus endpoint discovery).
+ * that role allowing `timestream:Select` on this cell's records and derived tables only (plus
+ * endpoint discovery).
  *
  * QuickSight asset ids are physical names (the API requires them): `<stack name>-<panel or view>`,
  * unique per account and region like the stack name.
@@ -90,6 +96,14 @@ export class QuickSightDashboards extends Construct {
       props.principals.map((principal) => ({ principal, actions: [...actions] }));
     const views = props.dashboards ?? buildDashboards(props.topology);
     const items = quickSightPanels(views);
+    const rollups = rollupsOf(views);
+    const { store } = props;
+    const tables = {
+      database: store.databaseName,
+      records: store.tableName,
+      bins: store.rollupBins.tableName,
+      latest: store.latestState.tableName,
+    };
 
     // Timestream sources take no parameters: QuickSight uses its service role in this region.
     this.dataSource = new quicksight.CfnDataSource(this, 'DataSource', {
@@ -102,14 +116,15 @@ export class QuickSightDashboards extends Construct {
 
     const dataSets = new Map<string, quicksight.CfnDataSet>();
     for (const item of items) {
-      const sql = bindTableNames(
+      const source =
+        item.query.source === 'records' ? rollupSourceOf(item.panel.id, item.query, rollups) : undefined;
+      const sql = bindTimestreamTables(
         panelSql(item.query, {
           lookbackDays: props.lookbackDays ?? 30,
           topology: props.topology,
-          cell: props.cellName,
+          ...(source ? { source } : { cell: props.cellName }),
         }),
-        props.store.databaseName,
-        props.store.tableName,
+        tables,
       );
       const dataSet = new quicksight.CfnDataSet(this, `DataSet-${item.panel.id}`, {
         awsAccountId: account,
@@ -148,23 +163,33 @@ export class QuickSightDashboards extends Construct {
     }
     this.dashboards = dashboards;
 
+    this.readPolicy = this.addReadPolicy(props);
+  }
+
+  /** Select on this cell's records and derived tables for QuickSight's service role. */
+  private addReadPolicy(props: QuickSightDashboardsProps): iam.Policy {
+    const { store } = props;
     const serviceRole = iam.Role.fromRoleName(
       this,
       'ServiceRole',
       props.quickSightServiceRoleName ?? 'aws-quicksight-service-role-v0',
     );
-    this.readPolicy = new iam.Policy(this, 'ReadCellTable', {
+    const policy = new iam.Policy(this, 'ReadCellTable', {
       statements: [
         new iam.PolicyStatement({ actions: ['timestream:DescribeEndpoints'], resources: ['*'] }),
-        new iam.PolicyStatement({ actions: ['timestream:Select'], resources: [props.store.tableArn] }),
+        new iam.PolicyStatement({
+          actions: ['timestream:Select'],
+          resources: [store.tableArn, store.rollupBins.tableArn, store.latestState.tableArn],
+        }),
       ],
       roles: [serviceRole],
     });
-    Validations.of(this.readPolicy).acknowledge({
+    Validations.of(policy).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'timestream:DescribeEndpoints (endpoint discovery) supports no resource-level permissions, so it is granted ' +
-        'on "*"; the policy\'s only other statement allows timestream:Select on this cell\'s table.',
+        'on "*"; the policy\'s only other statement allows timestream:Select on this cell\'s records and derived tables.',
     });
+    return policy;
   }
 }

@@ -8,6 +8,14 @@ import type {
   SlaQuery,
   TimeBin,
 } from '../dashboards/panels/panels.js';
+import {
+  type RollupPanelSource,
+  renderRollupPanelSql,
+} from '../dashboards/renderers/timestream-rollup-read-sql.js';
+import {
+  bindTimestreamTables,
+  TIMESTREAM_TABLE_PLACEHOLDERS,
+} from '../dashboards/renderers/timestream-rollup-tables.js';
 import { renderTimestreamSql } from '../dashboards/renderers/timestream-sql.js';
 
 /**
@@ -22,6 +30,10 @@ import { renderTimestreamSql } from '../dashboards/renderers/timestream-sql.js';
  * dashboard, and the literal QuickSight substitutes for a DateTime parameter inside Timestream SQL
  * cannot be checked without a QuickSight account; the fixed window is valid Timestream SQL that the
  * renderer's tests cover. Switching is one option of `renderTimestreamSql` (`fromParam: '<<$from>>'`).
+ *
+ * Rollups. A `records` panel's data set reads the derived tables the rollup scheduled queries keep
+ * (`renderRollupPanelSql`): an event panel its spec's bins, a distinct-invoice panel its scope's
+ * latest-state rows; the `sla` panel reads the records.
  *
  * @example
  * const panels = quickSightPanels(buildDashboards(topology));
@@ -94,22 +106,35 @@ export function timestreamColumns(query: RecordsQuery | SlaQuery): QuickSightCol
 }
 
 /** Placeholder names the SQL is rendered with; the construct swaps in the table's (token) names. */
-export const SQL_NAME_PLACEHOLDERS = { database: '__cell_database__', table: '__cell_table__' } as const;
+export const SQL_NAME_PLACEHOLDERS = {
+  database: TIMESTREAM_TABLE_PLACEHOLDERS.database,
+  table: TIMESTREAM_TABLE_PLACEHOLDERS.records,
+} as const;
 
 export interface PanelSqlOptions {
   readonly lookbackDays: number;
   readonly topology: CellTopology;
-  /** Only this cell's records. */
+  /** Only this cell's records (the records table; the derived tables are the cell's own). */
   readonly cell?: string;
+  /** Read a `records` panel from the rollups (`rollupSourceOf`) instead of the records. */
+  readonly source?: RollupPanelSource;
 }
 
 /**
- * The panel's custom SQL over the placeholder table `"__cell_database__"."__cell_table__"`
- * ({@link SQL_NAME_PLACEHOLDERS}); {@link bindTableNames} puts the real names in. Pure.
+ * The panel's custom SQL over placeholder tables (`"__cell_database__"."__cell_table__"`, the
+ * derived tables with a {@link PanelSqlOptions.source}); {@link bindTableNames} or
+ * `bindTimestreamTables` put the real names in. Pure.
  */
 export function panelSql(query: RecordsQuery | SlaQuery, options: PanelSqlOptions): string {
   if (!Number.isInteger(options.lookbackDays) || options.lookbackDays < 1) {
     throw new Error(`quicksight lookbackDays must be a positive integer, got ${options.lookbackDays}`);
+  }
+  if (options.source && query.source === 'records') {
+    return renderRollupPanelSql(query, options.source, {
+      fromParam: `ago(${options.lookbackDays}d)`,
+      toParam: 'now()',
+      topology: options.topology,
+    });
   }
   return renderTimestreamSql(query, {
     database: SQL_NAME_PLACEHOLDERS.database,
@@ -128,7 +153,7 @@ export function panelSql(query: RecordsQuery | SlaQuery, options: PanelSqlOption
 export function bindTableNames(sql: string, database: string, table: string): string {
   const placeholder = `"${SQL_NAME_PLACEHOLDERS.database}"."${SQL_NAME_PLACEHOLDERS.table}"`;
   if (!sql.includes(placeholder)) throw new Error('panel SQL does not read the placeholder table');
-  return sql.split(placeholder).join(`"${database}"."${table}"`);
+  return bindTimestreamTables(sql, { database, records: table });
 }
 
 /** The data set's physical table: Timestream custom SQL with its column schema. Pure. */

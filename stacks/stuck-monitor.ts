@@ -18,7 +18,10 @@ export interface StuckMonitorProps {
   readonly topology: CellTopology;
   /** Written into the query's `cell` filter and the alert text. */
   readonly cellName: string;
-  /** The monitor may query this table and nothing else. */
+  /**
+   * The table the monitor reads, and may query, and nothing else: the latest-state table, whose
+   * stuck-state rows the rollup scheduled queries keep (`TimestreamRollups`), not the records.
+   */
   readonly store: TimeseriesQueryTarget;
   /** Where stuck-invoice alerts go (the cell's warning topic). */
   readonly alertTopic: sns.ITopic;
@@ -53,13 +56,15 @@ function validate(props: StuckMonitorProps): void {
  * The business stuck-event check on AWS (DESIGN §4): every `period` EventBridge Scheduler invokes a
  * Lambda that queries Timestream for invoices past their stage SLA, publishes `StuckInvoices` per
  * stage (the `<stage>-stuck-invoices` alarms read it) and alerts the warning topic with the list.
+ * It reads the stuck state a scheduled query keeps (per invoice and stage: entry, latest status,
+ * SLA deadline; `timestreamStuckStateSql`), a few rows per invoice instead of every record.
  *
  * Failure handling. Scheduler invokes Lambda asynchronously
  * (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html): Scheduler
  * retries only failed *deliveries* (its retry policy), then dead-letters them; a failed *run* is
  * not retried by Lambda (`retryAttempts: 0`: the next scheduled run is the retry, and a check is
  * stale after one period anyway) and goes to the same DLQ. Both keep at most one period of age.
- * Least privilege: the function may `timestream:Select` the cell table (+ endpoint discovery) and
+ * Least privilege: the function may `timestream:Select` the latest-state table (+ endpoint discovery) and
  * publish to the warning topic; the scheduler role may invoke this function and write the DLQ.
  *
  * @example
@@ -98,7 +103,7 @@ export class StuckMonitor extends Construct {
   private addFunction(props: StuckMonitorProps, maxEventAge: Duration): CellFunction {
     const fn = new CellFunction(this, 'Function', {
       code: props.code,
-      description: `Invoice cell ${props.cellName}: stuck-invoice check (Timestream -> StuckInvoices metric, alert)`,
+      description: `Invoice cell ${props.cellName}: stuck-invoice check (Timestream stuck state -> StuckInvoices metric, alert)`,
       // Shorter than the period, so runs do not pile up.
       timeout: Duration.seconds(Math.min(props.period.toSeconds() - 60, 900)),
       memorySize: 1024,

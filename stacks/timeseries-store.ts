@@ -47,6 +47,19 @@ export const PARTITION_DIMENSION = 'invoiceId' satisfies keyof InvoiceRecord['di
 /** Key prefix of the rejected-record reports in the bucket. */
 export const REJECTED_RECORDS_PREFIX = 'rejected-records';
 
+/** Key prefix of the reports of derived rows (rollup scheduled queries) Timestream rejected. */
+export const REJECTED_ROLLUPS_PREFIX = 'rejected-rollup-records';
+
+/** What the rollup scheduled queries need from the store: the derived tables and a write grant. */
+export interface TimeseriesRollupTarget extends TimeseriesQueryTarget {
+  /** Per-tier bins of the event rollups (`dashboards/renderers/timestream-rollup-tables.ts`). */
+  readonly rollupBins: TimeseriesQueryTarget;
+  /** Latest record per distinct-invoice partition, and the stuck state. */
+  readonly latestState: TimeseriesQueryTarget;
+  /** WriteRecords on the two derived tables (+ endpoint discovery and their rejected-row reports). */
+  grantRollupWrite(grantee: iam.IGrantable): iam.Grant;
+}
+
 /**
  * Table retention from the cell settings. `RetentionProperties` is untyped JSON in the L1, so the
  * keys are CloudFormation's own (PascalCase) and the values strings. Pure.
@@ -79,6 +92,13 @@ function validate(props: TimeseriesStoreProps): void {
  * store retention) are still accepted; records Timestream rejects asynchronously are reported to
  * an encrypted, private S3 bucket. L1 constructs: there is no Timestream L2.
  *
+ * Two derived tables sit in the same database: `RollupBins` and `LatestState`, written only by the
+ * rollup scheduled queries (`TimestreamRollups`) and read by the QuickSight data sets and the
+ * stuck monitor. Same database, not a second one: one key, one place to find a cell's data, and
+ * Select and WriteRecords are granted per table anyway. Two tables, not one: their rows have
+ * different column sets (a bins `status` is a dimension, a latest-state `status` a measure, and
+ * Timestream keeps one type per column name in a table).
+ *
  * Timestream for LiveAnalytics is closed to new accounts since 2025-06-20 (DESIGN §2a); the
  * processors only see the `TimeseriesStore` port, so another store can replace this construct.
  *
@@ -86,10 +106,19 @@ function validate(props: TimeseriesStoreProps): void {
  * const store = new TimeseriesStore(this, 'Store', { settings: topology.settings });
  * store.grantWrite(processor);
  */
-export class TimeseriesStore extends Construct implements TimeseriesWriteTarget, TimeseriesQueryTarget {
+export class TimeseriesStore
+  extends Construct
+  implements TimeseriesWriteTarget, TimeseriesQueryTarget, TimeseriesRollupTarget
+{
   readonly key: kms.Key;
   readonly database: timestream.CfnDatabase;
   readonly table: timestream.CfnTable;
+  /** Derived: the rollup bins the scheduled queries write (`TimestreamRollups`). */
+  readonly rollupBinsTable: timestream.CfnTable;
+  /** Derived: the latest-state and stuck-state rows the scheduled queries write. */
+  readonly latestStateTable: timestream.CfnTable;
+  readonly rollupBins: TimeseriesQueryTarget;
+  readonly latestState: TimeseriesQueryTarget;
   readonly rejectedDataBucket: s3.Bucket;
   readonly databaseName: string;
   readonly tableName: string;
@@ -154,7 +183,12 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
     this.tableName = this.table.attrName;
     this.tableArn = this.table.attrArn;
 
-    for (const resource of [this.database, this.table]) {
+    this.rollupBinsTable = this.derivedTable('RollupBins', props.settings);
+    this.latestStateTable = this.derivedTable('LatestState', props.settings);
+    this.rollupBins = this.queryTarget(this.rollupBinsTable);
+    this.latestState = this.queryTarget(this.latestStateTable);
+
+    for (const resource of [this.database, this.table, this.rollupBinsTable, this.latestStateTable]) {
       Validations.of(resource).acknowledge({
         id: 'CloudFormation-Validate::W3697',
         reason:
@@ -164,15 +198,62 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
     }
   }
 
+  /**
+   * A table the rollup scheduled queries write, in the cell database under the same key, with the
+   * records' retention (minute bins are a few rows per minute and group, so there is no reason to
+   * keep them shorter than the records they summarise) and magnetic-store writes, so a catch-up or
+   * a manual backfill of an old window is accepted. No custom partition key: rows are partitioned
+   * by measure name, which is the spec or scope id every reader filters on.
+   */
+  private derivedTable(id: string, settings: CellSettings): timestream.CfnTable {
+    const table = new timestream.CfnTable(this, id, {
+      databaseName: this.database.ref,
+      retentionProperties: tableRetention(settings),
+      magneticStoreWriteProperties: {
+        EnableMagneticStoreWrites: true,
+        MagneticStoreRejectedDataLocation: {
+          S3Configuration: {
+            BucketName: this.rejectedDataBucket.bucketName,
+            EncryptionOption: 'SSE_KMS',
+            KmsKeyId: this.key.keyArn,
+            ObjectKeyPrefix: REJECTED_ROLLUPS_PREFIX,
+          },
+        },
+      },
+    });
+    table.applyRemovalPolicy(RETAINED);
+    return table;
+  }
+
+  private queryTarget(table: timestream.CfnTable): TimeseriesQueryTarget {
+    const target: TimeseriesQueryTarget = {
+      databaseName: this.database.ref,
+      tableName: table.attrName,
+      tableArn: table.attrArn,
+      grantQuery: (grantee) => this.grantSelect(grantee, [target.tableArn]),
+    };
+    return target;
+  }
+
   grantWrite(grantee: iam.IGrantable): iam.Grant {
     // Timestream SDKs discover the regional cell endpoint first; DescribeEndpoints has no resource
     // (https://docs.aws.amazon.com/timestream/latest/developerguide/Using-API.endpoint-discovery.html).
     iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] });
-    this.grantRejectedReports(grantee);
+    this.grantRejectedReports(grantee, REJECTED_RECORDS_PREFIX);
     return iam.Grant.addToPrincipal({
       grantee,
       actions: ['timestream:WriteRecords'],
       resourceArns: [this.tableArn],
+    });
+  }
+
+  grantRollupWrite(grantee: iam.IGrantable): iam.Grant {
+    iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] });
+    this.grantRejectedReports(grantee, REJECTED_ROLLUPS_PREFIX);
+    return iam.Grant.addToPrincipal({
+      grantee,
+      actions: ['timestream:WriteRecords'],
+      resourceArns: [this.rollupBins.tableArn, this.latestState.tableArn],
     });
   }
 
@@ -186,11 +267,11 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
    * keys SSE-KMS needs under the store key
    * (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html).
    */
-  private grantRejectedReports(grantee: iam.IGrantable): void {
+  private grantRejectedReports(grantee: iam.IGrantable, prefix: string): void {
     iam.Grant.addToPrincipal({
       grantee,
       actions: ['s3:PutObject'],
-      resourceArns: [this.rejectedDataBucket.arnForObjects(`${REJECTED_RECORDS_PREFIX}/*`)],
+      resourceArns: [this.rejectedDataBucket.arnForObjects(`${prefix}/*`)],
     });
     iam.Grant.addToPrincipal({
       grantee,
@@ -201,7 +282,7 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
     if (Construct.isConstruct(grantee)) {
       const bucket = Stack.of(this).getLogicalId(this.rejectedDataBucket.node.defaultChild as s3.CfnBucket);
       Validations.of(grantee).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/${REJECTED_RECORDS_PREFIX}/*]`,
+        id: `AwsSolutions-IAM5[Resource::<${bucket}.Arn>/${prefix}/*]`,
         reason:
           'Timestream names each rejected-record report object itself; the grant is PutObject under the ' +
           'report prefix of the cell bucket only.',
@@ -210,13 +291,13 @@ export class TimeseriesStore extends Construct implements TimeseriesWriteTarget,
   }
 
   grantQuery(grantee: iam.IGrantable): iam.Grant {
+    return this.grantSelect(grantee, [this.tableArn]);
+  }
+
+  private grantSelect(grantee: iam.IGrantable, tableArns: string[]): iam.Grant {
     iam.Grant.addToPrincipal({ grantee, actions: ['timestream:DescribeEndpoints'], resourceArns: ['*'] });
-    // Query needs Select on every table the statement reads; the cell's queries read this one only
+    // Query needs Select on every table the statement reads; each query reads one table
     // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazontimestream.html).
-    return iam.Grant.addToPrincipal({
-      grantee,
-      actions: ['timestream:Select'],
-      resourceArns: [this.tableArn],
-    });
+    return iam.Grant.addToPrincipal({ grantee, actions: ['timestream:Select'], resourceArns: tableArns });
   }
 }

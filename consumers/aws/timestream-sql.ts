@@ -45,6 +45,25 @@ export function timestreamTimeExpression(expression: string, what: string): stri
 }
 
 /**
+ * A scheduled query's window bound, relative to the run's `@scheduled_runtime`
+ * (https://docs.aws.amazon.com/timestream/latest/developerguide/API_query_CreateScheduledQuery.html):
+ * `@scheduled_runtime`, or its bin minus a whole number of minutes, hours or days, e.g.
+ * `bin(@scheduled_runtime, 1m) - 60m`.
+ */
+const SCHEDULED_WINDOW =
+  /^(?:@scheduled_runtime|bin\(@scheduled_runtime, \d{1,4}[mhd]\)(?: - \d{1,6}[mhd])?)$/;
+
+/** Checks a scheduled query's window bound; returns it unchanged. */
+export function scheduledWindowExpression(expression: string, what: string): string {
+  if (!SCHEDULED_WINDOW.test(expression)) {
+    throw new QueryParameterError(
+      `${what} ${JSON.stringify(expression)} must be @scheduled_runtime or bin(@scheduled_runtime, <n><m|h|d>) [- <n><m|h|d>]`,
+    );
+  }
+  return expression;
+}
+
+/**
  * Ready-made window bounds for {@link timestreamTimeExpression}.
  *
  * - Console, CLI and scheduled queries: `ago('24h')` → `ago(24h)` and `now()`.

@@ -54,6 +54,12 @@ export interface TimestreamSqlOptions {
   readonly cell?: string;
   /** For `sla` queries (stage order, SLAs, terminal statuses). */
   readonly topology: CellTopology;
+  /**
+   * The measure name of the rows read: the records' (default), or a latest-state scope's id when
+   * `table` is the latest-state table, whose rows carry the record columns
+   * (`timestream-rollup-read-sql.ts`).
+   */
+  readonly measureName?: string;
 }
 
 /** A query that belongs to another backend (latency → CloudWatch). */
@@ -141,7 +147,7 @@ export function renderTimestreamSql(query: RecordsQuery | SlaQuery, options: Tim
   const M = TIMESTREAM_MEASURES;
   const table = timestreamTable(options.database, options.table);
   const where = [
-    `measure_name = '${INVOICE_MEASURE_NAME}'`,
+    `measure_name = ${quoteLiteral(options.measureName ?? INVOICE_MEASURE_NAME, 'measureName')}`,
     `time >= ${timestreamTimeExpression(options.fromParam, 'fromParam')}`,
     `time < ${timestreamTimeExpression(options.toParam, 'toParam')}`,
   ];

@@ -3,6 +3,10 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../cells/catalog.js';
+import { CELL_TOPOLOGY } from '../../cells/topology.js';
+import { DASHBOARDS } from '../../dashboards/panels/panels.js';
+import { timestreamRollupJobs } from '../../dashboards/renderers/timestream-rollup-jobs.js';
+import { rollupsOf } from '../../dashboards/rollups/apply-record.js';
 import { buildApp } from '../../stacks/app.js';
 import { CellStack } from '../../stacks/cell-stack.js';
 import { cdkJsonContext, STUB_LAMBDA_CODE, synthCells } from './cell-fixture.js';
@@ -44,6 +48,18 @@ const EXPECTED_ACKNOWLEDGMENTS: readonly string[] = [
   'Store/Table CloudFormation-Validate::W3697',
   'StuckMonitor/Dlq Annotation::AwsSolutions-SQS3',
   'StuckMonitor/Function/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+  // Rollups: the derived tables, the error-report bucket, the failed-runs queue and the query role.
+  'Store/LatestState CloudFormation-Validate::W3697',
+  'Store/RollupBins CloudFormation-Validate::W3697',
+  'Rollups/ErrorReports Annotation::AwsSolutions-S1',
+  'Rollups/FailedRuns Annotation::AwsSolutions-SQS3',
+  'Rollups/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+  'Rollups/Role Annotation::AwsSolutions-IAM5[Resource::<RollupsErrorReports5D47DDDF.Arn>/scheduled-query-errors/*]',
+  'Rollups/Role Annotation::AwsSolutions-IAM5[Resource::<StoreRejectedDataFB62AB88.Arn>/rejected-rollup-records/*]',
+  // Every rollup scheduled query: Timestream's maintenance-mode warning, with the store's reason.
+  ...timestreamRollupJobs(rollupsOf(DASHBOARDS), { topology: CELL_TOPOLOGY }).jobs.map(
+    (job) => `Rollups/Query-${job.id} CloudFormation-Validate::W3697`,
+  ),
 ];
 
 /** Added by `-c quicksight=true`: QuickSight's service role gets endpoint discovery on `*`. */

@@ -11,6 +11,7 @@ import {
   type StageMetricQueues,
   UnresolvedMetricResourceError,
 } from '../../stacks/cloudwatch-signals.js';
+import { FAILED_RUNS_ALARM_ID } from '../../stacks/timestream-rollups.js';
 import { logicalIdOf, logicalIdsOfType, templateJson } from './cell-fixture.js';
 import { type AlarmJson, loadCellAlarms, queueOf } from './support/cell-alarm-fixture.js';
 
@@ -29,7 +30,10 @@ describe('CellAlarms', () => {
 
   describe('metric alarms', () => {
     it('creates exactly one alarm per rule, named <stack>-<rule id>', () => {
-      expect([...alarms.keys()].sort()).toEqual(RULES.map((r) => `${PREFIX}${r.id}`).sort());
+      // ...plus the failed-runs alarm of the rollup scheduled queries (TimestreamRollups), same prefix
+      expect([...alarms.keys()].sort()).toEqual(
+        [...RULES.map((r) => `${PREFIX}${r.id}`), `${PREFIX}${FAILED_RUNS_ALARM_ID}`].sort(),
+      );
       expect(RULES.filter((r) => r.stage !== undefined)).toHaveLength(
         CELL_TOPOLOGY.stages.length * 5 + CELL_TOPOLOGY.stages.filter((s) => s.slaSec > 0).length,
       );

@@ -96,11 +96,20 @@ describe('QuickSightDashboards', () => {
       });
     });
 
-    it('creates one direct-query data set per panel that Timestream answers, with the rendered SQL', () => {
-      // Prepare
+    it('creates one direct-query data set per panel that Timestream answers, reading the rollups for records panels', () => {
+      // Prepare: SLA reads the records; event panels the rollup bins; distinct-invoice panels the latest state
       const source = logicalIdOf(template, 'AWS::QuickSight::DataSource', 'QuickSightDataSource');
-      const table = logicalIdOf(template, 'AWS::Timestream::Table', 'StoreTable');
       const database = logicalIdOf(template, 'AWS::Timestream::Database', 'StoreDatabase');
+      const tableOf = (query: RecordsQuery | { source: 'sla' }) =>
+        logicalIdOf(
+          template,
+          'AWS::Timestream::Table',
+          query.source === 'sla'
+            ? 'StoreTable'
+            : query.distinctInvoices
+              ? 'StoreLatestState'
+              : 'StoreRollupBins',
+        );
 
       // Assess
       template.resourceCountIs('AWS::QuickSight::DataSet', TIMESTREAM_PANELS.length);
@@ -119,10 +128,17 @@ describe('QuickSightDashboards', () => {
         expect(custom.DataSourceArn).toEqual({ 'Fn::GetAtt': [source, 'Arn'] });
         // The SQL with the table's names put in by CloudFormation
         const [head, db, dot, tbl] = custom.SqlQuery['Fn::Join'][1];
-        expect([db, dot, tbl]).toEqual([{ Ref: database }, '"."', { 'Fn::GetAtt': [table, 'Name'] }]);
+        const table = tableOf(panel.query as RecordsQuery | { source: 'sla' });
+        expect({ panel: panel.id, from: [db, dot, tbl] }).toEqual({
+          panel: panel.id,
+          from: [{ Ref: database }, '"."', { 'Fn::GetAtt': [table, 'Name'] }],
+        });
         expect(head).toContain('FROM "');
-        expect(JSON.stringify(custom.SqlQuery)).toContain('time >= ago(30d)');
-        expect(JSON.stringify(custom.SqlQuery)).toContain("cell = 'us-east-1'");
+        expect(JSON.stringify(custom.SqlQuery)).toContain('ago(30d)');
+        // Only the records table has a cell column; the derived tables are the cell's own.
+        expect(JSON.stringify(custom.SqlQuery).includes("cell = 'us-east-1'")).toBe(
+          panel.query.source === 'sla',
+        );
         expect(custom.Columns.map((c: { Name: string }) => c.Name)).toEqual(
           timestreamColumns(panel.query as RecordsQuery).map((c) => c.name),
         );
@@ -153,14 +169,21 @@ describe('QuickSightDashboards', () => {
       }
     });
 
-    it("lets QuickSight's service role select from the cell table only", () => {
-      const table = logicalIdOf(template, 'AWS::Timestream::Table', 'StoreTable');
+    it("lets QuickSight's service role select from the cell's records and derived tables only", () => {
+      const arn = (prefix: string) => ({
+        'Fn::GetAtt': [logicalIdOf(template, 'AWS::Timestream::Table', prefix), 'Arn'],
+      });
       template.hasResourceProperties('AWS::IAM::Policy', {
         Roles: ['aws-quicksight-service-role-v0'],
         PolicyDocument: {
           Statement: [
             { Action: 'timestream:DescribeEndpoints', Effect: 'Allow', Resource: '*' },
-            { Action: 'timestream:Select', Effect: 'Allow', Resource: { 'Fn::GetAtt': [table, 'Arn'] } },
+            {
+              Action: 'timestream:Select',
+              Effect: 'Allow',
+              // Sorted by the minimizePolicies feature flag.
+              Resource: [arn('StoreLatestState'), arn('StoreRollupBins'), arn('StoreTable')],
+            },
           ],
         },
       });

@@ -40,7 +40,8 @@ describe('StuckMonitor', () => {
       role: logicalIdOf(template, 'AWS::IAM::Role', 'StuckMonitorFunctionRole'),
       schedulerRole: logicalIdOf(template, 'AWS::IAM::Role', 'StuckMonitorSchedulerRole'),
       dlq: logicalIdOf(template, 'AWS::SQS::Queue', 'StuckMonitorDlq'),
-      table: logicalIdOf(template, 'AWS::Timestream::Table', 'StoreTable'),
+      // The latest-state table (its stuck-state rows), not the records table.
+      table: logicalIdOf(template, 'AWS::Timestream::Table', 'StoreLatestState'),
       warningTopic: logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsWarningTopic'),
       alertKey: logicalIdOf(template, 'AWS::KMS::Key', 'AlarmsKey'),
       dlqKey: logicalIdOf(template, 'AWS::KMS::Key', 'DlqKey'),
@@ -108,7 +109,7 @@ describe('StuckMonitor', () => {
   });
 
   describe('function', () => {
-    it('queries the cell table, publishes to the warning topic and writes its DLQ: least privilege', () => {
+    it('queries the latest-state table, publishes to the warning topic and writes its DLQ: least privilege', () => {
       // Act
       const statements = statementsOfRole(template, ids.role).map((s) => ({
         actions: actionsOf(s).sort(),

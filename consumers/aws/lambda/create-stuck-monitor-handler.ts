@@ -20,10 +20,11 @@ import { cellTopologyFrom, type StuckMonitorConfig, stuckMonitorConfigFrom } fro
 /**
  * The scheduled stuck-invoice monitor (EventBridge Scheduler, every 5 minutes): the AWS half of the
  * business "stuck event" check (DESIGN §4). It asks Timestream for each unfinished invoice's
- * furthest stage (`timestreamLatestByInvoiceSql`, overdue rows only), lets `findStuckInvoices`
- * decide, publishes `StuckInvoices` per stage (EMF, the metric the `<stage>-stuck-invoices` alarms
- * watch; zeros included, so a healthy stage reads 0 instead of "no data"), and, when any invoice is
- * stuck, publishes a bounded list to the warning topic.
+ * furthest stage (`timestreamLatestByInvoiceSql` over the stuck-state rows the rollup scheduled
+ * queries keep, overdue rows only), lets `findStuckInvoices` decide, publishes `StuckInvoices`
+ * per stage (EMF, the metric the `<stage>-stuck-invoices` alarms watch; zeros included, so a
+ * healthy stage reads 0 instead of "no data"), and, when any invoice is stuck, publishes a
+ * bounded list to the warning topic.
  *
  * A failed query fails the invocation: no metric is published, and the alarms, which treat missing
  * data as missing, go to INSUFFICIENT_DATA — "nobody is watching" is visible, not silent.
@@ -62,7 +63,8 @@ export function createStuckMonitorHandler(deps: StuckMonitorDeps) {
       database: config.database,
       table: config.table,
       fromParam: TIMESTREAM_WINDOW.ago(`${config.lookbackHours}h`),
-      cell: config.cellName,
+      // The table is the cell's latest-state table (stacks/stuck-monitor.ts): its stuck-state rows.
+      source: 'stuckState',
       overdueOnly: true,
     },
     topology,

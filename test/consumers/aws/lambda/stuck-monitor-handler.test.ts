@@ -93,7 +93,8 @@ describe('stuck monitor handler', () => {
       const queries = queryMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
       expect(queries).toHaveLength(2);
       expect(queries[1]?.NextToken).toBe('page-2');
-      expect(queries[0]?.QueryString).toContain(`cell = 'us-east-1'`);
+      // The stuck-state rows of the cell's latest-state table, not the records
+      expect(queries[0]?.QueryString).toContain(`measure_name = 'stuck_state'`);
       expect(queries[0]?.QueryString).toContain('time >= ago(168h)');
       expect(result).toEqual({
         rows: 3,
