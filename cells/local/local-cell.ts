@@ -33,6 +33,7 @@ import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js
 import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './storage/db.js';
 import { setCellMaxPageCount } from './storage/disk-full-monitor.js';
 import { createRecordStore } from './storage/record-store.js';
+import type { RetentionOptions } from './storage/retention-options.js';
 import type { SqliteStore } from './storage/sqlite-store.js';
 
 /**
@@ -83,6 +84,8 @@ export interface LocalCellOptions {
   readonly plugins?: readonly LocalCellPlugin[];
   /** Scheduled backups, and a backup to restore before the database opens (`storage/backup-*.ts`). */
   readonly backup?: LocalCellBackupOptions;
+  /** Retention overrides (`storage/retention-options.ts`); defaults for the rest. */
+  readonly retention?: Partial<RetentionOptions>;
 }
 
 /** What a plugin may use: the API thread's connection (reads), the topology, live stats. */
@@ -283,6 +286,7 @@ function startCellEngine(config: CellConfig, options: LocalCellOptions): Promise
       faultInjection: config.faultInjection,
       logLevel: options.logLevel ?? 'info',
       ...(options.logFormat !== undefined ? { logFormat: options.logFormat } : {}),
+      ...(options.retention !== undefined ? { retention: options.retention } : {}),
     },
     {
       mode: options.processorThread ?? 'worker',

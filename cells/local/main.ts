@@ -20,6 +20,7 @@ import { defaultPlugins } from './plugins/default-plugins.js';
 import { assertWebhookUrl } from './plugins/monitoring-plugin.js';
 import { backupCliOptions, backupOptionsOf } from './storage/backup-options.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/db.js';
+import { retentionCliOptions, retentionOptionsOf } from './storage/retention-options.js';
 
 /**
  * `npm start` — runs a durable local cell. The only place that reads argv (and nothing reads the
@@ -142,8 +143,10 @@ const program = new Command()
   });
 
 for (const option of backupCliOptions()) program.addOption(option);
+for (const option of retentionCliOptions(settings)) program.addOption(option);
 program.parse(process.argv);
 const backup = backupOptionsOf(program.opts(), (message) => program.error(message));
+const retention = retentionOptionsOf(program.opts(), settings, (message) => program.error(message));
 const opts = program.opts<{
   port: number;
   host: string;
@@ -200,6 +203,7 @@ async function run(): Promise<void> {
     cellName: opts.cellName,
     enableFaultInjection: opts.enableFaultInjection,
     backup,
+    retention,
     plugins: defaultPlugins(opts.alarmWebhook !== undefined ? { alarmWebhookUrl: opts.alarmWebhook } : {}),
     logLevel,
     logFormat,

@@ -12,9 +12,11 @@ import type { StageName } from '../../cells/topology.js';
  * An event may legitimately be in two places for a moment (stored, and still in the queue until
  * its delete commits), so the check is set-based: `accounted` counts accepted events found in at
  * least one place, and a stage is balanced when `accounted === accepted` and nothing is unexpected.
+ * This is the set-based form over whole id sets; the local cell reconciles from per-bin counters
+ * and reads ids only for the bins that do not balance (`reconcile-bins.ts`), naming the same ids.
  *
  * @example
- * const report = reconcile({ fromMs, toMs }, localReconcileInputs(db, topology, fromMs, toMs));
+ * const report = reconcile({ fromMs, toMs }, [{ stage: 'posting', accepted, stored, inDlq, inFlight }]);
  * if (!report.balanced) for (const s of report.stages) console.table(s.missing);
  */
 

@@ -48,6 +48,29 @@ export interface StuckInvoice {
 }
 
 /**
+ * When an invoice that entered stage `stageOrder` at `enteredMs` and whose latest status there is
+ * `status` becomes stuck: `enteredMs + slaSec · 1000`, or null when it can never be (the last stage,
+ * a stage without an SLA, a status terminal for the stage, a stage the topology does not know). The
+ * invoice is stuck at `nowMs` iff the deadline is `< nowMs`: the rule of {@link findStuckInvoices},
+ * and what the local cell's invoice state table indexes (`invoice-state-writer.ts`). Pure.
+ *
+ * @example
+ * stuckDeadlineMs(CELL_TOPOLOGY, 0, 'RECEIVED', t); // t + 900_000 (ingestion's 15 min SLA)
+ * stuckDeadlineMs(CELL_TOPOLOGY, 0, 'REJECTED', t); // null: terminal at ingestion
+ */
+export function stuckDeadlineMs(
+  topology: CellTopology,
+  stageOrder: number,
+  status: string,
+  enteredMs: number,
+): number | null {
+  const stage = topology.stages[stageOrder];
+  if (!stage || !topology.stages[stageOrder + 1] || stage.slaSec <= 0) return null;
+  if (stage.terminalStatuses.includes(status)) return null;
+  return enteredMs + stage.slaSec * 1000;
+}
+
+/**
  * Invoices past their stage SLA without reaching the next stage, most overdue first. Rows for a
  * stage the topology does not know (a removed stage) are ignored. Pure.
  */
@@ -61,12 +84,10 @@ export function findStuckInvoices(
   for (const row of latestByInvoice) {
     const stage = stages.get(row.stage);
     if (!stage) continue;
+    const deadlineMs = stuckDeadlineMs(topology, stage.order, row.status, row.timeMs);
     const next = topology.stages[stage.order + 1];
-    if (!next || stage.slaSec <= 0) continue;
-    if (stage.terminalStatuses.includes(row.status)) continue;
-    const ageMs = nowMs - row.timeMs;
-    if (ageMs <= stage.slaSec * 1000) continue;
-    const ageSec = Math.floor(ageMs / 1000);
+    if (deadlineMs === null || deadlineMs >= nowMs || !next) continue;
+    const ageSec = Math.floor((nowMs - row.timeMs) / 1000);
     stuck.push({
       invoiceId: row.invoiceId,
       stage: stage.name,

@@ -13,7 +13,7 @@ const INVOICES_BY_STAGE: Panel = {
     groupBy: ['stage'],
     distinctInvoices: true,
   },
-  description: 'Distinct invoices with at least one event at each stage in the window.',
+  description: 'Invoices whose latest event at each stage falls in the window.',
 };
 
 const VALUE_BY_STAGE: Panel = {
@@ -28,7 +28,8 @@ const VALUE_BY_STAGE: Panel = {
     groupBy: ['stage', 'currency'],
     distinctInvoices: true,
   },
-  description: "Each invoice's latest amount at each stage, summed per currency.",
+  description:
+    "Each invoice's latest amount at each stage (when that event falls in the window), summed per currency.",
 };
 
 const EVENTS_TREND: Panel = {

@@ -15,7 +15,8 @@ const CASH_FLOW_BY_WEEK: Panel = {
     timeField: 'dueDate',
     distinctInvoices: true,
   },
-  description: "Each invoice's latest amount, by the ISO week (Monday) of its due date.",
+  description:
+    "Each invoice's latest amount (when that event falls in the window), by the ISO week (Monday) of its due date.",
 };
 
 const PAYMENT_TERMS_MIX: Panel = {

@@ -86,9 +86,10 @@ export interface RecordsQuery {
   readonly filters?: RecordFilters;
   /**
    * Count each invoice once per group instead of every event: only the invoice's latest record
-   * (by time) among the filtered records is used, per stage when grouped by stage. Without it, an
-   * invoice with several events (RECEIVED then CAPTURED) would be counted, and its amount summed,
-   * several times.
+   * (by time, then eventId) among the filtered records over all history is used, per stage when
+   * grouped by stage, and it counts when it falls in the window (so an invoice appears in the
+   * window of its latest event only; rollups keep exactly this state). Without it, an invoice with
+   * several events (RECEIVED then CAPTURED) would be counted, and its amount summed, several times.
    */
   readonly distinctInvoices?: boolean;
 }

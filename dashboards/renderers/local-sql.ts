@@ -28,6 +28,9 @@ import { renderSlaSql } from './sla-sql.js';
  *   (PARTITION BY <bin, groups> ORDER BY value)` and the row whose number is ⌈p·n/100⌉, computed
  *   in integers as `(n * p + 99) / 100`, is picked. (Timestream's `approx_percentile` is an
  *   estimate; for small groups the two may differ by one rank.)
+ * - Distinct invoices: the latest record of each invoice (per stage when grouped by stage) among
+ *   the records passing the filters over ALL history, by `time_ms` then `event_id`; it counts when
+ *   it falls in the window. This is the reference the rollups are tested against.
  * - Money: summed in integer minor units, split as `sum(amount_minor / 1e9)` and
  *   `sum(amount_minor % 1e9)` and joined as bigint in TS — exact, and it never hits SQLite's
  *   64-bit `SUM` overflow; read with `safeIntegers`. The runner formats it per currency with
@@ -97,10 +100,14 @@ function isPercentile(aggregation: string): aggregation is PercentileAggregation
 export function renderLocalSql(query: RecordsQuery | SlaQuery, topology: CellTopology): LocalSql {
   if (query.source === 'sla') {
     return {
+      // Events over ALL history (a scan: the reference the SLA rollups are tested against; the
+      // cell reads `readSlaRollups`): an entry is judged when its entered time, the first record
+      // at the stage ever, lies in the window. The latest status is by (time, eventId).
       sql: renderSlaSql(topology, {
-        eventsSelect: `SELECT invoice_id, stage_order, status, time_ms, id AS tiebreak
+        eventsSelect: `SELECT invoice_id, stage_order, status, time_ms, event_id AS tiebreak
   FROM records
-  WHERE measure_name = '${INVOICE_MEASURE_NAME}' AND time_ms >= :fromMs AND (:cell IS NULL OR cell = :cell)`,
+  WHERE measure_name = '${INVOICE_MEASURE_NAME}' AND (:cell IS NULL OR cell = :cell)`,
+        fromMs: ':fromMs',
         toMs: ':toMs',
         nowMs: ':nowMs',
       }),
@@ -111,10 +118,13 @@ export function renderLocalSql(query: RecordsQuery | SlaQuery, topology: CellTop
   // A latency belongs to the moment it was measured (as the CloudWatch metric does), not to the
   // business time of the event, which may be hours earlier.
   const windowColumn = query.measure === 'latency' ? 'stored_at_ms' : 'time_ms';
+  const window = [`${windowColumn} >= :fromMs`, `${windowColumn} < :toMs`];
+  // Distinct invoices: an invoice's latest record over ALL history, kept if it falls in the window
+  // (the rollups' latest-state semantics, dashboards/rollups/apply-record.ts), so the window is
+  // applied after ranking; other panels filter the window first.
   const where = [
     `measure_name = '${INVOICE_MEASURE_NAME}'`,
-    `${windowColumn} >= :fromMs`,
-    `${windowColumn} < :toMs`,
+    ...(query.distinctInvoices ? [] : window),
     '(:cell IS NULL OR cell = :cell)',
   ];
   const { filters } = query;
@@ -133,14 +143,16 @@ export function renderLocalSql(query: RecordsQuery | SlaQuery, topology: CellTop
 
   const groupsByStage = query.groupBy.includes('stage');
   const rank = query.distinctInvoices
-    ? `,\n    ROW_NUMBER() OVER (PARTITION BY invoice_id${groupsByStage ? ', stage' : ''} ORDER BY time_ms DESC, id DESC) AS invoice_rank`
+    ? // Latest by (time, eventId) as `isNewer`; equal pairs (one eventId in two records of an invoice,
+      // a producer bug) keep the first written, as the rollups do.
+      `,\n    ROW_NUMBER() OVER (PARTITION BY invoice_id${groupsByStage ? ', stage' : ''} ORDER BY time_ms DESC, event_id DESC, id) AS invoice_rank`
     : '';
   const filtered = `WITH filtered AS (
   SELECT *${rank}
   FROM records
   WHERE ${where.join('\n    AND ')}
 )`;
-  const only = query.distinctInvoices ? '\nWHERE invoice_rank = 1' : '';
+  const only = query.distinctInvoices ? `\nWHERE invoice_rank = 1 AND ${window.join(' AND ')}` : '';
   const timeColumn = query.timeField === 'dueDate' ? 'due_date_ms' : windowColumn;
   const bin = query.timeBin ? binExpression(timeColumn, query.timeBin) : undefined;
   const groupColumns = query.groupBy.map((g) => GROUP_COLUMNS[g]);

@@ -13,10 +13,11 @@ import { stageNameCase, stageSlaMsCase, terminalStatusCondition } from '../../co
  * - `pending`: it has not entered N+1 and is still within the SLA.
  * `value` = 100 × met / (met + missed), NULL when nothing was judged.
  *
- * Events are read from the window start onwards with no upper bound, so an invoice that entered
- * N inside the window and N+1 after it still counts as met. An invoice that entered N before the
- * window and had another event at N inside it is judged from that later event (the query does
- * not look behind the window, to keep the scan bounded).
+ * Events are read with no upper bound, so an invoice that entered N inside the window and N+1
+ * after it still counts as met. Timestream reads them from the window start on (to keep the scan
+ * bounded): an invoice that entered N before the window and had another event at N inside it is
+ * judged from that later event. The local reference reads all history and bounds the entered time
+ * instead (`fromMs`), as the local SLA rollups count.
  *
  * @example
  * const sql = renderSlaSql(topology, LOCAL_SLA_DIALECT);
@@ -24,9 +25,15 @@ import { stageNameCase, stageSlaMsCase, terminalStatusCondition } from '../../co
 export interface SlaSqlDialect {
   /**
    * A SELECT yielding `invoice_id, stage_order, status, time_ms, tiebreak` for every record of the
-   * cell from the window start on (`tiebreak` orders records of equal time).
+   * cell from the window start on, or of all history with `fromMs` (`tiebreak` orders records of
+   * equal time).
    */
   readonly eventsSelect: string;
+  /**
+   * Window start in epoch ms, when the judged entries' entered time is bounded by it; without it
+   * the `eventsSelect` bounds the window from below.
+   */
+  readonly fromMs?: string;
   /** Window end in epoch ms. */
   readonly toMs: string;
   /** Now in epoch ms (for "the SLA has run out"). */
@@ -59,7 +66,9 @@ judged AS (
   FROM entered AS e
   JOIN latest AS l ON l.invoice_id = e.invoice_id AND l.stage_order = e.stage_order
   LEFT JOIN entered AS n ON n.invoice_id = e.invoice_id AND n.stage_order = e.stage_order + 1
-  WHERE e.entered_ms < ${dialect.toMs} AND e.stage_order < ${lastOrder}
+  WHERE e.entered_ms < ${dialect.toMs} AND e.stage_order < ${lastOrder}${
+    dialect.fromMs === undefined ? '' : ` AND e.entered_ms >= ${dialect.fromMs}`
+  }
 ),
 outcomes AS (
   SELECT stage_order,

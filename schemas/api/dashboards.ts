@@ -159,9 +159,19 @@ export const ReconcilePanelDataSchema = Type.Object({
 /** `reconcile` panel data. */
 export type ReconcilePanelData = Static<typeof ReconcilePanelDataSchema>;
 
+/**
+ * The window a rollup-read panel's rows cover: the requested window snapped outward to the
+ * rollup bins it was read from (minute edges while minute bins are kept, hour or day edges for
+ * older windows). Absent when the panel is not read from rollups.
+ */
+const EFFECTIVE_WINDOW = {
+  effectiveFromMs: Type.Optional(EpochMsSchema),
+  effectiveToMs: Type.Optional(EpochMsSchema),
+};
+
 /** `sla` panel: one row per judged stage. */
 export const SlaPanelDataSchema = Type.Object(
-  { rows: List(SlaPanelRowSchema), ...EMPTY_REASON },
+  { rows: List(SlaPanelRowSchema), ...EFFECTIVE_WINDOW, ...EMPTY_REASON },
   // Closed, so an empty `records` answer that names its time bin does not fit here (see PanelDataSchema).
   { additionalProperties: false },
 );
@@ -181,6 +191,7 @@ export const RecordsPanelDataSchema = Type.Object({
   binMs: Type.Optional(Type.Number()),
   /** The bin the panel declares, when the cell chose another one for this window. */
   declaredTimeBin: Type.Optional(TimeBinSchema),
+  ...EFFECTIVE_WINDOW,
   ...EMPTY_REASON,
 });
 /** `records` panel data. */

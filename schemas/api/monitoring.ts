@@ -84,7 +84,7 @@ export type StuckAnswer = Static<typeof StuckAnswerSchema>;
 
 // ---- GET /reconcile -------------------------------------------------------------------------
 
-/** One stage's reconciliation (`StageReconciliation` of `consumers/monitoring/reconcile.ts`). */
+/** One stage's reconciliation (`BinnedStageReconciliation` of `consumers/monitoring/reconcile-bins.ts`). */
 export const StageReconciliationSchema = Type.Object({
   stage: StageNameSchema,
   accepted: Type.Number(),
@@ -97,6 +97,12 @@ export const StageReconciliationSchema = Type.Object({
   missing: List(Type.String()),
   /** Event ids stored or queued but not accepted in the window, sorted. */
   unexpected: List(Type.String()),
+  /**
+   * Events that do not balance but could not be named: in bins older than the archive's retention,
+   * beyond the listing limits, or records stored without acceptance beyond those named. 0 when
+   * balanced; the report's `notes` say why.
+   */
+  unnamed: Type.Number(),
   balanced: Type.Boolean(),
 });
 /** One stage's reconciliation. */
@@ -113,6 +119,18 @@ export const RECONCILE_FIELDS = {
   missing: Type.Number(),
   /** Count of unexpected event ids over all stages. */
   unexpected: Type.Number(),
+  /** Bin width of the counters (60000): `fromMs`/`toMs` are the asked window widened to whole bins. */
+  binMs: Type.Number(),
+  /** Bins (one stage, one minute) with counters in the window. */
+  binsChecked: Type.Number(),
+  /** Bins the counters alone do not balance (a difference, or something queued). */
+  unbalancedBins: Type.Number(),
+  /** Bins whose accepted event ids were read to name the differences. */
+  listedBins: Type.Number(),
+  /** Bins that do not balance and whose events could not be named (stage `unnamed`). */
+  unlistedBins: Type.Number(),
+  /** Why something could not be named, or why the window was clipped. */
+  notes: List(Type.String()),
   from: IsoTimeSchema,
   to: IsoTimeSchema,
 } as const;

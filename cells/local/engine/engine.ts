@@ -17,13 +17,11 @@ import {
 } from '../bus/ingest-committer.js';
 import { type Clock, SYSTEM_CLOCK } from '../clock.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from '../logger.js';
-import { pruneDedup } from '../messaging/dedup-window.js';
 import type { FifoQueue } from '../messaging/fifo-queue.js';
 import { openStageQueues } from '../messaging/stage-queues.js';
 import { openSubscriberQueues } from '../messaging/subscriber-queues.js';
 import {
   type DatabaseHandle,
-  isDiskFullError,
   openCellDatabase,
   type SynchronousMode,
   setMaxPageCount,
@@ -31,8 +29,12 @@ import {
 } from '../storage/db.js';
 import { DiskFullMonitor, type DiskFullState } from '../storage/disk-full-monitor.js';
 import { FaultInjectingStore } from '../storage/fault-injecting-store.js';
-import { createRecordStore } from '../storage/record-store.js';
+import { storedCounts } from '../storage/reconcile-counters.js';
+import { cellWriteHooks, createRecordStore } from '../storage/record-store.js';
+import type { PruneSummary } from '../storage/retention.js';
+import { type RetentionOptions, resolveRetention } from '../storage/retention-options.js';
 import type { SqliteStore } from '../storage/sqlite-store.js';
+import { EngineHousekeeping } from './engine-housekeeping.js';
 import { QueuePoller } from './poller.js';
 import { openStageTopics } from './stage-topics.js';
 
@@ -40,7 +42,8 @@ import { openStageTopics } from './stage-topics.js';
  * The cell engine: the one hot writer of the cell database and everything that writes through it
  * — ingest commits (archive + topic + queue), the stage queues' receivers, the poller driving the
  * real `processBatch`, the SQLite store (wrapped by the fault injector when enabled) and
- * housekeeping (dedup and archive pruning, WAL checkpoints). All its writes share one group commit
+ * housekeeping (rollup backfill before polling starts, retention, dedup pruning, WAL checkpoints:
+ * engine-housekeeping.ts). All its writes share one group commit
  * ({@link WriteBatcher}). It runs in a `worker_threads` Worker (engine-worker.ts), so HTTP handling
  * and durable work use both cores, or inline in the API thread (`--processor-thread inline`).
  * When writes fail for lack of space, receiving pauses until there is room ({@link DiskFullMonitor}).
@@ -62,6 +65,8 @@ export interface EngineConfig {
   /** The worker thread's log format (the API thread's); json when absent. */
   readonly logFormat?: LogFormat;
   readonly idlePollMs?: number;
+  /** Retention overrides (`retention-options.ts`); validated when the engine opens. */
+  readonly retention?: Partial<RetentionOptions>;
 }
 
 /** Upper bounds (seconds) of the ingest-to-store latency histogram. */
@@ -115,11 +120,7 @@ interface StageCounters {
   sumSec: number;
 }
 
-const DEDUP_PRUNE_MS = 30_000;
-const ARCHIVE_PRUNE_MS = 10 * 60_000;
-const CHECKPOINT_MS = 5_000;
 const DISK_PROBE_MS = 1_000;
-const PRUNE_CHUNK = 5_000;
 
 function newStageCounters(): StageCounters {
   return {
@@ -145,8 +146,9 @@ export class CellEngine {
   readonly #faults: FaultInjectingStore | undefined;
   readonly #poller: QueuePoller;
   readonly #counters = new Map<string, StageCounters>();
-  readonly #timers: NodeJS.Timeout[] = [];
-  #maintenance: Promise<void> = Promise.resolve();
+  readonly #housekeeping: EngineHousekeeping;
+  /** False until the backfill made the hooks current: nothing is processed before. */
+  #polling = false;
 
   static open(config: EngineConfig, clock: Clock = SYSTEM_CLOCK, logger?: Logger): CellEngine {
     const log =
@@ -187,14 +189,28 @@ export class CellEngine {
       archive: new EventArchive(db),
       topics,
       topology,
-      onCommitted: () => this.#poller.wake(),
+      onCommitted: () => this.wake(),
     });
     const sqliteStore = this.#openStore();
     this.#faults = config.faultInjection ? new FaultInjectingStore(sqliteStore) : undefined;
     this.#poller = this.#createPoller(this.#faults ?? sqliteStore);
+    this.#housekeeping = new EngineHousekeeping({
+      db,
+      batcher: this.#batcher,
+      clock,
+      logger,
+      disk: this.#disk,
+      hooks: cellWriteHooks(db, topology),
+      retention: resolveRetention(config.retention ?? {}, topology.settings),
+      queueIds: [...this.#queues.values()].flatMap((q) => [q.queueId, q.dlqId]),
+      maxFutureSkewMs: businessTimeWindow(topology.settings).maxFutureSkewMs,
+    });
   }
 
-  /** The SQLite store on the engine's group commit; its existing rows seed the stored counters. */
+  /**
+   * The SQLite store on the engine's group commit. The stored counters start from the `stored:<stage>`
+   * counters the store's reconcile hook keeps (`reconcile-counters.ts`), not from a count of records.
+   */
   #openStore(): SqliteStore {
     const store = createRecordStore(this.#db, {
       topology: this.#config.topology,
@@ -202,7 +218,7 @@ export class CellEngine {
       batcher: this.#batcher,
       onInserted: (record, storedAtMs) => this.#observeStored(record.dimensions.stage, record, storedAtMs),
     });
-    for (const [stage, n] of store.countByStage()) {
+    for (const [stage, n] of storedCounts(this.#db)) {
       const c = this.#counters.get(stage);
       if (c) c.stored = n;
     }
@@ -256,26 +272,14 @@ export class CellEngine {
     };
   }
 
+  /** Starts housekeeping; polling starts once the backfill made the hooks current. */
   start(): void {
-    this.#poller.start();
-    const every = (ms: number, job: () => Promise<unknown>) => {
-      const timer = setInterval(() => {
-        this.#maintenance = this.#maintenance
-          .then(job)
-          .then(() => undefined)
-          .catch((error: unknown) => {
-            // A checkpoint that cannot extend the file on a full disk is part of the episode.
-            if (isDiskFullError(error)) this.#disk.noteError(error);
-            else this.#logger.error('housekeeping failed', { error });
-          });
-      }, ms);
-      this.#timers.push(timer);
-    };
-    every(DEDUP_PRUNE_MS, () => this.pruneDedup());
-    every(ARCHIVE_PRUNE_MS, () => this.pruneArchive());
-    every(CHECKPOINT_MS, async () => this.#db.pragma('wal_checkpoint(PASSIVE)'));
-    every(DISK_PROBE_MS, async () => {
-      if (this.#disk.full && !this.#disk.probe()) this.#poller.wake();
+    this.#housekeeping.start(() => {
+      this.#polling = true;
+      this.#poller.start();
+    });
+    this.#housekeeping.every(DISK_PROBE_MS, async () => {
+      if (this.#disk.full && !this.#disk.probe()) this.wake();
     });
   }
 
@@ -286,7 +290,7 @@ export class CellEngine {
 
   /** Polls now (after another connection enqueued messages, e.g. a redrive). */
   wake(): void {
-    this.#poller.wake();
+    if (this.#polling) this.#poller.wake();
   }
 
   /** Test hook: caps the database in pages on the engine's connection (a simulated full disk). */
@@ -339,38 +343,19 @@ export class CellEngine {
   }
 
   /** Deletes expired dedup entries, a chunk per commit. */
-  async pruneDedup(): Promise<number> {
-    let total = 0;
-    for (;;) {
-      const now = this.#clock.now();
-      const n = await this.#batcher.run(() => pruneDedup(this.#db, now, PRUNE_CHUNK));
-      total += n;
-      if (n < PRUNE_CHUNK) return total;
-    }
+  pruneDedup(): Promise<number> {
+    return this.#housekeeping.pruneDedup();
   }
 
-  /** Deletes archived events older than the retention, a chunk per commit. */
-  async pruneArchive(): Promise<number> {
-    const cutoff = this.#clock.now() - this.#config.topology.settings.archiveRetentionDays * 86_400_000;
-    const remove = this.#db.prepare(
-      'DELETE FROM archive WHERE seq IN (SELECT seq FROM archive WHERE received_at_ms < ? LIMIT ?)',
-    );
-    let total = 0;
-    for (;;) {
-      const n = await this.#batcher.run(() => remove.run(cutoff, PRUNE_CHUNK).changes);
-      total += n;
-      if (n < PRUNE_CHUNK) {
-        if (total > 0) this.#logger.info('archive pruned', { removed: total });
-        return total;
-      }
-    }
+  /** Runs the retention job now (`retention.ts`); resolves with the rows deleted per target. */
+  pruneRetention(): Promise<PruneSummary> {
+    return this.#housekeeping.pruneRetention();
   }
 
   /** Finishes running batches and pending commits, checkpoints and closes the connection. */
   async stop(): Promise<void> {
-    for (const timer of this.#timers) clearInterval(timer);
+    await this.#housekeeping.stop();
     await this.#poller.stop();
-    await this.#maintenance.catch(() => undefined);
     await this.#batcher.idle();
     try {
       this.#db.pragma('wal_checkpoint(PASSIVE)');

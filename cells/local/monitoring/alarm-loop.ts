@@ -5,8 +5,7 @@ import {
 } from '../../../consumers/monitoring/alarm-evaluator.js';
 import type { AlarmNotifier } from '../../../consumers/monitoring/alarm-notifier.js';
 import { buildAlarmReadings, type StageSignalInputs } from '../../../consumers/monitoring/alarm-readings.js';
-import { countStuckByStage, type StuckInvoice } from '../../../consumers/monitoring/stuck.js';
-import type { AlarmRule } from '../../alarm-rules.js';
+import { type AlarmRule, DEFAULT_CELL_ALARM_SETTINGS, deriveAlarmRules } from '../../alarm-rules.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
@@ -18,7 +17,10 @@ import { errorText } from './error-text.js';
 /**
  * The local cell's alarm loop: every `intervalMs` the cell's live stats, per-period deltas of its
  * counters and the stuck-invoice counts become readings (`buildAlarmReadings`), `evaluateAlarms`
- * applies the rules, and the transitions are stored, then notified.
+ * applies the rules, and the transitions are stored, then notified. The stuck-invoice counts are
+ * read on every evaluation (a range read of the invoice state table's deadline index), and the
+ * local stuck rule's period is the evaluation interval ({@link localAlarmRules}), so an invoice is
+ * alarmed at the first evaluation after it passes its stage SLA (within 10 s by default).
  *
  * A batch of transitions that cannot be stored (database busy for too long) stays in memory
  * ({@link AlarmLoop.pending}) and is retried on the next tick; `/alarms` shows it meanwhile. On
@@ -29,7 +31,7 @@ import { errorText } from './error-text.js';
  *
  * @example
  * const loop = new AlarmLoop({ topology, rules, store, notifier, logger, clock, intervalMs: 10_000,
- *   stats: () => ctx.stats(), apiCounts: () => counts, stuckInvoices: (nowMs) => stuck.invoices(nowMs) });
+ *   stats: () => ctx.stats(), apiCounts: () => counts, stuckCounts: (nowMs) => stuck.counts(nowMs) });
  * await loop.start();
  * app.addHook('onClose', () => loop.close());
  */
@@ -48,12 +50,37 @@ export interface AlarmLoopOptions {
   stats(): Promise<CellStats>;
   /** API answers since start (the 5xx rate). */
   apiCounts(): ApiAnswerCounts;
-  /** Unfinished invoices past their stage SLA at `nowMs` (a store scan). */
-  stuckInvoices(nowMs: number): StuckInvoice[];
+  /** Unfinished invoices past their stage SLA at `nowMs`, per stage (an indexed count). */
+  stuckCounts(nowMs: number): ReadonlyMap<StageName, number>;
 }
 
 /** How long a batch of transitions may wait for the write lock before it is kept for the next tick. */
 const STORE_MAX_WAIT_MS = 2_000;
+
+/** How the local loop evaluates the rules ({@link localAlarmRules}). */
+export interface LocalAlarmRuleOptions {
+  /** Between evaluations. */
+  readonly intervalMs: number;
+  /** Every rule's period in seconds instead of its own (tests that want an alarm at once). */
+  readonly rulePeriodSecOverride?: number;
+}
+
+/**
+ * The rules the local cell evaluates: `deriveAlarmRules` with the stuck-invoice check's period set
+ * to the evaluation interval. On AWS the stuck monitor is a scheduled query, hence its 300 s
+ * period; here the count is an indexed read, so every evaluation is a period and an invoice past
+ * its SLA is alarmed at the next evaluation (10 s by default, well within a minute). Pure.
+ *
+ * @example
+ * localAlarmRules(topology, { intervalMs: 10_000 }).find((r) => r.signal === 'stuckInvoices')?.periodSec; // 10
+ */
+export function localAlarmRules(topology: CellTopology, options: LocalAlarmRuleOptions): AlarmRule[] {
+  const settings = { ...DEFAULT_CELL_ALARM_SETTINGS, stuckCheckPeriodSec: options.intervalMs / 1000 };
+  const override = options.rulePeriodSecOverride;
+  return deriveAlarmRules(topology, settings).map((r) =>
+    override === undefined ? r : { ...r, periodSec: override },
+  );
+}
 
 /** The stored state of each known rule; without a lastEvaluatedAtMs a rule is evaluated at once. */
 export function restoreAlarmStates(
@@ -80,10 +107,8 @@ export function restoreAlarmStates(
 export class AlarmLoop {
   readonly #options: AlarmLoopOptions;
   readonly #sampler: CounterSampler;
-  readonly #stuckRule: AlarmRule | undefined;
   #states: Map<string, AlarmState>;
   #pending: AlarmTransition[] = [];
-  #stuckCache: { atMs: number; counts: Map<StageName, number> } | undefined;
   #running: Promise<void> | undefined;
   #timer: NodeJS.Timeout | undefined;
   #closed = false;
@@ -91,7 +116,6 @@ export class AlarmLoop {
   constructor(options: AlarmLoopOptions) {
     this.#options = options;
     this.#sampler = new CounterSampler(options.topology, deltaWindowMsOf(options.rules));
-    this.#stuckRule = options.rules.find((r) => r.signal === 'stuckInvoices');
     this.#states = restoreAlarmStates(options.store.latestPerRule(), options.rules);
   }
 
@@ -138,7 +162,7 @@ export class AlarmLoop {
     const stats = await this.#options.stats();
     const nowMs = clock.now();
     const deltas = this.#sampler.sample(stats, this.#options.apiCounts(), nowMs);
-    const stuckCounts = this.#stuckCounts(nowMs);
+    const stuckCounts = this.#options.stuckCounts(nowMs);
     const stages: Record<string, StageSignalInputs> = {};
     for (const [name, inputs] of Object.entries(deltas.stages)) {
       const stuck = stuckCounts.get(name as StageName);
@@ -158,18 +182,6 @@ export class AlarmLoop {
     this.#states = evaluation.states;
     await this.#persist(evaluation.transitions);
     await notifier.notify(evaluation.transitions, { firstEvaluation });
-  }
-
-  /** Stuck invoices by stage; the check is a store scan, so it runs at most once per stuck-rule period. */
-  #stuckCounts(nowMs: number): ReadonlyMap<StageName, number> {
-    const cache = this.#stuckCache;
-    const rule = this.#stuckRule;
-    if (!cache || !rule || nowMs - cache.atMs >= rule.periodSec * 1000 - 1) {
-      const counts = countStuckByStage(this.#options.stuckInvoices(nowMs), this.#options.topology);
-      this.#stuckCache = { atMs: nowMs, counts };
-      return counts;
-    }
-    return cache.counts;
   }
 
   async #persist(transitions: readonly AlarmTransition[]): Promise<void> {

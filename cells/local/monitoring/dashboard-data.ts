@@ -38,6 +38,8 @@ import { type LocalPanelParams, runLocalPanel } from './panel-runner.js';
 export interface DashboardDataSources {
   readonly db: DatabaseHandle;
   readonly topology: CellTopology;
+  /** The cell the database holds: its rollups answer nothing for another `cell` filter. */
+  readonly cellName?: string;
   readonly logger: Logger;
   stats(): Promise<CellStats>;
   stuck(stage: StageName | undefined): Promise<StuckAnswer>;
@@ -104,10 +106,12 @@ async function panelData(
     case 'records':
       return recordsData(panel, params, sources);
     case 'sla': {
-      const result = runLocalPanel(sources.db, panel, panelParams(params, sources.topology));
-      const rows = result.source === 'sla' ? result.rows.filter((r) => keep(r.stage)) : [];
+      const result = runLocalPanel(sources.db, panel, panelParams(params, sources));
+      if (result.source !== 'sla') return { rows: [] };
+      const rows = result.rows.filter((r) => keep(r.stage));
       const emptyReason = slaEmptyReason(rows, stage, params, sources.topology);
-      return { rows, ...(emptyReason === undefined ? {} : { emptyReason }) };
+      const { effectiveFromMs, effectiveToMs } = result;
+      return { rows, effectiveFromMs, effectiveToMs, ...(emptyReason === undefined ? {} : { emptyReason }) };
     }
     case 'queue': {
       const current = await sources.stats();
@@ -155,16 +159,26 @@ function recordsData(
     return { rows: [], emptyReason: stageFilterReason(own, stage, sources.topology) };
   }
   const query = stage === undefined ? q : { ...q, filters: { ...q.filters, stage } };
-  const result = runLocalPanel(sources.db, { ...panel, query }, panelParams(params, sources.topology));
+  const result = runLocalPanel(sources.db, { ...panel, query }, panelParams(params, sources));
   if (result.source !== 'records') return { rows: [] };
   const { source: _source, ...data } = result;
   const empty = result.rows.every((r) => r.value === null);
   return empty ? { ...data, emptyReason: recordsEmptyReason(query, params, sources.topology) } : data;
 }
 
-function panelParams(params: DashboardDataParams, topology: CellTopology): LocalPanelParams {
+function panelParams(
+  params: DashboardDataParams,
+  { topology, cellName }: Pick<DashboardDataSources, 'topology' | 'cellName'>,
+): LocalPanelParams {
   const { fromMs, toMs, nowMs, cell } = params;
-  return { fromMs, toMs, nowMs, topology, ...(cell !== undefined ? { cell } : {}) };
+  return {
+    fromMs,
+    toMs,
+    nowMs,
+    topology,
+    ...(cell !== undefined ? { cell } : {}),
+    ...(cellName !== undefined ? { cellName } : {}),
+  };
 }
 
 /** A queue panel's value for one stage; null when the cell has no such number. */

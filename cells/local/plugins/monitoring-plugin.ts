@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { createAlarmNotifier } from '../../../consumers/monitoring/alarm-notifier.js';
 import { buildDashboards } from '../../../dashboards/panels/panels.js';
-import { type AlarmRule, deriveAlarmRules, deriveCellUnhealthy } from '../../alarm-rules.js';
+import { type AlarmRule, deriveCellUnhealthy } from '../../alarm-rules.js';
 import type { LocalCellContext, LocalCellPlugin } from '../local-cell.js';
-import { AlarmLoop } from '../monitoring/alarm-loop.js';
+import { AlarmLoop, localAlarmRules } from '../monitoring/alarm-loop.js';
 import { AlarmTransitionStore } from '../monitoring/alarm-store.js';
 import { alarmsAnswer } from '../monitoring/alarms-answer.js';
 import type { DashboardDataSources } from '../monitoring/dashboard-data.js';
@@ -32,12 +32,15 @@ export interface MonitoringPluginOptions {
   /** Between alarm evaluations. @default 10000 */
   readonly evaluationIntervalMs?: number;
   /**
-   * Evaluates every rule with this period (seconds) instead of its own (60 s, 300 s for stuck
-   * invoices). The evaluator judges a rule at most once per period, so tests that want an alarm
-   * within a second set it; a running cell leaves it unset.
+   * Evaluates every rule with this period (seconds) instead of its own (60 s; the stuck-invoice
+   * rules: the evaluation interval). The evaluator judges a rule at most once per period, so tests
+   * that want an alarm within a second set it; a running cell leaves it unset.
    */
   readonly rulePeriodSecOverride?: number;
-  /** How far back `/stuck` and the stuck-invoice alarm look for unfinished invoices. @default 7 days */
+  /**
+   * `/stuck` and the stuck-invoice alarm leave out invoices that entered their stage longer ago
+   * than this (abandoned invoices stop alarming). @default 7 days
+   */
   readonly stuckLookbackSec?: number;
   /** Injected for tests; the global `fetch` otherwise. */
   readonly fetch?: typeof fetch;
@@ -115,9 +118,12 @@ async function registerMonitoring(
 ): Promise<void> {
   const { topology, db, clock } = ctx;
   const logger = ctx.logger.child({ component: 'monitoring' });
-  const rules: AlarmRule[] = deriveAlarmRules(topology).map((r) =>
-    options.rulePeriodSecOverride === undefined ? r : { ...r, periodSec: options.rulePeriodSecOverride },
-  );
+  const rules: AlarmRule[] = localAlarmRules(topology, {
+    intervalMs: options.intervalMs,
+    ...(options.rulePeriodSecOverride !== undefined
+      ? { rulePeriodSecOverride: options.rulePeriodSecOverride }
+      : {}),
+  });
   const composite = deriveCellUnhealthy(rules);
   const store = new AlarmTransitionStore(db);
   const stuck = new StuckReport(db, topology, options.lookbackSec);
@@ -138,7 +144,7 @@ async function registerMonitoring(
     intervalMs: options.intervalMs,
     stats: () => ctx.stats(),
     apiCounts,
-    stuckInvoices: (nowMs) => stuck.invoices(nowMs),
+    stuckCounts: (nowMs) => stuck.counts(nowMs),
   });
   await loop.start();
   app.addHook('onClose', async () => {
@@ -148,6 +154,7 @@ async function registerMonitoring(
   const sources: DashboardDataSources = {
     db,
     topology,
+    cellName: ctx.cellName,
     logger,
     stats: () => ctx.stats(),
     stuck: (stage) => stuck.answer(stage, clock.now(), () => ctx.stats()),

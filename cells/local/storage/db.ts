@@ -89,6 +89,17 @@ export interface OpenDatabaseOptions {
   readonly role: 'api' | 'engine' | 'readonly';
 }
 
+/**
+ * SQLite page cache per connection, KiB (`PRAGMA cache_size` takes −KiB). The engine, the one hot
+ * writer, keeps the interior pages of every index (tens of MiB at 10 M records) and the hot right
+ * edges; the API thread reads rollups, bounded lookups and short ranges; tools read less.
+ */
+export const CACHE_KIB: Readonly<Record<OpenDatabaseOptions['role'], number>> = {
+  engine: 64 * 1024,
+  api: 32 * 1024,
+  readonly: 16 * 1024,
+};
+
 function isNotADatabase(error: unknown): boolean {
   const code = (error as { code?: unknown })?.code;
   return code === 'SQLITE_NOTADB' || code === 'SQLITE_CORRUPT';
@@ -112,9 +123,14 @@ export function openCellDatabase(options: OpenDatabaseOptions): DatabaseHandle {
       db.pragma('journal_mode = WAL');
     }
     db.pragma(`synchronous = ${options.synchronous}`);
-    db.pragma(`cache_size = ${role === 'engine' ? -262144 : -65536}`);
-    db.pragma('temp_store = MEMORY');
-    db.pragma('mmap_size = 268435456');
+    // Memory is bounded on purpose (target: the whole cell process ≤ 512 MiB RSS at steady state,
+    // two V8 heaps included): page caches of CACHE_KIB (the OS page cache keeps the rest of the
+    // file warm without counting in RSS), no mmap (mapped pages count in RSS and the file grows
+    // past any map), temporary tables in files (a large GROUP BY or DISTINCT spills to disk
+    // instead of growing the heap).
+    db.pragma(`cache_size = -${CACHE_KIB[role]}`);
+    db.pragma('temp_store = FILE');
+    db.pragma('mmap_size = 0');
     db.pragma('journal_size_limit = 67108864');
     db.pragma(`wal_autocheckpoint = ${role === 'engine' ? 4000 : 0}`);
     if (role === 'api') migrate(db, file);
@@ -212,6 +228,14 @@ interface QueuedJob {
   readonly reject: (error: unknown) => void;
 }
 
+/** Work a {@link WriteBatcher} runs once per commit (see `onCommit`). */
+export interface CommitHook {
+  /** Inside the commit's transaction, after its jobs. */
+  beforeCommit(): void;
+  /** The commit was rolled back before `beforeCommit` ran: forget what its jobs left. */
+  discard(): void;
+}
+
 type JobOutcome =
   | { readonly ok: true; readonly value: unknown }
   | { readonly ok: false; readonly error: unknown };
@@ -237,6 +261,7 @@ export class WriteBatcher {
   readonly #outer: Database.Transaction<(jobs: readonly QueuedJob[]) => JobOutcome[]>;
   readonly #maxWaitMs: number;
   readonly #onError: ((error: unknown) => void) | undefined;
+  readonly #commitHooks: CommitHook[] = [];
   #queue: QueuedJob[] = [];
   #scheduled = false;
   #flushing = false;
@@ -249,18 +274,34 @@ export class WriteBatcher {
     this.#onError = options.onError;
     // Calling a transaction function inside a transaction opens a SAVEPOINT (better-sqlite3).
     const savepoint = db.transaction((fn: () => unknown) => fn());
-    this.#outer = db.transaction((jobs: readonly QueuedJob[]): JobOutcome[] =>
-      jobs.map((job) => {
+    this.#outer = db.transaction((jobs: readonly QueuedJob[]): JobOutcome[] => {
+      const outcomes = jobs.map((job): JobOutcome => {
         try {
           return { ok: true, value: savepoint(job.fn) };
         } catch (error) {
           // SQLite rolled the whole transaction back: fail the commit (see the class comment).
-          if (!db.inTransaction) throw error;
+          if (!db.inTransaction) {
+            for (const hook of this.#commitHooks) hook.discard();
+            throw error;
+          }
           this.#onError?.(error);
           return { ok: false, error };
         }
-      }),
-    );
+      });
+      // In the same transaction, after every job: a throw rolls the whole commit back.
+      for (const hook of this.#commitHooks) hook.beforeCommit();
+      return outcomes;
+    });
+  }
+
+  /**
+   * Runs `hook.beforeCommit` inside every commit after its jobs (whether or not any failed), or
+   * `hook.discard` when SQLite rolled the commit back before that. For work that is cheaper once per
+   * commit than once per job (the store's first-write hooks add up a whole commit's rollup
+   * deltas); `beforeCommit` throwing fails every job of the commit.
+   */
+  onCommit(hook: CommitHook): void {
+    this.#commitHooks.push(hook);
   }
 
   /** Commits so far and the most jobs one commit carried. */

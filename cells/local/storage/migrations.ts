@@ -146,4 +146,134 @@ export const MIGRATIONS: readonly string[] = [
     CHECK (role IN ('producer', 'operator', 'viewer'));
   ALTER TABLE api_keys ADD COLUMN revoked_at_ms INTEGER;
   `,
+  // 5: rollups of the records panels (cells/local/storage/rollup-writer.ts, dashboards/rollups/),
+  // written in the record's first-write transaction. Only the tables: the backfill
+  // (rollup-backfill.ts) fills them from the stored records when the rollup version changes.
+  // rollup_rows: one row per (spec, tier, bin, key values, histogram bucket); key_values is the
+  // JSON array of the spec's key values (they may be NULL, which a WITHOUT ROWID key cannot be);
+  // bucket is 0 for specs that are not histograms. Money is two INTEGER columns (hi * 1e9 + lo,
+  // as MONEY_SPLIT_FACTOR in local-sql.ts) so the running sums never overflow 64 bits.
+  // rollup_latest: each latest-state partition's latest record (distinct-invoice panels).
+  `
+  CREATE TABLE rollup_rows (
+    spec_id TEXT NOT NULL,
+    tier TEXT NOT NULL,
+    bin_start_ms INTEGER NOT NULL,
+    key_values TEXT NOT NULL,
+    bucket INTEGER NOT NULL,
+    count INTEGER NOT NULL,
+    money_hi INTEGER NOT NULL,
+    money_lo INTEGER NOT NULL,
+    value_sum INTEGER NOT NULL,
+    PRIMARY KEY (spec_id, tier, bin_start_ms, key_values, bucket)
+  ) WITHOUT ROWID;
+  CREATE TABLE rollup_latest (
+    scope_id TEXT NOT NULL,
+    partition_key TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    invoice_id TEXT NOT NULL,
+    stage TEXT NOT NULL,
+    stage_order INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    currency TEXT NOT NULL,
+    vendor_id TEXT NOT NULL,
+    amount_minor INTEGER NOT NULL,
+    payment_terms_days INTEGER,
+    due_date_ms INTEGER,
+    time_ms INTEGER NOT NULL,
+    stored_at_ms INTEGER NOT NULL,
+    received_at_ms INTEGER NOT NULL,
+    PRIMARY KEY (scope_id, partition_key)
+  ) WITHOUT ROWID;
+  `,
+  // 6: stuck invoices and SLA attainment without scans (invoice-state-writer.ts,
+  // sla-rollup-writer.ts), written in the record's first-write transaction; the backfill fills
+  // them from the stored records. invoice_state: one row per invoice at its furthest stage, with
+  // the SLA deadline (NULL when it can never be stuck) indexed for `/stuck` and the alarm.
+  // sla_entries: one row per invoice and stage with its SLA outcome; sla_bins: outcome counters
+  // per stage and bin of the entered time (tiers 1m, 1h, 1d).
+  `
+  CREATE TABLE invoice_state (
+    invoice_id TEXT PRIMARY KEY,
+    stage_order INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_time_ms INTEGER NOT NULL,
+    status_event_id TEXT NOT NULL,
+    vendor_id TEXT NOT NULL,
+    entered_ms INTEGER NOT NULL,
+    deadline_ms INTEGER
+  ) WITHOUT ROWID;
+  CREATE INDEX invoice_state_deadline ON invoice_state (deadline_ms, stage_order, entered_ms)
+    WHERE deadline_ms IS NOT NULL;
+  CREATE INDEX invoice_state_done ON invoice_state (entered_ms) WHERE deadline_ms IS NULL;
+  CREATE TABLE sla_entries (
+    invoice_id TEXT NOT NULL,
+    stage_order INTEGER NOT NULL,
+    entered_ms INTEGER NOT NULL,
+    status TEXT NOT NULL,
+    status_time_ms INTEGER NOT NULL,
+    status_event_id TEXT NOT NULL,
+    outcome TEXT CHECK (outcome IN ('met', 'missed', 'ended', 'open')),
+    PRIMARY KEY (invoice_id, stage_order)
+  ) WITHOUT ROWID;
+  CREATE INDEX sla_entries_outcome ON sla_entries (outcome, stage_order, entered_ms);
+  CREATE TABLE sla_bins (
+    tier TEXT NOT NULL,
+    stage_order INTEGER NOT NULL,
+    bin_start_ms INTEGER NOT NULL,
+    met INTEGER NOT NULL,
+    missed INTEGER NOT NULL,
+    ended INTEGER NOT NULL,
+    open INTEGER NOT NULL,
+    PRIMARY KEY (tier, bin_start_ms, stage_order)
+  ) WITHOUT ROWID;
+  `,
+  // 7: reconciliation counters (cells/local/storage/reconcile-counters.ts): per stage and minute
+  // of received time, events accepted (trigger on archive inserts: the ingest transaction itself),
+  // records stored (first-write hook; the delete trigger lowers it) and stored without acceptance;
+  // the first unaccepted records by id. The stage of an archive row is its detail-type after
+  // 'invoice.' (deriveStage in cells/topology.ts). Filled once from the archive and the records
+  // (the backfill rebuilds the stored side, not `accepted`: the pruned archive cannot give it back);
+  // stored:<stage> counters spare the engine's start a count of records.
+  `
+  CREATE TABLE reconcile_bins (
+    bin_start_ms INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    accepted INTEGER NOT NULL DEFAULT 0,
+    stored INTEGER NOT NULL DEFAULT 0,
+    unaccepted INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (stage, bin_start_ms)
+  ) WITHOUT ROWID;
+  CREATE TABLE reconcile_unexpected (
+    bin_start_ms INTEGER NOT NULL,
+    stage TEXT NOT NULL,
+    event_id TEXT NOT NULL,
+    PRIMARY KEY (bin_start_ms, stage, event_id)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER reconcile_accepted AFTER INSERT ON archive
+  WHEN substr(new.detail_type, 1, 8) = 'invoice.'
+  BEGIN
+    INSERT INTO reconcile_bins (stage, bin_start_ms, accepted)
+      VALUES (substr(new.detail_type, 9), new.received_at_ms - ((new.received_at_ms % 60000) + 60000) % 60000, 1)
+      ON CONFLICT (stage, bin_start_ms) DO UPDATE SET accepted = accepted + 1;
+  END;
+  CREATE TRIGGER reconcile_record_deleted AFTER DELETE ON records
+  BEGIN
+    UPDATE reconcile_bins SET stored = stored - 1
+      WHERE stage = old.stage
+        AND bin_start_ms = old.received_at_ms - ((old.received_at_ms % 60000) + 60000) % 60000;
+    INSERT INTO counters (name, value) VALUES ('records_deleted:' || old.stage, 1)
+      ON CONFLICT (name) DO UPDATE SET value = value + 1;
+  END;
+  INSERT INTO reconcile_bins (stage, bin_start_ms, accepted)
+    SELECT substr(detail_type, 9), received_at_ms - ((received_at_ms % 60000) + 60000) % 60000, count(*)
+    FROM archive WHERE substr(detail_type, 1, 8) = 'invoice.' GROUP BY 1, 2;
+  INSERT INTO reconcile_bins (stage, bin_start_ms, stored)
+    SELECT stage, received_at_ms - ((received_at_ms % 60000) + 60000) % 60000, count(*)
+    FROM records WHERE true GROUP BY 1, 2
+    ON CONFLICT (stage, bin_start_ms) DO UPDATE SET stored = excluded.stored;
+  INSERT INTO counters (name, value)
+    SELECT 'stored:' || stage, sum(stored) FROM reconcile_bins WHERE stored > 0 GROUP BY stage
+    ON CONFLICT (name) DO UPDATE SET value = excluded.value;
+  `,
 ];

@@ -176,8 +176,9 @@ export class SqliteStore implements TimeseriesStore {
   readonly #upsertVendor: Statement<VendorUpsertParams>;
   readonly #selectIdentity: Statement<IdentityParams, RecordRow>;
   readonly #timeline: Statement<[string], RecordRow>;
-  readonly #countByStage: Statement<[], { stage: string; n: bigint }>;
   readonly #batcher: WriteBatcher;
+  /** First writes of the commit being built, for {@link SqliteStore.#applyHooks}. */
+  #firstWrites: RollupRecord[] = [];
 
   constructor(db: DatabaseHandle, options: SqliteStoreOptions) {
     this.#db = db;
@@ -202,10 +203,26 @@ export class SqliteStore implements TimeseriesStore {
         'SELECT * FROM records WHERE invoice_id = ? ORDER BY time_ms, stage_order, id',
       )
       .safeIntegers(true);
-    this.#countByStage = db
-      .prepare<[], { stage: string; n: bigint }>('SELECT stage, count(*) AS n FROM records GROUP BY stage')
-      .safeIntegers(true);
     this.#batcher = options.batcher ?? new WriteBatcher(db);
+    this.#batcher.onCommit({
+      beforeCommit: () => this.#applyHooks(),
+      discard: () => {
+        this.#firstWrites = [];
+      },
+    });
+  }
+
+  /**
+   * The hooks see the first writes of a whole commit at once (in the commit's transaction): a
+   * commit carries many batches, and the rollup rows they touch overlap (same bins, same keys), so
+   * adding their deltas up before writing costs a fraction of one upsert set per batch. A hook's
+   * failure fails the whole commit: every write of it is rolled back and redelivered.
+   */
+  #applyHooks(): void {
+    const records = this.#firstWrites;
+    this.#firstWrites = [];
+    if (records.length === 0) return;
+    for (const hook of this.#options.hooks ?? []) hook.apply(records);
   }
 
   /** Writes ≤ 100 records; calls made in the same turn share one transaction. */
@@ -305,8 +322,8 @@ export class SqliteStore implements TimeseriesStore {
         );
       }
     });
-    // Same savepoint as the inserts: a hook's failure rolls the records back with it.
-    if (firstWrites.length > 0) for (const hook of this.#options.hooks ?? []) hook.apply(firstWrites);
+    // Last, so a job that threw midway (its savepoint rolled back) leaves nothing here.
+    this.#firstWrites.push(...firstWrites);
     return { rejected, inserted, storedAtMs };
   }
 
@@ -387,10 +404,5 @@ export class SqliteStore implements TimeseriesStore {
       ...g,
       amount_sum: sums.get(`${g.bin_start}|${g.stage}|${query.byCurrency ? g.currency : ''}`) ?? 0n,
     }));
-  }
-
-  /** Stored record count per stage (startup counters). */
-  countByStage(): Map<string, number> {
-    return new Map(this.#countByStage.all().map((r) => [r.stage, Number(r.n)]));
   }
 }

@@ -73,7 +73,8 @@ export function parseReconcileReport(body: unknown): ReconcileReport {
     stages: answer.stages.map((s) => ({ ...s, gap: s.accepted - s.accounted })),
     balanced: answer.balanced,
     approximate: false,
-    notes: [],
+    // Why some events could not be named (past the archive's retention, over the listing limits).
+    notes: answer.notes,
   };
 }
 

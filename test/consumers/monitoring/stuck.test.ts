@@ -5,6 +5,7 @@ import {
   findStuckInvoices,
   findStuckMessages,
   type LatestInvoiceState,
+  stuckDeadlineMs,
 } from '../../../consumers/monitoring/stuck.js';
 import { readStageSchemaFile } from '../../../schemas/files.js';
 
@@ -113,6 +114,45 @@ describe('terminal statuses', () => {
       expect(allowed).toEqual(expect.arrayContaining([...terminal]));
     },
   );
+});
+
+describe('stuckDeadlineMs', () => {
+  const t = NOW - 60 * MIN;
+
+  it('is the entered time plus the stage SLA while the invoice can be stuck', () => {
+    // Act
+    const deadline = stuckDeadlineMs(CELL_TOPOLOGY, 0, 'CAPTURED', t);
+
+    // Assess: ingestion's SLA is 15 minutes.
+    expect(deadline).toBe(t + 15 * MIN);
+  });
+
+  it('is null at the last stage, for a terminal status and for a stage the topology does not know', () => {
+    // Act
+    const deadlines = [
+      stuckDeadlineMs(CELL_TOPOLOGY, 3, 'POSTED', t),
+      stuckDeadlineMs(CELL_TOPOLOGY, 0, 'REJECTED', t),
+      stuckDeadlineMs(CELL_TOPOLOGY, 7, 'CAPTURED', t),
+    ];
+
+    // Assess
+    expect(deadlines).toEqual([null, null, null]);
+  });
+
+  it('agrees with findStuckInvoices: stuck exactly when the deadline is before now', () => {
+    // Prepare
+    const latest: LatestInvoiceState[] = [
+      { invoiceId: 'INV-1', stage: 'ingestion', status: 'CAPTURED', timeMs: t },
+    ];
+    const deadline = stuckDeadlineMs(CELL_TOPOLOGY, 0, 'CAPTURED', t) as number;
+
+    // Act
+    const atDeadline = findStuckInvoices(latest, CELL_TOPOLOGY, deadline);
+    const after = findStuckInvoices(latest, CELL_TOPOLOGY, deadline + 1);
+
+    // Assess
+    expect([atDeadline.length, after.length]).toEqual([0, 1]);
+  });
 });
 
 describe('findStuckMessages', () => {

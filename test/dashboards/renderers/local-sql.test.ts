@@ -50,4 +50,31 @@ describe('renderLocalSql', () => {
     expect(sql).toContain('AND stage = :stage');
     expect(params).toEqual({ stage: 'ingestion' });
   });
+
+  it("ranks an invoice's records over all history and applies the window to its latest one", () => {
+    // Prepare
+    const { query } = panel('exec-invoices-by-stage');
+    if (query.source !== 'records') throw new Error('not a records panel');
+
+    // Act
+    const { sql } = renderLocalSql(query, CELL_TOPOLOGY);
+
+    // Assess
+    expect(sql).toBe(
+      [
+        'WITH filtered AS (',
+        '  SELECT *,',
+        '    ROW_NUMBER() OVER (PARTITION BY invoice_id, stage ORDER BY time_ms DESC, event_id DESC, id) AS invoice_rank',
+        '  FROM records',
+        "  WHERE measure_name = 'invoice_event'",
+        '    AND (:cell IS NULL OR cell = :cell)',
+        ')',
+        'SELECT stage, count(*) AS value',
+        'FROM filtered',
+        'WHERE invoice_rank = 1 AND time_ms >= :fromMs AND time_ms < :toMs',
+        'GROUP BY stage',
+        'ORDER BY min(stage_order), stage',
+      ].join('\n'),
+    );
+  });
 });

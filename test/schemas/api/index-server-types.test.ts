@@ -5,7 +5,7 @@ import type { RedriveStatus } from '../../../cells/local/messaging/redrive-servi
 import type { CellStats } from '../../../cells/local/monitoring/cell-stats.js';
 import type { RecordsPanelRow, SlaPanelRow } from '../../../cells/local/monitoring/panel-runner.js';
 import type { StageSubscriberTopology } from '../../../cells/topology.js';
-import type { ReconcileReport } from '../../../consumers/monitoring/reconcile.js';
+import type { BinnedReconcileReport } from '../../../consumers/monitoring/reconcile-bins.js';
 import type { InvoiceRecord } from '../../../consumers/record.js';
 import type {
   FieldErrorAnswer,
@@ -53,8 +53,8 @@ describe('the contract types', () => {
   });
 
   it('equal the reconcile report with its RFC 3339 window', () => {
-    expectTypeOf<ReconcileReport & { from: string; to: string }>().toExtend<ReconcileAnswer>();
-    expectTypeOf<ReconcileAnswer>().toExtend<ReconcileReport>();
+    expectTypeOf<BinnedReconcileReport & { from: string; to: string }>().toExtend<ReconcileAnswer>();
+    expectTypeOf<ReconcileAnswer>().toExtend<BinnedReconcileReport>();
   });
 
   it('equal the panel rows of the panel runner', () => {

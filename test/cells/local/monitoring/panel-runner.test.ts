@@ -5,12 +5,7 @@ import {
   runLocalPanel,
 } from '../../../../cells/local/monitoring/panel-runner.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
-import {
-  DASHBOARDS,
-  findPanel,
-  type Panel,
-  type RecordsQuery,
-} from '../../../../dashboards/panels/panels.js';
+import { DASHBOARDS, findPanel, type Panel } from '../../../../dashboards/panels/panels.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../../../dashboards/support/cell-db.js';
 
 /** Monday 2026-11-16 00:00 UTC. */
@@ -23,10 +18,6 @@ function panel(id: string): Panel {
   const found = findPanel(DASHBOARDS, id);
   if (!found) throw new Error(`no panel ${id}`);
   return found;
-}
-
-function adHoc(query: RecordsQuery, unit: Panel['unit'] = 'count'): Panel {
-  return { id: 'ad-hoc', title: 'Ad hoc', unit, chart: 'table', query };
 }
 
 function rowsOf(result: LocalPanelResult) {
@@ -82,21 +73,15 @@ describe('runLocalPanel', () => {
     await write('j2', 'JPY', '7');
     await write('b1', 'BHD', '1234');
     await write('n1', 'USD', '-500');
-    const query: RecordsQuery = {
-      source: 'records',
-      measure: 'amount',
-      aggregation: 'sum',
-      groupBy: ['currency'],
-    };
 
     // Act
-    const rows = rowsOf(runLocalPanel(cell.db, adHoc(query, 'money'), WINDOW));
+    const rows = rowsOf(runLocalPanel(cell.db, panel('exec-value-by-stage'), WINDOW));
 
     // Assess
     expect(rows).toEqual([
-      { currency: 'BHD', value: '1.234', amountMinor: '1234' },
-      { currency: 'JPY', value: '5007', amountMinor: '5007' },
-      { currency: 'USD', value: '1230.00', amountMinor: '123000' },
+      { stage: 'posting', currency: 'BHD', value: '1.234', amountMinor: '1234' },
+      { stage: 'posting', currency: 'JPY', value: '5007', amountMinor: '5007' },
+      { stage: 'posting', currency: 'USD', value: '1230.00', amountMinor: '123000' },
     ]);
   });
 
@@ -123,19 +108,18 @@ describe('runLocalPanel', () => {
         amountMinor: big,
       }),
     );
-    const query: RecordsQuery = {
-      source: 'records',
-      measure: 'amount',
-      aggregation: 'sum',
-      groupBy: ['currency'],
-    };
 
     // Act
-    const rows = rowsOf(runLocalPanel(cell.db, adHoc(query, 'money'), WINDOW));
+    const rows = rowsOf(runLocalPanel(cell.db, panel('exec-value-by-stage'), WINDOW));
 
     // Assess
     expect(rows).toEqual([
-      { currency: 'EUR', value: '180000000000000000.00', amountMinor: '18000000000000000000' },
+      {
+        stage: 'posting',
+        currency: 'EUR',
+        value: '180000000000000000.00',
+        amountMinor: '18000000000000000000',
+      },
     ]);
   });
 
@@ -240,22 +224,25 @@ describe('runLocalPanel', () => {
     ]);
   });
 
-  it('scopes rows to one cell when asked', async () => {
-    // Prepare
-    await cell.write(
-      recordOf({ eventId: 'c1', invoiceId: 'INV-1', stage: 'ingestion', timeMs: DAY0, cell: 'us-east-1' }),
-    );
-    await cell.write(
-      recordOf({ eventId: 'c2', invoiceId: 'INV-2', stage: 'ingestion', timeMs: DAY0, cell: 'us-west-2' }),
-    );
+  it('answers no rows when asked for another cell than the one the database holds', async () => {
+    // Prepare: a store holds one cell's records, so its rollups do.
+    await cell.write(recordOf({ eventId: 'c1', invoiceId: 'INV-1', stage: 'ingestion', timeMs: DAY0 }));
+    const read = (asked: string) =>
+      rowsOf(
+        runLocalPanel(cell.db, panel('exec-invoices-by-stage'), {
+          ...WINDOW,
+          cellName: 'local',
+          cell: asked,
+        }),
+      );
 
     // Act
-    const rows = rowsOf(
-      runLocalPanel(cell.db, panel('exec-invoices-by-stage'), { ...WINDOW, cell: 'us-west-2' }),
-    );
+    const other = read('us-west-2');
+    const own = read('local');
 
     // Assess
-    expect(rows).toEqual([{ stage: 'ingestion', value: 1 }]);
+    expect(other).toEqual([]);
+    expect(own).toEqual([{ stage: 'ingestion', value: 1 }]);
   });
 
   it('judges SLA attainment: met, missed, pending and ended invoices', async () => {
@@ -290,6 +277,9 @@ describe('runLocalPanel', () => {
         { stage: 'reconciliation', met: 0, missed: 0, pending: 2, ended: 0, value: null },
         { stage: 'authorization', met: 0, missed: 0, pending: 0, ended: 0, value: null },
       ],
+      // Day edges are minute bins already: the window read is the one asked.
+      effectiveFromMs: WINDOW.fromMs,
+      effectiveToMs: WINDOW.toMs,
     });
   });
 

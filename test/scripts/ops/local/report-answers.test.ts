@@ -8,7 +8,7 @@ import {
 } from '../../../../cells/local/monitoring/stuck-answer.js';
 import { buildTopology, CELL_TOPOLOGY, STAGE_SETTINGS } from '../../../../cells/topology.js';
 import { evaluateAlarms } from '../../../../consumers/monitoring/alarm-evaluator.js';
-import { reconcile } from '../../../../consumers/monitoring/reconcile.js';
+import { reconcile, type StageEventIds } from '../../../../consumers/monitoring/reconcile.js';
 import { findStuckInvoices, findStuckMessages } from '../../../../consumers/monitoring/stuck.js';
 import type { AlarmTransitionAnswer, ReconcileAnswer, StuckAnswer } from '../../../../schemas/api/index.js';
 import { AnswerContractError } from '../../../../scripts/ops/local/contract-answer.js';
@@ -142,18 +142,39 @@ describe('parseStuckReport', () => {
   });
 });
 
+/** What GET /reconcile answers for these id sets: the report with its bins, notes and RFC 3339 window. */
+function reconcileAnswerOf(
+  window: { fromMs: number; toMs: number },
+  inputs: StageEventIds[],
+  notes: string[] = [],
+): ReconcileAnswer {
+  const report = reconcile(window, inputs);
+  return {
+    ...report,
+    stages: report.stages.map((s) => ({ ...s, unnamed: 0 })),
+    binMs: 60_000,
+    binsChecked: inputs.length,
+    unbalancedBins: report.stages.filter((s) => !s.balanced).length,
+    listedBins: report.stages.filter((s) => !s.balanced).length,
+    unlistedBins: 0,
+    notes,
+    from: iso(window.fromMs),
+    to: iso(window.toMs),
+  };
+}
+
 describe('parseReconcileReport', () => {
   it('reads the reconcile() report and names the missing events', () => {
     // Prepare: what GET /reconcile answers, the report with its window as RFC 3339.
     const window = { fromMs: NOW - 3_600_000, toMs: NOW };
-    const body: ReconcileAnswer = {
-      ...reconcile(window, [
+    const body = reconcileAnswerOf(
+      window,
+      [
         { stage: 'ingestion', accepted: ['a', 'b', 'c'], stored: ['a', 'b'], inDlq: [], inFlight: [] },
         { stage: 'posting', accepted: ['d'], stored: ['d'], inDlq: [], inFlight: ['d'] },
-      ]),
-      from: iso(window.fromMs),
-      to: iso(window.toMs),
-    };
+      ],
+      ['2 bin(s) that do not balance are older than the archive retention'],
+    );
 
     // Act
     const report = parseReconcileReport(json(body));
@@ -161,6 +182,7 @@ describe('parseReconcileReport', () => {
     // Assess
     expect(report.balanced).toBe(false);
     expect(report.from).toBe(new Date(NOW - 3_600_000).toISOString());
+    expect(report.notes).toEqual(['2 bin(s) that do not balance are older than the archive retention']);
     expect(report.stages).toEqual([
       expect.objectContaining({
         stage: 'ingestion',
@@ -176,11 +198,11 @@ describe('parseReconcileReport', () => {
 
   it('fails naming the field when a stage lists its missing events as a count', () => {
     // Prepare
-    const report = reconcile({ fromMs: 0, toMs: 1 }, [
+    const report = reconcileAnswerOf({ fromMs: 0, toMs: 1 }, [
       { stage: 'ingestion', accepted: ['a'], stored: [], inDlq: [], inFlight: [] },
     ]);
     const stages = report.stages.map((s) => ({ ...s, missing: s.missing.length }));
-    const body = json({ ...report, stages, from: iso(0), to: iso(1) });
+    const body = json({ ...report, stages });
 
     // Act, Assess
     expect(() => parseReconcileReport(body)).toThrow(/\/stages\/0\/missing must be array/);
