@@ -21,7 +21,18 @@ export interface CellChild {
  * const cell = await startCell(dataDir, 'normal', apiKey);
  * try { ... } finally { await stopCell(cell); }
  */
-export async function startCell(dataDir: string, synchronous: string, apiKey: string): Promise<CellChild> {
+export async function startCell(
+  dataDir: string,
+  synchronous: string,
+  apiKey: string,
+  options: {
+    /** More `cells/local/main.ts` options, e.g. `['--operator-key', key]`. */
+    readonly extraArgs?: readonly string[];
+    /** How long to wait for `cell ready` (a large database takes longer to open); 30 s by default. */
+    readonly readyTimeoutMs?: number;
+  } = {},
+): Promise<CellChild> {
+  const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
   const child = spawn(
     process.execPath,
     [
@@ -42,12 +53,17 @@ export async function startCell(dataDir: string, synchronous: string, apiKey: st
       synchronous,
       '--log-level',
       'info',
+      ...(options.extraArgs ?? []),
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error('cell did not start within 30 s')), 30_000);
+    const timer = setTimeout(() => {
+      // Do not leave a half-started cell behind holding the data dir.
+      child.kill('SIGKILL');
+      reject(new Error(`cell did not start within ${readyTimeoutMs / 1000} s`));
+    }, readyTimeoutMs);
     child.stdout?.on('data', (chunk: Buffer) => {
       buffer += chunk.toString();
       for (;;) {
@@ -83,6 +99,7 @@ export async function stopCell(cell: CellChild): Promise<void> {
   if (cell.child.exitCode !== null) return;
   const exited = new Promise((resolve) => cell.child.once('exit', resolve));
   cell.child.kill('SIGTERM');
-  await Promise.race([exited, delay(60_000)]);
+  // Unref'd: a bench that is done must not wait out this timer before it can exit.
+  await Promise.race([exited, delay(60_000, undefined, { ref: false })]);
   if (cell.child.exitCode === null) cell.child.kill('SIGKILL');
 }

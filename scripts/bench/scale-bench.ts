@@ -1,0 +1,266 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { CELL_TOPOLOGY } from '../../cells/topology.js';
+import type { CellIdentity } from '../../consumers/record.js';
+import type { DashboardsAnswer } from '../../schemas/api/index.js';
+import { type CellChild, stopCell } from './cell-process.js';
+import { fmt } from './results-table.js';
+import { InvoiceSource } from './scale-batches.js';
+import { bulkLoad } from './scale-bulk.js';
+import { benchKeys, databaseBytes, databaseFile, processRssMiB, startScaleCell } from './scale-cell.js';
+import { type HttpSendResult, type IngestTarget, sendOverHttp } from './scale-fill.js';
+import { readAs, readStats } from './scale-http.js';
+import { parseScaleOptions, type ScaleOptions, ScaleOptionsError } from './scale-options.js';
+import { measureReads, readPaths } from './scale-reads.js';
+import {
+  createScaleTraffic,
+  SCALE_FAILURE_RATE,
+  SCALE_LATE_SHARE,
+  SCALE_SPAN_MS,
+  SCALE_STALL_RATE,
+} from './scale-records.js';
+import {
+  loadLine,
+  machineLine,
+  type SizeResult,
+  sizeTable,
+  summaryTable,
+  targetVerdicts,
+} from './scale-report.js';
+import { runSoak } from './scale-soak.js';
+import { soakHeader, soakVerdicts } from './scale-soak-report.js';
+
+/**
+ * `npm run bench:scale` — issue 9's benchmark: fills a local cell to each `--sizes` count and, at
+ * each, restarts it and measures p50/p95 of every read path, the ingest rate through the real
+ * HTTP pipeline, bytes on disk per record and the cell's RSS; then a soak at `--soak-rate`
+ * events/s. Prints figures and met/MISSED against the issue's targets; never fails on them.
+ *
+ * The first `--http-records` records go through the real pipeline (HTTP → bus → queues →
+ * processor → store); the rest through the bulk loader (`scale-bulk.ts`: the same store and
+ * first-write hooks, in-process, cell stopped). Results go to stdout, progress to stderr.
+ *
+ * @example
+ * npx tsx scripts/bench/scale-bench.ts --sizes 20000,50000 --http-records 20000 --reads 5 \
+ *   --ingest-probe 2000 --soak-minutes 1 --soak-rate 200
+ */
+
+/** Whose records the bulk loader writes: the cell's default `--cell-name` and its fixed region (local-cell.ts). */
+const BENCH_CELL: CellIdentity = { cell: 'local', region: 'local' };
+
+const out = (line: string) => process.stdout.write(`${line}\n`);
+const log = (line: string) => process.stderr.write(`${line}\n`);
+
+class ScaleBench {
+  readonly #options: ScaleOptions;
+  readonly #dataDir: string;
+  readonly #keys = benchKeys();
+  readonly #source: InvoiceSource;
+  #cell: CellChild | undefined;
+  #startSec = Number.NaN;
+  #stored = 0;
+  #viaHttp = 0;
+  #viaBulk = 0;
+  #views: string[] = [];
+
+  constructor(options: ScaleOptions, dataDir: string) {
+    this.#options = options;
+    this.#dataDir = dataDir;
+    this.#source = new InvoiceSource(
+      createScaleTraffic({ seed: options.seed, topology: CELL_TOPOLOGY, nowMs: Date.now() }),
+    );
+  }
+
+  get #target(): IngestTarget {
+    if (!this.#cell) throw new Error('the cell is not running');
+    return { port: this.#cell.port, producerKey: this.#keys.producer, operatorKey: this.#keys.operator };
+  }
+
+  async #start(): Promise<CellChild> {
+    if (this.#cell) return this.#cell;
+    const { cell, startSec } = await startScaleCell(this.#dataDir, this.#options.synchronous, this.#keys);
+    this.#cell = cell;
+    this.#startSec = startSec;
+    return cell;
+  }
+
+  async stop(): Promise<void> {
+    if (this.#cell) await stopCell(this.#cell);
+    this.#cell = undefined;
+  }
+
+  async #restart(): Promise<CellChild> {
+    await this.stop();
+    const cell = await this.#start();
+    const stored = (await readStats(cell.port, this.#keys.operator)).totals.stored;
+    if (stored !== this.#stored)
+      log(`warning: /stats counts ${stored} stored records, the bench wrote ${this.#stored}`);
+    this.#stored = stored;
+    return cell;
+  }
+
+  async #sendOverHttp(events: number, label: string): Promise<HttpSendResult> {
+    await this.#start();
+    const result = await sendOverHttp(this.#target, {
+      source: this.#source,
+      stages: CELL_TOPOLOGY.stages,
+      events,
+      label,
+      log,
+    });
+    this.#viaHttp += result.events;
+    this.#stored = result.stored;
+    return result;
+  }
+
+  /** HTTP up to `--http-records`, then the bulk loader (cell stopped) up to `size`. */
+  async #fillTo(size: number): Promise<void> {
+    const httpTarget = Math.min(size, this.#options.httpRecords);
+    if (this.#stored < httpTarget) {
+      const r = await this.#sendOverHttp(httpTarget - this.#stored, 'http fill');
+      out(
+        `http fill: ${fmt(r.events)} events in ${fmt(r.sec, 1)} s = ${fmt(r.eventsPerSec)} events/s ` +
+          `(${fmt(r.requests)} requests of ≤ 10, ${fmt(r.retries)} retried)`,
+      );
+    }
+    if (this.#stored >= size) return;
+    await this.stop();
+    const r = await bulkLoad({
+      dataDir: this.#dataDir,
+      dbFile: databaseFile(this.#dataDir),
+      synchronous: this.#options.synchronous === 'full' ? 'FULL' : 'NORMAL',
+      topology: CELL_TOPOLOGY,
+      cell: BENCH_CELL,
+      source: this.#source,
+      records: size - this.#stored,
+      log,
+    });
+    this.#viaBulk += r.inserted;
+    this.#stored += r.inserted;
+    out(
+      `bulk load: ${fmt(r.inserted)} records in ${fmt(r.sec, 1)} s = ${fmt(r.recordsPerSec)} records/s` +
+        (r.rejected > 0 ? ` (${fmt(r.rejected)} REFUSED by the store)` : ''),
+    );
+  }
+
+  /** Fill, restart, reads, ingest probe, disk and RSS at one size. */
+  async #measure(size: number, emptyIngestPerSec: number): Promise<SizeResult> {
+    await this.#fillTo(size);
+    const cell = await this.#restart();
+    const stored = this.#stored;
+    const [viaHttp, viaBulk] = [this.#viaHttp, this.#viaBulk];
+    log(`measuring reads at ${fmt(stored)} records`);
+    const source = this.#source;
+    const paths = readPaths(this.#views, Date.now(), () =>
+      source.invoiceId(Math.floor(Math.random() * source.count)),
+    );
+    const reads = await measureReads(cell.port, this.#keys.operator, paths, this.#options.reads, log);
+    const pid = cell.child.pid ?? 0;
+    const rssAfterReadsMiB = processRssMiB(pid);
+    const ingest = await this.#sendOverHttp(this.#options.ingestProbe, 'ingest probe');
+    const result: SizeResult = {
+      size,
+      stored,
+      viaHttp,
+      viaBulk,
+      startSec: this.#startSec,
+      reads,
+      ingest,
+      dbBytes: databaseBytes(this.#dataDir),
+      rssAfterReadsMiB,
+      rssAfterIngestMiB: processRssMiB(pid),
+      load: loadLine(),
+    };
+    for (const line of sizeTable(result, emptyIngestPerSec)) out(line);
+    return result;
+  }
+
+  async run(): Promise<void> {
+    const o = this.#options;
+    out('# bench:scale');
+    out(machineLine());
+    out(
+      `options: sizes ${o.sizes.map((s) => fmt(s)).join(', ')}; first ${fmt(o.httpRecords)} records through HTTP; ` +
+        `${o.reads} reads per path; ingest probe ${fmt(o.ingestProbe)} events; soak ${o.soakMinutes} min at ${fmt(o.soakRate)} events/s; ` +
+        `synchronous ${o.synchronous}; seed ${o.seed}; data dir ${this.#dataDir}`,
+    );
+    out(
+      `traffic: invoices through ${CELL_TOPOLOGY.stages.map((s) => s.name).join(' → ')} in 10-event batches, ` +
+        `spread over the last ${SCALE_SPAN_MS / 86_400_000} days, ${SCALE_LATE_SHARE * 100} % late events, ` +
+        `${SCALE_FAILURE_RATE * 100} % failing and ${SCALE_STALL_RATE * 100} % stalling invoices, 8 currencies, 20 vendors`,
+    );
+    const cell = await this.#start();
+    const dashboards = await readAs(cell.port, this.#keys.operator, '/dashboards');
+    this.#views = (JSON.parse(dashboards.body) as DashboardsAnswer).map((d) => d.id);
+    const empty = await this.#sendOverHttp(o.ingestProbe, 'ingest probe (empty cell)');
+    out(
+      `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s`,
+    );
+    const results: SizeResult[] = [];
+    for (const size of o.sizes) results.push(await this.#measure(size, empty.eventsPerSec));
+    for (const line of summaryTable(results, empty.eventsPerSec)) out(line);
+    for (const line of targetVerdicts(results, empty.eventsPerSec)) out(line);
+    if (o.soakMinutes > 0) await this.#soak();
+  }
+
+  async #soak(): Promise<void> {
+    const { soakMinutes, soakRate } = this.#options;
+    const cell = await this.#restart();
+    out('');
+    out(
+      `### soak: ${soakMinutes} min at ${fmt(soakRate)} events/s on the filled cell (restarted, ${fmt(this.#stored)} records stored)`,
+    );
+    out('');
+    for (const line of soakHeader()) out(line);
+    const minutes = await runSoak({
+      target: this.#target,
+      pid: cell.child.pid ?? 0,
+      source: this.#source,
+      stages: CELL_TOPOLOGY.stages,
+      views: this.#views,
+      minutes: soakMinutes,
+      rate: soakRate,
+      log: out,
+    });
+    for (const line of soakVerdicts(minutes, soakRate)) out(line);
+    out(`machine at the end of the soak: ${loadLine()}`);
+  }
+}
+
+/** The data dir to fill: the one given (it must hold no cell yet) or a fresh temp dir. */
+function dataDirOf(options: ScaleOptions): { dir: string; made: boolean } {
+  if (options.dataDir === undefined) {
+    return { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'scale-bench-')), made: true };
+  }
+  const dir = path.resolve(options.dataDir);
+  if (fs.existsSync(databaseFile(dir))) {
+    throw new ScaleOptionsError(`--data-dir ${dir} already holds a cell; give an empty or new directory`, 2);
+  }
+  fs.mkdirSync(dir, { recursive: true });
+  return { dir, made: false };
+}
+
+async function main(): Promise<void> {
+  const options = parseScaleOptions(process.argv.slice(2));
+  const { dir, made } = dataDirOf(options);
+  const bench = new ScaleBench(options, dir);
+  try {
+    await bench.run();
+  } finally {
+    await bench.stop();
+    if (made && !options.keep) fs.rmSync(dir, { recursive: true, force: true });
+    else log(`data dir kept: ${dir}`);
+  }
+}
+
+main().catch((error: unknown) => {
+  if (error instanceof ScaleOptionsError) {
+    (error.exitCode === 0 ? process.stdout : process.stderr).write(`${error.message}\n`);
+    process.exit(error.exitCode);
+  }
+  process.stderr.write(
+    `scale bench failed: ${error instanceof Error ? (error.stack ?? error.message) : error}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,163 @@
+import os from 'node:os';
+import { fmt } from './results-table.js';
+import type { HttpSendResult } from './scale-fill.js';
+import { READ_P95_TARGET_MS, type ReadFigures } from './scale-reads.js';
+
+/**
+ * What `bench:scale` prints, as pure functions of its figures: the machine line, one table per
+ * size, the summary table (sizes as columns) and the target verdicts of issue 9 (met / MISSED;
+ * the bench never fails on them).
+ *
+ * @example
+ * for (const line of sizeTable(result)) console.log(line);
+ * for (const line of [...summaryTable(results, empty), ...targetVerdicts(results, empty)]) console.log(line);
+ */
+
+/** RSS the cell must stay under at steady state (issue 9). */
+export const RSS_TARGET_MIB = 512;
+/** Ingest at the largest size must stay within this share of the empty cell's rate. */
+export const INGEST_TOLERANCE = 0.1;
+
+/** Everything measured at one size. */
+export interface SizeResult {
+  readonly size: number;
+  /** `/stats` `totals.stored` when the reads began. */
+  readonly stored: number;
+  /** Records that came through HTTP (fill and ingest probes) and through the bulk loader so far. */
+  readonly viaHttp: number;
+  readonly viaBulk: number;
+  /** Spawn to `cell ready` after the restart. */
+  readonly startSec: number;
+  readonly reads: readonly ReadFigures[];
+  readonly ingest: HttpSendResult;
+  /** `cell.sqlite` + `cell.sqlite-wal` after the probe. */
+  readonly dbBytes: number;
+  readonly rssAfterReadsMiB: number;
+  readonly rssAfterIngestMiB: number;
+  /** {@link loadLine} at the end of the size's measurements. */
+  readonly load: string;
+}
+
+/** `n` as a count with thousands separators. */
+function count(n: number): string {
+  return fmt(n, 0);
+}
+
+/** A size as a column title: `1M`, `2.5M`, `20k`, `300`. */
+export function sizeLabel(size: number): string {
+  if (size >= 1_000_000) return `${Number((size / 1_000_000).toFixed(2))}M`;
+  if (size >= 1_000) return `${Number((size / 1_000).toFixed(1))}k`;
+  return String(size);
+}
+
+/** A Markdown table, columns padded to their widest cell; the first column left-aligned. */
+export function markdownTable(header: readonly string[], rows: readonly (readonly string[])[]): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: readonly string[]) =>
+    `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i] ?? 0) : c.padStart(widths[i] ?? 0))).join(' | ')} |`;
+  return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...rows.map(line)];
+}
+
+/** The machine and the date, for the top of the output. */
+export function machineLine(now: Date = new Date()): string {
+  const cpus = os.cpus();
+  return (
+    `machine: ${cpus.length} × ${cpus[0]?.model.trim() ?? 'unknown cpu'}, ` +
+    `${fmt(os.totalmem() / 2 ** 30, 1)} GiB RAM, node ${process.version}, ${os.platform()} ${os.release()}; ` +
+    `${now.toISOString()}; ${loadLine()}`
+  );
+}
+
+/**
+ * The machine's 1-minute load average: the bench shares its cores with whatever else runs, and a
+ * load above the core count means every figure here is slowed by others.
+ */
+export function loadLine(): string {
+  return `load average ${fmt(os.loadavg()[0] ?? Number.NaN, 1)} on ${os.cpus().length} cores`;
+}
+
+function metOrMissed(met: boolean): string {
+  return met ? 'met' : 'MISSED';
+}
+
+/** Ingest at a size as a share of the empty cell's rate, e.g. `-4.2 %`. */
+function ingestChange(perSec: number, emptyPerSec: number): string {
+  return `${fmt((100 * (perSec - emptyPerSec)) / emptyPerSec, 1)} %`;
+}
+
+/** The table and figures of one size. */
+export function sizeTable(result: SizeResult, emptyIngestPerSec: number): string[] {
+  const rows = result.reads.map((r) => [
+    r.name,
+    String(r.n),
+    fmt(r.coldMs, 1),
+    fmt(r.p50Ms, 1),
+    fmt(r.p95Ms, 1),
+    fmt(r.maxMs, 1),
+    String(r.failures),
+    metOrMissed(r.p95Ms <= READ_P95_TARGET_MS && r.failures === 0),
+  ]);
+  const { ingest } = result;
+  return [
+    '',
+    `### ${count(result.size)} records (${count(result.stored)} stored: ${count(result.viaHttp)} through HTTP, ` +
+      `${count(result.viaBulk)} through the bulk loader)`,
+    '',
+    ...markdownTable(
+      ['read path', 'n', 'cold ms', 'p50 ms', 'p95 ms', 'max ms', 'failed', `p95 ≤ ${READ_P95_TARGET_MS} ms`],
+      rows,
+    ),
+    '',
+    `ingest through HTTP: ${count(ingest.events)} events in ${fmt(ingest.sec, 1)} s = ${count(ingest.eventsPerSec)} events/s ` +
+      `(empty cell ${count(emptyIngestPerSec)}/s, ${ingestChange(ingest.eventsPerSec, emptyIngestPerSec)}; ` +
+      `${count(ingest.retries)} requests retried)`,
+    `disk: ${fmt(result.dbBytes / 1e6, 1)} MB (cell.sqlite + -wal) = ${fmt(result.dbBytes / Math.max(1, ingest.stored), 0)} bytes per stored record`,
+    `cell RSS: ${fmt(result.rssAfterReadsMiB, 0)} MiB after the reads, ${fmt(result.rssAfterIngestMiB, 0)} MiB after the ingest probe; ` +
+      `restart to ready: ${fmt(result.startSec, 1)} s; ${result.load}`,
+  ];
+}
+
+/** Every figure per size, sizes as columns. */
+export function summaryTable(results: readonly SizeResult[], emptyIngestPerSec: number): string[] {
+  const header = ['figure', ...results.map((r) => sizeLabel(r.size))];
+  const row = (name: string, value: (r: SizeResult) => string) => [name, ...results.map(value)];
+  const names = results[0]?.reads.map((r) => r.name) ?? [];
+  const rows = [
+    row('records through HTTP', (r) => count(r.viaHttp)),
+    row('records through the bulk loader', (r) => count(r.viaBulk)),
+    ...names.map((name) =>
+      row(`${name} p95 ms`, (r) => fmt(r.reads.find((f) => f.name === name)?.p95Ms ?? Number.NaN, 1)),
+    ),
+    row('ingest events/s (HTTP)', (r) => count(r.ingest.eventsPerSec)),
+    row('ingest vs empty cell', (r) => ingestChange(r.ingest.eventsPerSec, emptyIngestPerSec)),
+    row('bytes on disk per record', (r) => fmt(r.dbBytes / Math.max(1, r.ingest.stored), 0)),
+    row('cell RSS MiB (max)', (r) => fmt(Math.max(r.rssAfterReadsMiB, r.rssAfterIngestMiB), 0)),
+    row('restart to ready s', (r) => fmt(r.startSec, 1)),
+  ];
+  return ['', '### summary', '', ...markdownTable(header, rows)];
+}
+
+/** The issue's targets for the sizes measured, judged at the largest size (RSS at every size). */
+export function targetVerdicts(results: readonly SizeResult[], emptyIngestPerSec: number): string[] {
+  const last = results[results.length - 1];
+  if (!last) return [];
+  const at = `${count(last.size)} records`;
+  const reads = [...last.reads].sort((a, b) => b.p95Ms - a.p95Ms || b.failures - a.failures);
+  const over = reads.filter((r) => !(r.p95Ms <= READ_P95_TARGET_MS) || r.failures > 0);
+  const worst = reads[0];
+  const floor = (1 - INGEST_TOLERANCE) * emptyIngestPerSec;
+  const rss = results.map((r) => ({ size: r.size, mib: Math.max(r.rssAfterReadsMiB, r.rssAfterIngestMiB) }));
+  const maxRss = rss.reduce((a, b) => (b.mib > a.mib ? b : a));
+  return [
+    '',
+    '### targets',
+    '',
+    `- every read path p95 ≤ ${READ_P95_TARGET_MS} ms at ${at}: ${metOrMissed(over.length === 0)} ` +
+      `(${over.length} of ${reads.length} paths over or failing; worst ${worst?.name} ${fmt(worst?.p95Ms ?? Number.NaN, 1)} ms)`,
+    `- ingest at ${at} within ${INGEST_TOLERANCE * 100} % of the empty cell: ` +
+      `${metOrMissed(last.ingest.eventsPerSec >= floor)} (${count(last.ingest.eventsPerSec)} vs ${count(emptyIngestPerSec)} events/s, ` +
+      `${ingestChange(last.ingest.eventsPerSec, emptyIngestPerSec)})`,
+    `- cell RSS ≤ ${RSS_TARGET_MIB} MiB at every size: ${metOrMissed(maxRss.mib <= RSS_TARGET_MIB)} ` +
+      `(max ${fmt(maxRss.mib, 0)} MiB at ${count(maxRss.size)} records)`,
+  ];
+}
