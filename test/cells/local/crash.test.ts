@@ -4,12 +4,16 @@ import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { SampleEvents } from '../../../cells/local/sample-events.js';
+import { openCellDatabase, WriteBatcher } from '../../../cells/local/storage/db.js';
+import { cellWriteHooks } from '../../../cells/local/storage/record-store.js';
+import { META_HOOK_VERSIONS, RollupBackfill } from '../../../cells/local/storage/rollup-backfill.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../cells/topology.js';
 import type { IngestAnswer } from '../../../schemas/api/index.js';
 import type { InvoiceEvent } from '../../../schemas/types.js';
 import { CellClient } from './helpers/cell-client.js';
 import { type CellProcess, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
 import { waitFor } from './helpers/wait-for.js';
+import { capturingLogger, type LogLine, tableContents } from './storage/support/hook-data.js';
 
 const topology = CELL_TOPOLOGY;
 const samples = new SampleEvents(topology);
@@ -185,6 +189,27 @@ describe('LocalCell', () => {
       expect({ doubled, missing }).toEqual({ doubled: 0, missing: 0 });
       expect(storedOnce + dead).toBe(TOTAL);
       expect(archived).toBe(TOTAL);
+
+      // Assess: the rollups, invoice state, SLA and reconciliation tables the kills interrupted equal
+      // a recount from the stored records (the backfill's rebuild, on a copy of the database).
+      const copy = path.join(dataDir, 'recount.sqlite');
+      fs.copyFileSync(path.join(dataDir, 'cell.sqlite'), copy);
+      const recount = openCellDatabase({ file: copy, synchronous: 'NORMAL', role: 'engine' });
+      try {
+        const asLeft = tableContents(recount);
+        recount.prepare('DELETE FROM meta WHERE key = ?').run(META_HOOK_VERSIONS);
+        const lines: LogLine[] = [];
+        const backfill = new RollupBackfill({
+          db: recount,
+          batcher: new WriteBatcher(recount),
+          hooks: cellWriteHooks(recount, topology),
+          logger: capturingLogger(lines),
+        });
+        expect(await backfill.run()).toBe('rebuilt');
+        expect(tableContents(recount)).toEqual(asLeft);
+      } finally {
+        recount.close();
+      }
     });
   });
 });
