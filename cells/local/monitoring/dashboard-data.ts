@@ -12,6 +12,7 @@ import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle } from '../storage/db.js';
+import { readRollupRetention } from '../storage/retention.js';
 import type { CellStats, StageStats } from './cell-stats.js';
 import { failuresOf } from './counter-sampler.js';
 import {
@@ -166,11 +167,16 @@ function recordsData(
   return empty ? { ...data, emptyReason: recordsEmptyReason(query, params, sources.topology) } : data;
 }
 
+/**
+ * The window and filters of a panel read, and what retention still keeps of each rollup tier (a
+ * window older than a tier's oldest kept bin is read from a coarser tier: `planWindow`).
+ */
 function panelParams(
   params: DashboardDataParams,
-  { topology, cellName }: Pick<DashboardDataSources, 'topology' | 'cellName'>,
+  { db, topology, cellName }: Pick<DashboardDataSources, 'db' | 'topology' | 'cellName'>,
 ): LocalPanelParams {
   const { fromMs, toMs, nowMs, cell } = params;
+  const oldestRetainedMs = readRollupRetention(db);
   return {
     fromMs,
     toMs,
@@ -178,6 +184,7 @@ function panelParams(
     topology,
     ...(cell !== undefined ? { cell } : {}),
     ...(cellName !== undefined ? { cellName } : {}),
+    ...(Object.keys(oldestRetainedMs).length > 0 ? { oldestRetainedMs } : {}),
   };
 }
 

@@ -1,7 +1,7 @@
 import type { Database } from 'better-sqlite3';
 import type { CellTopology, StageName } from '../../../cells/topology.js';
 import type { ReconcileReport } from '../../../consumers/monitoring/reconcile.js';
-import { findStuckInvoices, latestFromRows, type StuckInvoice } from '../../../consumers/monitoring/stuck.js';
+import type { StuckInvoice } from '../../../consumers/monitoring/stuck.js';
 import { binForRange } from '../../../dashboards/panels/bin-for-range.js';
 import { type Panel, type RecordsQuery, TIME_BINS, type TimeBin } from '../../../dashboards/panels/panels.js';
 import { type PanelRow, readPanel } from '../../../dashboards/rollups/read-panel.js';
@@ -10,11 +10,11 @@ import type { RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import type { RecordsPanelRow, SlaPanelRow } from '../../../schemas/api/index.js';
 import { formatMinorUnits } from '../../../schemas/money.js';
 import { type CellRollups, cellRollups, specShapeKey } from '../storage/cell-rollups.js';
-import { type LatestByInvoiceRow, localLatestByInvoiceSql } from '../storage/monitoring-queries.js';
 import { rollupReaderOf } from '../storage/rollup-reader.js';
 import { readSlaRollups } from '../storage/sla-rollup-reader.js';
 import { lookupVendorNames } from '../storage/vendor-names.js';
 import { localReconcileReport } from './reconcile-answer.js';
+import { StuckReport } from './stuck-answer.js';
 
 /**
  * Runs a dashboard panel against the local cell database and shapes its rows: the local adapter
@@ -237,7 +237,7 @@ function runRecords(
  * Runs a panel against the local cell database: `records` from its rollup (a binned panel with the
  * bin {@link chosenBin} picks for the window, vendor names added; {@link RecordsPanelError} when no
  * rollup serves the query), `sla` from the SLA rollups (`readSlaRollups`), `stuck`
- * through {@link localLatestByInvoiceSql} + `findStuckInvoices`, `reconcile` from its per-bin
+ * from the invoice-state deadline index (`StuckReport`), `reconcile` from its per-bin
  * counters (`localReconcileReport`). Throws {@link LocalPanelSourceError} for `queue` and
  * `alarms`.
  */
@@ -264,9 +264,9 @@ export function runLocalPanel(db: Database, panel: Panel, params: LocalPanelPara
       return { source: 'sla', rows, effectiveFromMs: read.fromMs, effectiveToMs: read.toMs };
     }
     case 'stuck': {
-      const bound = { fromMs: params.fromMs, cell: params.cell ?? null };
-      const rows = db.prepare<typeof bound, LatestByInvoiceRow>(localLatestByInvoiceSql(topology)).all(bound);
-      return { source: 'stuck', invoices: findStuckInvoices(latestFromRows(rows), topology, nowMs) };
+      // The invoice_state deadline index (`StuckReport`); the window start is the look-back.
+      const lookbackSec = Math.max(1, Math.ceil((nowMs - params.fromMs) / 1000));
+      return { source: 'stuck', invoices: new StuckReport(db, topology, lookbackSec).invoices(nowMs) };
     }
     case 'reconcile': {
       const report = localReconcileReport(db, topology, params.fromMs, params.toMs, { nowMs });
