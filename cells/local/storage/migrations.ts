@@ -276,4 +276,11 @@ export const MIGRATIONS: readonly string[] = [
     SELECT 'stored:' || stage, sum(stored) FROM reconcile_bins WHERE stored > 0 GROUP BY stage
     ON CONFLICT (name) DO UPDATE SET value = excluded.value;
   `,
+  // 8: drop the records indexes only whole-window scans used (stage/currency + time): panels read
+  // rollups now (migration 5), retention prunes by id, reconciliation looks records up by event id.
+  // Each was one more random B-tree insert per record, a cost that grows with the table.
+  `
+  DROP INDEX IF EXISTS records_stage_time;
+  DROP INDEX IF EXISTS records_currency_time;
+  `,
 ];

@@ -33,7 +33,8 @@ import { prepareVendorUpsert, type VendorUpsertParams } from './vendor-names.js'
  * - Group commit: every `writeRecords` call made in the same event-loop turn (the poller runs many
  *   batches at once) is written in one transaction ({@link WriteBatcher}); each call still gets
  *   its own result.
- * - `timeline` and `aggregate` are SQL over the (invoice_id, time) and (stage, time) indexes.
+ * - `timeline` is SQL over the (invoice_id, time) index. `aggregate` (the port's window query, which
+ *   the local cell's own reads no longer use: they read rollups) scans the window.
  *
  * @example
  * const store = new SqliteStore(db, { topology, clock: SYSTEM_CLOCK });
