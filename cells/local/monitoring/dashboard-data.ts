@@ -23,7 +23,7 @@ import {
   stageFilterReason,
 } from './empty-reason.js';
 import { errorText } from './error-text.js';
-import { type LocalPanelParams, runLocalPanel } from './panel-runner.js';
+import { type LocalPanelParams, type RollupRowCache, runLocalPanel } from './panel-runner.js';
 
 /**
  * `GET /dashboards` and `GET /dashboards/:view/data`: the dashboard definitions without their
@@ -41,6 +41,8 @@ export interface DashboardDataSources {
   readonly topology: CellTopology;
   /** The cell the database holds: its rollups answer nothing for another `cell` filter. */
   readonly cellName?: string;
+  /** Rollup rows already read for this request (panels of one rollup, e.g. p50/p95/p99, share them). */
+  readonly rowCache?: RollupRowCache;
   readonly logger: Logger;
   stats(): Promise<CellStats>;
   stuck(stage: StageName | undefined): Promise<StuckAnswer>;
@@ -82,7 +84,11 @@ export async function dashboardData(
 ): Promise<DashboardDataAnswer> {
   // Queue panels of one view share one stats read (a failed read is tried again by the next one).
   let stats: CellStats | undefined;
-  const request: DashboardDataSources = { ...sources, stats: async () => (stats ??= await sources.stats()) };
+  const request: DashboardDataSources = {
+    ...sources,
+    stats: async () => (stats ??= await sources.stats()),
+    rowCache: new Map(),
+  };
   const panels: Record<string, PanelData> = {};
   for (const panel of dashboard.panels) {
     try {
@@ -173,7 +179,12 @@ function recordsData(
  */
 function panelParams(
   params: DashboardDataParams,
-  { db, topology, cellName }: Pick<DashboardDataSources, 'db' | 'topology' | 'cellName'>,
+  {
+    db,
+    topology,
+    cellName,
+    rowCache,
+  }: Pick<DashboardDataSources, 'db' | 'topology' | 'cellName' | 'rowCache'>,
 ): LocalPanelParams {
   const { fromMs, toMs, nowMs, cell } = params;
   const oldestRetainedMs = readRollupRetention(db);
@@ -185,6 +196,7 @@ function panelParams(
     ...(cell !== undefined ? { cell } : {}),
     ...(cellName !== undefined ? { cellName } : {}),
     ...(Object.keys(oldestRetainedMs).length > 0 ? { oldestRetainedMs } : {}),
+    ...(rowCache !== undefined ? { rowCache } : {}),
   };
 }
 

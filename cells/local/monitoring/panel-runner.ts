@@ -4,7 +4,8 @@ import type { ReconcileReport } from '../../../consumers/monitoring/reconcile.js
 import type { StuckInvoice } from '../../../consumers/monitoring/stuck.js';
 import { binForRange } from '../../../dashboards/panels/bin-for-range.js';
 import { type Panel, type RecordsQuery, TIME_BINS, type TimeBin } from '../../../dashboards/panels/panels.js';
-import { type PanelRow, readPanel } from '../../../dashboards/rollups/read-panel.js';
+import type { RollupRow } from '../../../dashboards/rollups/apply-record.js';
+import { type PanelRow, type RollupRowReader, readPanel } from '../../../dashboards/rollups/read-panel.js';
 import { type RollupSpec, specShapeOf } from '../../../dashboards/rollups/rollup-specs.js';
 import type { RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import type { RecordsPanelRow, SlaPanelRow } from '../../../schemas/api/index.js';
@@ -77,6 +78,31 @@ export interface LocalPanelParams {
   readonly oldestRetainedMs?: Readonly<Partial<Record<RollupTier, number>>>;
   /** Stage order, SLAs and terminal statuses of the cell whose records are read. */
   readonly topology: CellTopology;
+  /** Rollup rows read earlier in the same request, reused by panels of the same rollup. */
+  readonly rowCache?: RollupRowCache;
+}
+
+/**
+ * Rollup rows by spec, tier and range, for one request: the latency p50, p95 and p99 panels read
+ * the same histogram rows, which are the bulk of a view's reads when latencies spread widely.
+ */
+export type RollupRowCache = Map<string, readonly RollupRow[]>;
+
+function cachedReader(
+  spec: RollupSpec,
+  read: RollupRowReader,
+  cache: RollupRowCache | undefined,
+): RollupRowReader {
+  if (cache === undefined) return read;
+  return (tier, fromMs, toMs) => {
+    const key = `${spec.id}|${tier}|${fromMs}|${toMs}`;
+    let rows = cache.get(key);
+    if (rows === undefined) {
+      rows = [...read(tier, fromMs, toMs)];
+      cache.set(key, rows);
+    }
+    return rows;
+  };
 }
 
 /** `queue` and `alarms` panels read the running cell (live queue stats, evaluator state), not SQL. */
@@ -219,7 +245,12 @@ function runRecords(
   };
   // One read transaction: the segment reads see one snapshot, never half of a concurrent write.
   const read = db.transaction(() =>
-    readPanel(served.spec, served.panel, options, rollupReaderOf(db).rowsOf(served.spec)),
+    readPanel(
+      served.spec,
+      served.panel,
+      options,
+      cachedReader(served.spec, rollupReaderOf(db).rowsOf(served.spec), params.rowCache),
+    ),
   )();
   const rows = read.rows
     .filter((r) => served.stage === undefined || r.groups.stage === served.stage)

@@ -160,4 +160,34 @@ describe('runLocalPanel: records panels from rollups', () => {
     // Assess
     expect(average.rows).toEqual([{ value: null }]);
   });
+
+  it('reads the rows of a rollup once for the panels that share it in one request, with the same answers', async () => {
+    // Prepare: latencies of 0.1 s to 20 s stored within one hour.
+    for (let i = 0; i < 40; i++) {
+      const receivedAtMs = DAY0 + i * MIN;
+      await cell.write(
+        recordOf({
+          eventId: `e${i}`,
+          invoiceId: `INV-${i}`,
+          stage: 'ingestion',
+          timeMs: receivedAtMs,
+          receivedAtMs,
+        }),
+        receivedAtMs + 100 + i * 500,
+      );
+    }
+    const latency = ['ops-latency-p50', 'ops-latency-p95', 'ops-latency-p99'].map(panel);
+    const params = window(DAY0, DAY0 + DAY);
+    const rowCache = new Map();
+
+    // Act
+    const uncached = latency.map((p) => records(runLocalPanel(cell.db, p, params)).rows);
+    const cached = latency.map((p) => records(runLocalPanel(cell.db, p, { ...params, rowCache })).rows);
+
+    // Assess
+    expect(cached).toEqual(uncached);
+    expect(uncached[0]?.length).toBeGreaterThan(0);
+    const specIds = new Set([...rowCache.keys()].map((k: string) => k.split('|')[0]));
+    expect(specIds.size).toBe(1);
+  });
 });
