@@ -1,12 +1,11 @@
 import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
-import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../consumers/record.js';
 import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
-import type { StageName } from '../../topology.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle, WriteBatcher } from './db.js';
 import { type FirstWriteHook, toRollupRecord } from './first-write-hook.js';
+import { type RecordRow, recordOfRow } from './record-row.js';
 import { META_REBUILT_FROM_PREFIX, META_RECORDS_COMPLETE_FROM } from './retention.js';
 
 /**
@@ -81,55 +80,16 @@ export type BackfillStatus =
       readonly total: number;
     };
 
-interface RecordRow {
+/** The columns the backfill reads: the record's, its stage position, id and first-write time. */
+interface BackfillRow extends RecordRow {
   id: bigint;
-  event_id: string;
-  time_ms: bigint;
-  cell: string;
-  region: string;
-  stage: string;
   stage_order: bigint;
-  invoice_id: string;
-  vendor_id: string;
-  currency: string;
-  status: string;
-  amount_minor: bigint;
-  vendor_name: string;
-  received_at_ms: bigint;
-  due_date_ms: bigint | null;
-  payment_terms_days: bigint | null;
   stored_at_ms: bigint;
 }
 
-function num(value: bigint | null): number | null {
-  return value === null ? null : Number(value);
-}
-
 /** A stored row as the hooks saw it when the store first wrote it. Pure. */
-function rollupRecordOf(row: RecordRow): RollupRecord {
-  const record: InvoiceRecord = {
-    measureName: INVOICE_MEASURE_NAME,
-    timeMs: Number(row.time_ms),
-    version: 1,
-    dimensions: {
-      cell: row.cell,
-      region: row.region,
-      stage: row.stage as StageName,
-      invoiceId: row.invoice_id,
-      eventId: row.event_id,
-      vendorId: row.vendor_id,
-      currency: row.currency,
-    },
-    measures: {
-      status: row.status,
-      amountMinor: row.amount_minor.toString(),
-      vendorName: row.vendor_name,
-      receivedAtMs: Number(row.received_at_ms),
-      dueDateMs: num(row.due_date_ms),
-      paymentTermsDays: num(row.payment_terms_days),
-    },
-  };
-  return toRollupRecord(record, Number(row.stage_order), Number(row.stored_at_ms));
+function rollupRecordOf(row: BackfillRow): RollupRecord {
+  return toRollupRecord(recordOfRow(row), Number(row.stage_order), Number(row.stored_at_ms));
 }
 
 function sameVersions(a: Readonly<Record<string, string>> | undefined, b: Readonly<Record<string, string>>) {
@@ -159,7 +119,7 @@ export function readBackfillStatus(db: DatabaseHandle): BackfillStatus {
 export class RollupBackfill {
   readonly #options: RollupBackfillOptions;
   readonly #db: DatabaseHandle;
-  readonly #select: Statement<[number, number, number], RecordRow>;
+  readonly #select: Statement<[number, number, number], BackfillRow>;
   readonly #put: Statement<[string, string]>;
   readonly #delete: Statement<[string]>;
   #stopped = false;
@@ -169,7 +129,7 @@ export class RollupBackfill {
     this.#options = options;
     this.#db = options.db;
     this.#select = this.#db
-      .prepare<[number, number, number], RecordRow>(
+      .prepare<[number, number, number], BackfillRow>(
         `SELECT id, event_id, time_ms, cell, region, stage, stage_order, invoice_id, vendor_id, currency,
            status, amount_minor, vendor_name, received_at_ms, due_date_ms, payment_terms_days, stored_at_ms
          FROM records WHERE id > ? AND id <= ? ORDER BY id LIMIT ?`,

@@ -5,6 +5,7 @@ import type { CellTopology, StageName } from '../../topology.js';
 import { type CellRollups, cellRollups } from './cell-rollups.js';
 import type { DatabaseHandle } from './db.js';
 import type { FirstWriteHook } from './first-write-hook.js';
+import { numberOrNull } from './record-row.js';
 
 /**
  * The rollups of the records panels in the cell database (migration 5), as a first-write hook: the
@@ -70,10 +71,6 @@ export const LATEST_COLUMNS =
   'event_id, invoice_id, stage, stage_order, status, currency, vendor_id, amount_minor, ' +
   'payment_terms_days, due_date_ms, time_ms, stored_at_ms, received_at_ms';
 
-function num(value: bigint | null): number | null {
-  return value === null ? null : Number(value);
-}
-
 /**
  * A `rollup_latest` row as the record it holds. Pure.
  *
@@ -90,8 +87,8 @@ export function latestRecordOf(row: LatestRow): RollupRecord {
     currency: row.currency,
     vendorId: row.vendor_id,
     amountMinor: row.amount_minor,
-    paymentTermsDays: num(row.payment_terms_days),
-    dueDateMs: num(row.due_date_ms),
+    paymentTermsDays: numberOrNull(row.payment_terms_days),
+    dueDateMs: numberOrNull(row.due_date_ms),
     timeMs: Number(row.time_ms),
     storedAtMs: Number(row.stored_at_ms),
     receivedAtMs: Number(row.received_at_ms),

@@ -1,5 +1,5 @@
 import type { Statement } from 'better-sqlite3';
-import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../consumers/record.js';
+import type { InvoiceRecord } from '../../../consumers/record.js';
 import {
   type AggregateQuery,
   type AggregateRow,
@@ -14,6 +14,7 @@ import type { CellTopology, StageName } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import { type DatabaseHandle, WriteBatcher } from './db.js';
 import { type FirstWriteHook, toRollupRecord } from './first-write-hook.js';
+import { numberOrNull, type RecordRow, recordOfRow } from './record-row.js';
 import { prepareVendorUpsert, type VendorUpsertParams } from './vendor-names.js';
 
 /**
@@ -63,24 +64,11 @@ export interface StoredRecord {
   readonly storeSeq: number;
 }
 
-interface RecordRow {
+/** A full `records` row: the record's columns and the store's metadata. */
+interface StoredRow extends RecordRow {
   id: bigint;
-  event_id: string;
   measure_name: string;
-  time_ms: bigint;
-  cell: string;
-  region: string;
-  stage: string;
-  invoice_id: string;
-  vendor_id: string;
-  currency: string;
   version: bigint;
-  status: string;
-  amount_minor: bigint;
-  vendor_name: string;
-  received_at_ms: bigint;
-  due_date_ms: bigint | null;
-  payment_terms_days: bigint | null;
   stored_at_ms: bigint;
 }
 
@@ -115,36 +103,7 @@ interface WriteOutcome extends WriteResult {
   readonly storedAtMs: number;
 }
 
-function num(value: bigint | null): number | null {
-  return value === null ? null : Number(value);
-}
-
-function toRecord(row: RecordRow): InvoiceRecord {
-  return {
-    measureName: INVOICE_MEASURE_NAME,
-    timeMs: Number(row.time_ms),
-    version: 1,
-    dimensions: {
-      cell: row.cell,
-      region: row.region,
-      stage: row.stage as StageName,
-      invoiceId: row.invoice_id,
-      eventId: row.event_id,
-      vendorId: row.vendor_id,
-      currency: row.currency,
-    },
-    measures: {
-      status: row.status,
-      amountMinor: row.amount_minor.toString(),
-      vendorName: row.vendor_name,
-      receivedAtMs: Number(row.received_at_ms),
-      dueDateMs: num(row.due_date_ms),
-      paymentTermsDays: num(row.payment_terms_days),
-    },
-  };
-}
-
-function sameMeasures(record: InvoiceRecord, amount: bigint, row: RecordRow): boolean {
+function sameMeasures(record: InvoiceRecord, amount: bigint, row: StoredRow): boolean {
   const m = record.measures;
   return (
     Number(row.version) === record.version &&
@@ -152,8 +111,8 @@ function sameMeasures(record: InvoiceRecord, amount: bigint, row: RecordRow): bo
     row.amount_minor === amount &&
     row.vendor_name === m.vendorName &&
     Number(row.received_at_ms) === m.receivedAtMs &&
-    num(row.due_date_ms) === m.dueDateMs &&
-    num(row.payment_terms_days) === m.paymentTermsDays
+    numberOrNull(row.due_date_ms) === m.dueDateMs &&
+    numberOrNull(row.payment_terms_days) === m.paymentTermsDays
   );
 }
 
@@ -175,8 +134,8 @@ export class SqliteStore implements TimeseriesStore {
   readonly #stageOrder: ReadonlyMap<string, number>;
   readonly #insert: Statement<InsertParams>;
   readonly #upsertVendor: Statement<VendorUpsertParams>;
-  readonly #selectIdentity: Statement<IdentityParams, RecordRow>;
-  readonly #timeline: Statement<[string], RecordRow>;
+  readonly #selectIdentity: Statement<IdentityParams, StoredRow>;
+  readonly #timeline: Statement<[string], StoredRow>;
   readonly #batcher: WriteBatcher;
   /** First writes of the commit being built, for {@link SqliteStore.#applyHooks}. */
   #firstWrites: RollupRecord[] = [];
@@ -194,13 +153,13 @@ export class SqliteStore implements TimeseriesStore {
     );
     this.#upsertVendor = prepareVendorUpsert(db);
     this.#selectIdentity = db
-      .prepare<IdentityParams, RecordRow>(
+      .prepare<IdentityParams, StoredRow>(
         `SELECT * FROM records WHERE event_id = ? AND stage = ? AND invoice_id = ? AND cell = ?
            AND region = ? AND vendor_id = ? AND currency = ? AND time_ms = ? AND measure_name = ?`,
       )
       .safeIntegers(true);
     this.#timeline = db
-      .prepare<[string], RecordRow>(
+      .prepare<[string], StoredRow>(
         'SELECT * FROM records WHERE invoice_id = ? ORDER BY time_ms, stage_order, id',
       )
       .safeIntegers(true);
@@ -335,7 +294,7 @@ export class SqliteStore implements TimeseriesStore {
   /** The invoice's records in lifecycle order, with stored-at time and insertion sequence. */
   timelineWithMetadata(invoiceId: string): StoredRecord[] {
     return this.#timeline.all(invoiceId).map((row) => ({
-      record: toRecord(row),
+      record: recordOfRow(row),
       storedAtMs: Number(row.stored_at_ms),
       storeSeq: Number(row.id),
     }));
