@@ -57,9 +57,11 @@ describe('startLocalCell', () => {
       const stored = await waitFor(
         async () => {
           const stats = await cell?.stats();
-          return stats && stats.totals.stored === 2 ? stats : undefined;
+          // Settled: a stored event's message is deleted in the commit after its record's.
+          const settled = stats && stats.totals.visible === 0 && stats.totals.inFlight === 0;
+          return stats && settled && stats.totals.stored === 2 ? stats : undefined;
         },
-        { what: 'both events stored', describe: () => cell?.stats() },
+        { what: 'both events stored and their messages deleted', describe: () => cell?.stats() },
       );
       const peek = await client.get<SubscriberMessagesAnswer>('/subscribers/ingestion/eur-only/messages');
       const unknown = await client.get<ErrorAnswer>('/subscribers/ingestion/usd-only/messages');
