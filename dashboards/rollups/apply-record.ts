@@ -68,26 +68,56 @@ export interface RecordEffects {
 /** The current latest record of a scope's partition (a store reads its latest-state table). */
 export type LatestLookup = (scopeId: string, partitionKey: string) => RollupRecord | undefined;
 
-function perTier(spec: RollupSpec, c: Contribution | undefined): BinDelta[] {
-  if (!c) return [];
+function perTier(spec: RollupSpec, c: Contribution): BinDelta[] {
   return spec.tiers.map((tier) => {
     const width = TIME_BINS[tier];
     return { ...c, specId: spec.id, tier, binStartMs: Math.floor(c.windowMs / width) * width };
   });
 }
 
+/** A record's signed contribution to one spec, before its tier bins are chosen. */
+export interface SpecContribution {
+  readonly spec: RollupSpec;
+  readonly contribution: Contribution;
+}
+
+/** What writing a record changes, tiers aside: see {@link recordContributions}. */
+export interface RecordContributions {
+  readonly latestWrites: readonly LatestWrite[];
+  readonly contributions: readonly SpecContribution[];
+}
+
+const specsById = new WeakMap<Rollups, ReadonlyMap<string, RollupSpec>>();
+
+function specById(rollups: Rollups): ReadonlyMap<string, RollupSpec> {
+  let byId = specsById.get(rollups);
+  if (!byId) {
+    byId = new Map(rollups.specs.map((s) => [s.id, s]));
+    specsById.set(rollups, byId);
+  }
+  return byId;
+}
+
 /**
- * What writing `record` for the first time does to the rollups. Pure given `lookup`; a store that
- * applies several records in one transaction must let `lookup` see the earlier records' writes.
+ * What writing `record` for the first time does to the rollups, one contribution per spec (a
+ * store adds it to every tier of the spec). Pure given `lookup`; a store that applies several
+ * records in one transaction must let `lookup` see the earlier records' writes.
  *
  * @example
- * const { latestWrites, deltas } = recordEffects(rollups, record, (scope, key) => table.get(scope, key));
+ * const { latestWrites, contributions } = recordContributions(rollups, record, lookup);
  */
-export function recordEffects(rollups: Rollups, record: RollupRecord, lookup: LatestLookup): RecordEffects {
-  const byId = new Map(rollups.specs.map((s) => [s.id, s]));
-  const deltas: BinDelta[] = [];
+export function recordContributions(
+  rollups: Rollups,
+  record: RollupRecord,
+  lookup: LatestLookup,
+): RecordContributions {
+  const byId = specById(rollups);
+  const contributions: SpecContribution[] = [];
+  const add = (spec: RollupSpec, c: Contribution | undefined) => {
+    if (c) contributions.push({ spec, contribution: c });
+  };
   for (const spec of rollups.specs) {
-    if (!spec.latest) deltas.push(...perTier(spec, contributionOf(spec, record, 1)));
+    if (!spec.latest) add(spec, contributionOf(spec, record, 1));
   }
   const latestWrites: LatestWrite[] = [];
   for (const scope of rollups.scopes) {
@@ -99,11 +129,26 @@ export function recordEffects(rollups: Rollups, record: RollupRecord, lookup: La
     for (const specId of scope.specIds) {
       const spec = byId.get(specId);
       if (!spec) continue;
-      if (previous) deltas.push(...perTier(spec, contributionOf(spec, previous, -1)));
-      deltas.push(...perTier(spec, contributionOf(spec, record, 1)));
+      if (previous) add(spec, contributionOf(spec, previous, -1));
+      add(spec, contributionOf(spec, record, 1));
     }
   }
-  return { latestWrites, deltas };
+  return { latestWrites, contributions };
+}
+
+/**
+ * What writing `record` for the first time does to the rollups, as per-tier bin deltas
+ * ({@link recordContributions} with the tiers applied). Pure given `lookup`.
+ *
+ * @example
+ * const { latestWrites, deltas } = recordEffects(rollups, record, (scope, key) => table.get(scope, key));
+ */
+export function recordEffects(rollups: Rollups, record: RollupRecord, lookup: LatestLookup): RecordEffects {
+  const { latestWrites, contributions } = recordContributions(rollups, record, lookup);
+  return {
+    latestWrites,
+    deltas: contributions.flatMap(({ spec, contribution }) => perTier(spec, contribution)),
+  };
 }
 
 /** The accumulated value of one rollup row. */

@@ -11,7 +11,12 @@ import type { ScaleInvoice, ScaleTraffic } from './scale-records.js';
  * const source = new InvoiceSource(traffic);
  * const invoice = source.next(); // invoice 0, then 1, ...
  */
-export class InvoiceSource {
+/** Hands out invoices one at a time: an {@link InvoiceSource} or its {@link InvoiceSource.live} view. */
+export interface InvoiceDraw {
+  next(): ScaleInvoice;
+}
+
+export class InvoiceSource implements InvoiceDraw {
   readonly #traffic: ScaleTraffic;
   #next = 0;
 
@@ -28,7 +33,16 @@ export class InvoiceSource {
     return this.#traffic.invoice(this.#next++);
   }
 
-  /** The id of an invoice already handed out. */
+  /**
+   * The same invoice numbers (so ids never repeat across phases) timed by `traffic` instead: the
+   * ingest probes and the soak draw from a live traffic (`createScaleTraffic({ live: true })`), so
+   * their events occur now, as a feed's would, while the fill's spread over the history.
+   */
+  live(traffic: ScaleTraffic): InvoiceDraw {
+    return { next: () => traffic.invoice(this.#next++) };
+  }
+
+  /** The id of an invoice already handed out (the same in every timing). */
   invoiceId(index: number): string {
     return this.#traffic.invoice(index).invoiceId;
   }
@@ -65,7 +79,7 @@ export function batchEvents(batch: StageBatch): InvoiceEvent[] {
  * for (let b = batcher.next(); b; b = batcher.next()) { await post(b); batcher.accepted(b); }
  */
 export class LifecycleBatcher {
-  readonly #source: InvoiceSource;
+  readonly #source: InvoiceDraw;
   readonly #stages: readonly StageTopology[];
   readonly #batchSize: number;
   readonly #budget: number;
@@ -74,7 +88,7 @@ export class LifecycleBatcher {
   #outstanding = 0;
 
   constructor(options: {
-    readonly source: InvoiceSource;
+    readonly source: InvoiceDraw;
     readonly stages: readonly StageTopology[];
     readonly batchSize: number;
     /** Events to start lifecycles for (Infinity: no end); the last lifecycles may overshoot it. */

@@ -6,7 +6,7 @@ import type { CellIdentity } from '../../consumers/record.js';
 import type { DashboardsAnswer } from '../../schemas/api/index.js';
 import { type CellChild, stopCell } from './cell-process.js';
 import { fmt } from './results-table.js';
-import { InvoiceSource } from './scale-batches.js';
+import { type InvoiceDraw, InvoiceSource } from './scale-batches.js';
 import { bulkLoad } from './scale-bulk.js';
 import { benchKeys, databaseBytes, databaseFile, processRssMiB, startScaleCell } from './scale-cell.js';
 import { type HttpSendResult, type IngestTarget, sendOverHttp } from './scale-fill.js';
@@ -100,10 +100,26 @@ class ScaleBench {
     return cell;
   }
 
-  async #sendOverHttp(events: number, label: string): Promise<HttpSendResult> {
+  /**
+   * Live traffic (events occurring now, late ones included) sharing the history's invoice numbers:
+   * what the probes and the soak send. The fill's traffic is spread over the history instead, and
+   * ingesting that touches bins across all of it — not what a feed sends.
+   */
+  #liveSource(): InvoiceDraw {
+    return this.#source.live(
+      createScaleTraffic({
+        seed: this.#options.seed,
+        topology: CELL_TOPOLOGY,
+        nowMs: Date.now(),
+        live: true,
+      }),
+    );
+  }
+
+  async #sendOverHttp(events: number, label: string, timing: 'history' | 'live'): Promise<HttpSendResult> {
     await this.#start();
     const result = await sendOverHttp(this.#target, {
-      source: this.#source,
+      source: timing === 'live' ? this.#liveSource() : this.#source,
       stages: CELL_TOPOLOGY.stages,
       events,
       label,
@@ -118,7 +134,7 @@ class ScaleBench {
   async #fillTo(size: number): Promise<void> {
     const httpTarget = Math.min(size, this.#options.httpRecords);
     if (this.#stored < httpTarget) {
-      const r = await this.#sendOverHttp(httpTarget - this.#stored, 'http fill');
+      const r = await this.#sendOverHttp(httpTarget - this.#stored, 'http fill', 'history');
       out(
         `http fill: ${fmt(r.events)} events in ${fmt(r.sec, 1)} s = ${fmt(r.eventsPerSec)} events/s ` +
           `(${fmt(r.requests)} requests of ≤ 10, ${fmt(r.retries)} retried)`,
@@ -158,7 +174,7 @@ class ScaleBench {
     const reads = await measureReads(cell.port, this.#keys.operator, paths, this.#options.reads, log);
     const pid = cell.child.pid ?? 0;
     const rssAfterReadsMiB = processRssMiB(pid);
-    const ingest = await this.#sendOverHttp(this.#options.ingestProbe, 'ingest probe');
+    const ingest = await this.#sendOverHttp(this.#options.ingestProbe, 'ingest probe', 'live');
     const result: SizeResult = {
       size,
       stored,
@@ -186,14 +202,15 @@ class ScaleBench {
         `synchronous ${o.synchronous}; seed ${o.seed}; data dir ${this.#dataDir}`,
     );
     out(
-      `traffic: invoices through ${CELL_TOPOLOGY.stages.map((s) => s.name).join(' → ')} in 10-event batches, ` +
-        `spread over the last ${SCALE_SPAN_MS / 86_400_000} days, ${SCALE_LATE_SHARE * 100} % late events, ` +
+      `traffic: invoices through ${CELL_TOPOLOGY.stages.map((s) => s.name).join(' → ')} in 10-event batches; ` +
+        `the fill's spread over the last ${SCALE_SPAN_MS / 86_400_000} days, the ingest probes' and the soak's live ` +
+        `(lifecycles of the last day, as a feed sends); ${SCALE_LATE_SHARE * 100} % late events (1–72 h), ` +
         `${SCALE_FAILURE_RATE * 100} % failing and ${SCALE_STALL_RATE * 100} % stalling invoices, 8 currencies, 20 vendors`,
     );
     const cell = await this.#start();
     const dashboards = await readAs(cell.port, this.#keys.operator, '/dashboards');
     this.#views = (JSON.parse(dashboards.body) as DashboardsAnswer).map((d) => d.id);
-    const empty = await this.#sendOverHttp(o.ingestProbe, 'ingest probe (empty cell)');
+    const empty = await this.#sendOverHttp(o.ingestProbe, 'ingest probe (empty cell)', 'live');
     out(
       `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s`,
     );
@@ -216,7 +233,7 @@ class ScaleBench {
     const minutes = await runSoak({
       target: this.#target,
       pid: cell.child.pid ?? 0,
-      source: this.#source,
+      source: this.#liveSource(),
       stages: CELL_TOPOLOGY.stages,
       views: this.#views,
       minutes: soakMinutes,

@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { StageTopology } from '../../cells/topology.js';
-import { type InvoiceSource, LifecycleBatcher } from './scale-batches.js';
+import { type InvoiceDraw, LifecycleBatcher } from './scale-batches.js';
 import { postBatch, readStats, waitStored } from './scale-http.js';
 
 /**
@@ -75,7 +75,7 @@ async function sendAll(
 export async function sendOverHttp(
   target: IngestTarget,
   work: {
-    readonly source: InvoiceSource;
+    readonly source: InvoiceDraw;
     readonly stages: readonly StageTopology[];
     readonly events: number;
     readonly label: string;

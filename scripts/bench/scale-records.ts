@@ -74,6 +74,12 @@ export interface ScaleTrafficOptions {
   readonly nowMs: number;
   readonly spanMs?: number;
   readonly lateShare?: number;
+  /**
+   * Live traffic: every lifecycle ends by `nowMs` (no move back over the span), as events arrive
+   * from upstream systems at run time, late events included. What the ingest probes and the soak
+   * send; the history (`false`, the default) is what the fill stores.
+   */
+  readonly live?: boolean;
 }
 
 export interface ScaleTraffic {
@@ -129,7 +135,8 @@ interface RetimeConfig extends ScaleTrafficOptions {
 function retimedInvoice(config: RetimeConfig, index: number): ScaleInvoice {
   const plan = config.generator.invoice(index);
   const random = mulberry32(mixSeed(config.timingSeed, index));
-  const offsetMs = Math.floor(random() * (config.spanMs - LIFECYCLE_ROOM_MS));
+  const spread = Math.floor(random() * (config.spanMs - LIFECYCLE_ROOM_MS));
+  const offsetMs = config.live ? 0 : spread;
   const offsetDays = Math.round(offsetMs / DAY_MS);
   const events = plan.events.map(({ stage, event }, position): ScaleEvent => {
     const lifecycleMs = Date.parse(event.occurredAt) - offsetMs;

@@ -3,7 +3,7 @@ import type { StageTopology } from '../../cells/topology.js';
 import { isoFromMs } from '../../schemas/time.js';
 import { request } from './bench-http.js';
 import { percentile } from './percentile.js';
-import { batchEvents, type InvoiceSource, LifecycleBatcher, type StageBatch } from './scale-batches.js';
+import { batchEvents, type InvoiceDraw, LifecycleBatcher, type StageBatch } from './scale-batches.js';
 import { processRssMiB } from './scale-cell.js';
 import { BATCH_SIZE, type IngestTarget } from './scale-fill.js';
 import { readAs, readStats } from './scale-http.js';
@@ -35,7 +35,7 @@ export interface SoakOptions {
   readonly target: IngestTarget;
   /** The cell process, for its RSS. */
   readonly pid: number;
-  readonly source: InvoiceSource;
+  readonly source: InvoiceDraw;
   readonly stages: readonly StageTopology[];
   /** Dashboard views to read in turn. */
   readonly views: readonly string[];

@@ -1,6 +1,8 @@
 import type { Statement } from 'better-sqlite3';
-import { type BinDelta, recordEffects } from '../../../dashboards/rollups/apply-record.js';
-import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
+import { TIME_BINS } from '../../../dashboards/panels/panel-types.js';
+import { recordContributions } from '../../../dashboards/rollups/apply-record.js';
+import type { Contribution, RollupRecord } from '../../../dashboards/rollups/contributions.js';
+import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import { type CellRollups, cellRollups } from './cell-rollups.js';
 import type { DatabaseHandle } from './db.js';
@@ -13,7 +15,7 @@ import { numberOrNull } from './record-row.js';
  * actually inserted, so a duplicate, retry, redrive or replay never counts twice and a rolled-back
  * write leaves the rollups as they were.
  *
- * Per call: `recordEffects` (dashboards/rollups) for each record, with a latest-state lookup that
+ * Per call: `recordContributions` (dashboards/rollups) for each record, with a latest-state lookup that
  * sees this call's earlier writes (a Map over primary-key reads of `rollup_latest`); every delta is
  * added up in memory per row, then each touched row gets one prepared UPSERT (zero deltas — a
  * latest record replaced by one that lands in the same row — are skipped), and a row that lost
@@ -107,26 +109,32 @@ interface RowDelta {
   sum: number;
 }
 
-function addDelta(rows: Map<string, RowDelta>, d: BinDelta): void {
-  const keyValues = JSON.stringify(d.keyValues);
-  const bucket = d.bucket ?? 0;
-  const key = `${d.specId}\u0000${d.tier}\u0000${d.binStartMs}\u0000${keyValues}\u0000${bucket}`;
-  const row = rows.get(key);
-  if (row) {
-    row.count += d.count;
-    row.sumMinor += d.sumMinor;
-    row.sum += d.sum;
-  } else {
-    rows.set(key, {
-      specId: d.specId,
-      tier: d.tier,
-      binStartMs: d.binStartMs,
-      keyValues,
-      bucket,
-      count: d.count,
-      sumMinor: d.sumMinor,
-      sum: d.sum,
-    });
+/** Adds a contribution to the call's row sums, once per tier of its spec (the key text built once). */
+function addContribution(rows: Map<string, RowDelta>, spec: RollupSpec, c: Contribution): void {
+  const keyValues = JSON.stringify(c.keyValues);
+  const bucket = c.bucket ?? 0;
+  const suffix = `\u0000${keyValues}\u0000${bucket}`;
+  for (const tier of spec.tiers) {
+    const width = TIME_BINS[tier];
+    const binStartMs = Math.floor(c.windowMs / width) * width;
+    const key = `${spec.id}\u0000${tier}\u0000${binStartMs}${suffix}`;
+    const row = rows.get(key);
+    if (row) {
+      row.count += c.count;
+      row.sumMinor += c.sumMinor;
+      row.sum += c.sum;
+    } else {
+      rows.set(key, {
+        specId: spec.id,
+        tier,
+        binStartMs,
+        keyValues,
+        bucket,
+        count: c.count,
+        sumMinor: c.sumMinor,
+        sum: c.sum,
+      });
+    }
   }
 }
 
@@ -191,13 +199,13 @@ export class RollupWriter implements FirstWriteHook {
     };
     const rows = new Map<string, RowDelta>();
     for (const record of records) {
-      const effects = recordEffects(this.#rollups, record, lookup);
+      const effects = recordContributions(this.#rollups, record, lookup);
       for (const w of effects.latestWrites) {
         const key = `${w.scopeId}\u0000${w.partitionKey}`;
         latest.set(key, w.record);
         changed.set(key, w);
       }
-      for (const d of effects.deltas) addDelta(rows, d);
+      for (const { spec, contribution } of effects.contributions) addContribution(rows, spec, contribution);
     }
     for (const r of rows.values()) this.#writeRow(r);
     for (const w of changed.values()) this.#writeLatest(w.scopeId, w.partitionKey, w.record);

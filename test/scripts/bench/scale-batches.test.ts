@@ -145,4 +145,22 @@ describe('InvoiceSource', () => {
     expect(second.index).toBe(first.index + 1);
     expect(source.invoiceId(1)).toBe(second.invoiceId);
   });
+
+  it('hands live invoices from the same numbers, so no id repeats across phases', () => {
+    // Prepare
+    const source = newSource();
+    const live = source.live(
+      createScaleTraffic({ seed: 5, topology: CELL_TOPOLOGY, nowMs: Date.now(), live: true }),
+    );
+
+    // Act
+    const first = source.next();
+    const second = live.next();
+    const third = source.next();
+
+    // Assess
+    expect([first.index, second.index, third.index]).toEqual([0, 1, 2]);
+    expect(source.count).toBe(3);
+    expect(source.invoiceId(1)).toBe(second.invoiceId);
+  });
 });

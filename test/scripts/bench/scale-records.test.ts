@@ -75,6 +75,27 @@ describe('createScaleTraffic', () => {
       expect(share(30 * DAY_MS)).toBeLessThan(0.58);
     });
 
+    it('times live traffic in the last day instead, with the same ids and the same late share', () => {
+      // Prepare
+      const live = createScaleTraffic({ seed: 7, topology: CELL_TOPOLOGY, nowMs: NOW_MS, live: true });
+
+      // Act
+      const liveInvoices = Array.from({ length: 3_000 }, (_, i) => live.invoice(i));
+      const events = liveInvoices.flatMap((i) => i.events);
+
+      // Assess
+      const onTime = events.filter((e) => !e.late).map((e) => Date.parse(e.event.occurredAt));
+      expect(Math.max(...onTime)).toBeLessThanOrEqual(NOW_MS);
+      expect(Math.min(...onTime)).toBeGreaterThanOrEqual(NOW_MS - DAY_MS);
+      const late = events.filter((e) => e.late).length / events.length;
+      expect(late).toBeGreaterThan(0.035);
+      expect(late).toBeLessThan(0.065);
+      const history = invoices(3_000);
+      expect(liveInvoices.map((i) => i.events.map((e) => e.event.eventId))).toEqual(
+        history.map((i) => i.events.map((e) => e.event.eventId)),
+      );
+    });
+
     it('makes about 5 % of events late: occurred 1 h to 3 days before they arrived', () => {
       // Prepare / Act
       const events = invoices(3_000).flatMap((i) => i.events);
