@@ -143,6 +143,11 @@ export interface CellSettings extends BusinessTimeSettings {
   readonly storeRetryBudgetMs: number;
   /** Entries per PutEvents request: the API accepts one event or a batch of up to this many. */
   readonly maxEventsPerRequest: number;
+  /**
+   * The cell's business time zone (IANA name, e.g. `Europe/Paris`): calendar months of the monthly
+   * report and the time its schedule runs (EventBridge Scheduler's `ScheduleExpressionTimezone`).
+   */
+  readonly timeZone: string;
 }
 
 export interface CellTopology {
@@ -165,6 +170,7 @@ export const DEFAULT_CELL_SETTINGS: CellSettings = {
   relayMaxEventAgeSec: 24 * 60 * 60,
   storeRetryBudgetMs: 10_000,
   maxEventsPerRequest: 10,
+  timeZone: 'UTC',
   ...BUSINESS_TIME_DEFAULTS,
 };
 
@@ -279,7 +285,23 @@ function validateSettings(s: CellSettings): void {
       `cell setting maxEventsPerRequest must be 1..10 (the PutEvents limit), got ${s.maxEventsPerRequest}`,
     );
   }
+  if (!isTimeZone(s.timeZone)) {
+    throw new Error(
+      `cell setting timeZone must be an IANA time zone like UTC or Europe/Paris, got ${JSON.stringify(s.timeZone)}`,
+    );
+  }
   validateBusinessTime(s);
+}
+
+/** Whether `Intl` knows `name` as a time zone (the ICU data Node ships is the IANA database). */
+export function isTimeZone(name: unknown): name is string {
+  if (typeof name !== 'string' || name === '') return false;
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The default cell topology. */
