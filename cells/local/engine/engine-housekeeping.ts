@@ -1,4 +1,5 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { CellTopology } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { pruneDedup } from '../messaging/dedup-window.js';
@@ -37,6 +38,8 @@ export interface EngineHousekeepingOptions {
   /** Stage queues and DLQs (records of events still queued are kept). */
   readonly queueIds: readonly number[];
   readonly maxFutureSkewMs: number;
+  /** The cell's stages (retention prunes settled SLA entries per stage). */
+  readonly topology: CellTopology;
 }
 
 const DEDUP_PRUNE_MS = 30_000;
@@ -65,6 +68,7 @@ export class EngineHousekeeping {
       retention: options.retention,
       queueIds: options.queueIds,
       maxFutureSkewMs: options.maxFutureSkewMs,
+      topology: options.topology,
     });
   }
 

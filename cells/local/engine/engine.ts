@@ -204,6 +204,7 @@ export class CellEngine {
       retention: resolveRetention(config.retention ?? {}, topology.settings),
       queueIds: [...this.#queues.values()].flatMap((q) => [q.queueId, q.dlqId]),
       maxFutureSkewMs: businessTimeWindow(topology.settings).maxFutureSkewMs,
+      topology,
     });
   }
 

@@ -2,6 +2,7 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
 import { TIME_BINS } from '../../../dashboards/panels/panel-types.js';
 import { ROLLUP_TIERS, type RollupTier } from '../../../dashboards/rollups/window-plan.js';
+import type { CellTopology } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle, WriteBatcher } from './db.js';
@@ -17,6 +18,7 @@ import {
   tableExists,
 } from './retention-chunks.js';
 import type { RetentionOptions } from './retention-options.js';
+import { pruneSlaEntries } from './sla-rollup-reader.js';
 
 /**
  * The retention job of the local cell database: deletes what outlived its retention
@@ -36,6 +38,8 @@ import type { RetentionOptions } from './retention-options.js';
  *   bins; an invoice that gets a new event after that is counted anew (see the README).
  * - `invoice_state`: finished invoices (no SLA deadline) that entered their stage before the same
  *   cutoff (`pruneInvoiceState`).
+ * - `sla_entries`: SLA entries entered before the same cutoff whose outcome no longer changes
+ *   (`pruneSlaEntries`; the SLA bins keep their counts). Needs the topology's stages.
  * - `archive`: events received more than `archiveRetentionDays` ago.
  * - rollup bins (`rollup_rows`, `sla_bins`): per tier, bins that start before the tier's retention.
  *
@@ -74,6 +78,8 @@ export interface RetentionPrunerOptions {
   readonly queueIds: readonly number[];
   /** How far `occurredAt` may lead the received time (the business-time window). */
   readonly maxFutureSkewMs: number;
+  /** The cell's stages, for `sla_entries` (pruned per stage); without it they are kept. */
+  readonly topology?: CellTopology;
   readonly chunkRows?: number;
 }
 
@@ -157,6 +163,7 @@ export class RetentionPruner {
   readonly #latest: KeyWalk | undefined;
   readonly #hasInvoiceState: boolean;
   readonly #hasReconcileBins: boolean;
+  readonly #hasSlaEntries: boolean;
   #stopped = false;
 
   constructor(options: RetentionPrunerOptions) {
@@ -176,6 +183,7 @@ export class RetentionPruner {
       : undefined;
     this.#hasInvoiceState = tableExists(db, 'invoice_state');
     this.#hasReconcileBins = tableExists(db, 'reconcile_bins');
+    this.#hasSlaEntries = tableExists(db, 'sla_entries');
   }
 
   /** Makes a running {@link prune} return after its current chunk. */
@@ -207,8 +215,7 @@ export class RetentionPruner {
       ...(this.#hasInvoiceState
         ? [{ name: 'invoice_state', chunk: (limit: number) => pruneInvoiceState(db, storedBefore, limit) }]
         : []),
-      // TODO(sla_entries, S1): one row per invoice and stage grows with history; prune judged
-      // entries here once the SLA writer exports a prune function.
+      ...this.#slaEntriesTarget(storedBefore),
       {
         name: 'archive',
         chunk: (limit) => this.#archive.run([now - retention.archiveRetentionDays * DAY_MS], limit),
@@ -226,6 +233,13 @@ export class RetentionPruner {
       if (removed > 0) this.#options.logger.info('retention pruned', { target, removed });
     }
     return summary;
+  }
+
+  /** `sla_entries` grow by one row per invoice and stage: the settled ones go with the records. */
+  #slaEntriesTarget(beforeMs: number): PruneTarget[] {
+    const { db, topology } = this.#options;
+    if (!this.#hasSlaEntries || !topology) return [];
+    return [{ name: 'sla_entries', chunk: (limit) => pruneSlaEntries(db, topology, beforeMs, limit) }];
   }
 
   /** Records first written before this are pruned: the retention, held back by queued events. */

@@ -56,6 +56,7 @@ describe('EngineHousekeeping', () => {
         retention: resolveRetention({}, topology.settings),
         queueIds: [],
         maxFutureSkewMs: 300_000,
+        topology,
       });
       const current = db;
       let statusAtHandOver: unknown;

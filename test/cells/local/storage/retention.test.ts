@@ -77,6 +77,7 @@ describe('RetentionPruner', () => {
       retention,
       queueIds: [...queues.values()].flatMap((q) => [q.queueId, q.dlqId]),
       maxFutureSkewMs: 300_000,
+      topology,
       chunkRows: 7,
       ...options,
     });
@@ -164,6 +165,28 @@ describe('RetentionPruner', () => {
       expect(eventIds('rollup_latest').every((id) => id === 'new')).toBe(true);
       expect(eventIds('rollup_latest')).toContain('new');
       expect(db.prepare("SELECT count(*) AS n FROM rollup_rows WHERE tier = '1d'").get()).toEqual(binsBefore);
+    });
+
+    it('deletes settled SLA entries of pruned records and keeps the SLA bins they were counted in', async () => {
+      // Prepare: an invoice that moved on long ago (its first stage's entry is settled) and a recent one.
+      const old = rec('old-1', NOW - 401 * DAY, NOW - 401 * DAY, 'inv-old');
+      await write([old, { ...old, eventId: 'old-2', stage: nextStage.name, stageOrder: nextStage.order }]);
+      await write([rec('new', NOW - DAY, NOW - DAY, 'inv-new')]);
+      const entries = () =>
+        db.prepare('SELECT invoice_id AS id, stage_order AS s FROM sla_entries ORDER BY 1, 2').all();
+      // Day bins outlive the records (3,650 days); finer tiers have their own retention.
+      const bins = () => db.prepare("SELECT * FROM sla_bins WHERE tier = '1d' ORDER BY 1, 2, 3").all();
+      const binsBefore = bins();
+      expect(entries()).toContainEqual({ id: 'inv-old', s: stage.order });
+
+      // Act
+      const removed = await pruner().prune();
+
+      // Assess
+      expect(removed.sla_entries).toBeGreaterThan(0);
+      expect(entries()).not.toContainEqual({ id: 'inv-old', s: stage.order });
+      expect(entries()).toContainEqual({ id: 'inv-new', s: stage.order });
+      expect(bins()).toEqual(binsBefore);
     });
 
     it('deletes rollup bins of each tier older than the tier retention', async () => {
