@@ -1,4 +1,4 @@
-import { type Dashboard, TIME_BINS } from '../panels/panel-types.js';
+import { TIME_BINS } from '../panels/panel-types.js';
 import {
   type Contribution,
   contributionOf,
@@ -8,7 +8,13 @@ import {
   passes,
   type RollupRecord,
 } from './contributions.js';
-import { deriveRollupSpecs, type LatestScope, latestScopes, type RollupSpec } from './rollup-specs.js';
+import {
+  deriveRollupSpecs,
+  type LatestScope,
+  latestScopes,
+  type PanelSet,
+  type RollupSpec,
+} from './rollup-specs.js';
 import type { RollupTier } from './window-plan.js';
 
 /**
@@ -41,7 +47,7 @@ export interface Rollups {
  * @example
  * rollupsOf(DASHBOARDS).specs.length;
  */
-export function rollupsOf(dashboards: readonly Dashboard[]): Rollups {
+export function rollupsOf(dashboards: readonly PanelSet[]): Rollups {
   const specs = deriveRollupSpecs(dashboards);
   return { specs, scopes: latestScopes(specs) };
 }

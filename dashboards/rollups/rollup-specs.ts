@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { StageName } from '../../cells/topology.js';
 import {
-  type Dashboard,
   GROUP_BY_FIELDS,
   type GroupByField,
+  type Panel,
   PERCENTILES,
   type RecordMeasure,
   type RecordsQuery,
@@ -76,6 +76,17 @@ export interface LatestScope {
   readonly predicate: RollupPredicate;
   /** The specs whose contributions follow this scope's latest records. */
   readonly specIds: readonly string[];
+}
+
+/**
+ * What rollups are derived from: a dashboard, or a panel set no dashboard lists (the monthly
+ * report's hidden panels, `dashboards/panels/report-panels.ts`).
+ */
+export interface PanelSet {
+  readonly id: string;
+  readonly title: string;
+  readonly description?: string;
+  readonly panels: readonly Panel[];
 }
 
 /** A panel definition rollups cannot serve; names the panel and why. */
@@ -193,7 +204,7 @@ function tiersOf(shape: SpecShape, queries: readonly RecordsQuery[]): RollupTier
  * deriveRollupSpecs(buildDashboards(CELL_TOPOLOGY)).find((s) => s.panelIds.includes('ops-latency-p95'));
  * // { value: 'histogram', windowColumn: 'storedAt', tiers: ['5m', '1h', '1d'], panelIds: [p50, p95, p99], ... }
  */
-export function deriveRollupSpecs(dashboards: readonly Dashboard[]): RollupSpec[] {
+export function deriveRollupSpecs(dashboards: readonly PanelSet[]): RollupSpec[] {
   const groups = new Map<string, { shape: SpecShape; queries: RecordsQuery[]; panelIds: string[] }>();
   for (const dashboard of dashboards) {
     for (const panel of dashboard.panels) {

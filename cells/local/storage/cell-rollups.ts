@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { buildDashboards } from '../../../dashboards/panels/panels.js';
+import { rollupDashboards } from '../../../dashboards/panels/report-panels.js';
 import { type Rollups, rollupsOf } from '../../../dashboards/rollups/apply-record.js';
 import { canonicalJson, type RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { CellTopology } from '../../topology.js';
 
 /**
- * The rollups a cell database keeps: those of the cell's own dashboards (`buildDashboards`), derived
+ * The rollups a cell database keeps: those of the cell's own dashboards (`buildDashboards`) and of
+ * the hidden monthly-report panels (`rollupDashboards`, `report-panels.ts`), derived
  * once per topology and shared by the writer hook (`rollup-writer.ts`) and the panel runner, so the
  * tables written and the panels read can never follow two different definitions.
  *
@@ -47,12 +48,12 @@ export function specShapeKey(shape: object): string {
  * The rollups of the cell's dashboards, derived once per topology object. Pure but for the cache.
  *
  * @example
- * cellRollups(CELL_TOPOLOGY).specs.length; // 11 with the default dashboards
+ * cellRollups(CELL_TOPOLOGY).specs.length; // 13 with the default dashboards and the report panels
  */
 export function cellRollups(topology: CellTopology): CellRollups {
   const cached = cache.get(topology);
   if (cached) return cached;
-  const rollups = rollupsOf(buildDashboards(topology));
+  const rollups = rollupsOf(rollupDashboards(topology));
   const definition = {
     format: ROLLUP_TABLE_FORMAT,
     specs: rollups.specs.map((s) => s.id),
