@@ -20,8 +20,10 @@ export class InvoiceSource implements InvoiceDraw {
   readonly #traffic: ScaleTraffic;
   #next = 0;
 
-  constructor(traffic: ScaleTraffic) {
+  /** `firstIndex`: invoices below it were handed out by an earlier run on the same cell. */
+  constructor(traffic: ScaleTraffic, firstIndex = 0) {
     this.#traffic = traffic;
+    this.#next = firstIndex;
   }
 
   /** Invoices handed out so far. */

@@ -10,6 +10,7 @@ import { type InvoiceDraw, InvoiceSource } from './scale-batches.js';
 import { bulkLoad } from './scale-bulk.js';
 import { benchKeys, databaseBytes, databaseFile, processRssMiB, startScaleCell } from './scale-cell.js';
 import { type HttpSendResult, type IngestTarget, sendOverHttp } from './scale-fill.js';
+import { type FillRecord, readFillRecord, writeFillRecord } from './scale-fill-record.js';
 import { readAs, readStats } from './scale-http.js';
 import { parseScaleOptions, type ScaleOptions, ScaleOptionsError } from './scale-options.js';
 import { measureReads, readPaths } from './scale-reads.js';
@@ -64,12 +65,24 @@ class ScaleBench {
   #viaBulk = 0;
   #views: string[] = [];
 
-  constructor(options: ScaleOptions, dataDir: string) {
+  constructor(options: ScaleOptions, dataDir: string, earlier?: FillRecord) {
     this.#options = options;
     this.#dataDir = dataDir;
     this.#source = new InvoiceSource(
       createScaleTraffic({ seed: options.seed, topology: CELL_TOPOLOGY, nowMs: Date.now() }),
+      earlier?.invoices ?? 0,
     );
+    if (earlier) [this.#viaHttp, this.#viaBulk] = [earlier.viaHttp, earlier.viaBulk];
+  }
+
+  /** After each phase: what a later `--measure-existing` run needs to go on without repeating ids. */
+  #recordFill(): void {
+    writeFillRecord(this.#dataDir, {
+      seed: this.#options.seed,
+      invoices: this.#source.count,
+      viaHttp: this.#viaHttp,
+      viaBulk: this.#viaBulk,
+    });
   }
 
   get #target(): IngestTarget {
@@ -127,6 +140,7 @@ class ScaleBench {
     });
     this.#viaHttp += result.events;
     this.#stored = result.stored;
+    this.#recordFill();
     return result;
   }
 
@@ -154,6 +168,7 @@ class ScaleBench {
     });
     this.#viaBulk += r.inserted;
     this.#stored += r.inserted;
+    this.#recordFill();
     out(
       `bulk load: ${fmt(r.inserted)} records in ${fmt(r.sec, 1)} s = ${fmt(r.recordsPerSec)} records/s` +
         (r.rejected > 0 ? ` (${fmt(r.rejected)} REFUSED by the store)` : ''),
@@ -164,6 +179,7 @@ class ScaleBench {
   async #measure(size: number, emptyIngestPerSec: number): Promise<SizeResult> {
     await this.#fillTo(size);
     const cell = await this.#restart();
+    if (this.#views.length === 0) await this.#readViews(cell);
     const stored = this.#stored;
     const [viaHttp, viaBulk] = [this.#viaHttp, this.#viaBulk];
     log(`measuring reads at ${fmt(stored)} records`);
@@ -207,18 +223,34 @@ class ScaleBench {
         `(lifecycles of the last day, as a feed sends); ${SCALE_LATE_SHARE * 100} % late events (1–72 h), ` +
         `${SCALE_FAILURE_RATE * 100} % failing and ${SCALE_STALL_RATE * 100} % stalling invoices, 8 currencies, 20 vendors`,
     );
-    const cell = await this.#start();
-    const dashboards = await readAs(cell.port, this.#keys.operator, '/dashboards');
-    this.#views = (JSON.parse(dashboards.body) as DashboardsAnswer).map((d) => d.id);
-    const empty = await this.#sendOverHttp(o.ingestProbe, 'ingest probe (empty cell)', 'live');
+    const empty = o.measureExisting ? await emptyBaseline(o) : await this.emptyIngest();
     out(
       `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s`,
     );
     const results: SizeResult[] = [];
-    for (const size of o.sizes) results.push(await this.#measure(size, empty.eventsPerSec));
+    if (o.measureExisting) {
+      const cell = await this.#start();
+      this.#stored = (await readStats(cell.port, this.#keys.operator)).totals.stored;
+      out(`measuring the cell in ${this.#dataDir} as it is: ${fmt(this.#stored)} records stored`);
+      results.push(await this.#measure(this.#stored, empty.eventsPerSec));
+    } else {
+      for (const size of o.sizes) results.push(await this.#measure(size, empty.eventsPerSec));
+    }
     for (const line of summaryTable(results, empty.eventsPerSec)) out(line);
     for (const line of targetVerdicts(results, empty.eventsPerSec)) out(line);
     if (o.soakMinutes > 0) await this.#soak();
+  }
+
+  /** The dashboards' views, then the ingest probe on this (empty) cell: the baseline. */
+  async emptyIngest(): Promise<HttpSendResult> {
+    const cell = await this.#start();
+    await this.#readViews(cell);
+    return this.#sendOverHttp(this.#options.ingestProbe, 'ingest probe (empty cell)', 'live');
+  }
+
+  async #readViews(cell: CellChild): Promise<void> {
+    const dashboards = await readAs(cell.port, this.#keys.operator, '/dashboards');
+    this.#views = (JSON.parse(dashboards.body) as DashboardsAnswer).map((d) => d.id);
   }
 
   async #soak(): Promise<void> {
@@ -245,12 +277,42 @@ class ScaleBench {
   }
 }
 
+/** The empty-cell ingest baseline of a `--measure-existing` run: a fresh temp cell, deleted after. */
+async function emptyBaseline(options: ScaleOptions): Promise<HttpSendResult> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-baseline-'));
+  const bench = new ScaleBench(options, dir);
+  try {
+    return await bench.emptyIngest();
+  } finally {
+    await bench.stop();
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * What the run that filled `dir` handed out, so this run's invoices follow on; without a record
+ * (a cell filled by an older bench) ids are kept apart only by a different `--seed`, which it warns about.
+ */
+function readFill(dir: string, seed: number): FillRecord {
+  const record = readFillRecord(dir);
+  if (record && record.seed === seed) return record;
+  if (record) return { ...record, invoices: 0 };
+  log(`warning: ${dir} has no fill record; give a --seed other than its fill's so no event id repeats`);
+  return { seed, invoices: 0, viaHttp: Number.NaN, viaBulk: Number.NaN };
+}
+
 /** The data dir to fill: the one given (it must hold no cell yet) or a fresh temp dir. */
 function dataDirOf(options: ScaleOptions): { dir: string; made: boolean } {
   if (options.dataDir === undefined) {
     return { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'scale-bench-')), made: true };
   }
   const dir = path.resolve(options.dataDir);
+  if (options.measureExisting) {
+    if (!fs.existsSync(databaseFile(dir))) {
+      throw new ScaleOptionsError(`--measure-existing: --data-dir ${dir} holds no cell to measure`, 2);
+    }
+    return { dir, made: false };
+  }
   if (fs.existsSync(databaseFile(dir))) {
     throw new ScaleOptionsError(`--data-dir ${dir} already holds a cell; give an empty or new directory`, 2);
   }
@@ -261,7 +323,11 @@ function dataDirOf(options: ScaleOptions): { dir: string; made: boolean } {
 async function main(): Promise<void> {
   const options = parseScaleOptions(process.argv.slice(2));
   const { dir, made } = dataDirOf(options);
-  const bench = new ScaleBench(options, dir);
+  const bench = new ScaleBench(
+    options,
+    dir,
+    options.measureExisting ? readFill(dir, options.seed) : undefined,
+  );
   try {
     await bench.run();
   } finally {

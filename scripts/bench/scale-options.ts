@@ -25,6 +25,11 @@ export interface ScaleOptions {
   readonly dataDir: string | undefined;
   /** Keep the temp data dir at the end. */
   readonly keep: boolean;
+  /**
+   * Measure the cell already in `dataDir` as it is (no fill, `sizes` unused): the empty-cell
+   * baseline on a fresh temp cell, then reads, ingest, disk and RSS, then the soak.
+   */
+  readonly measureExisting: boolean;
   /** SQLite synchronous mode of the cell and of the bulk loader. */
   readonly synchronous: 'full' | 'normal';
   /** Seed of the generated traffic. */
@@ -89,6 +94,11 @@ function program(): Command {
     .option('--skip-soak', 'no soak (same as --soak-minutes 0)', false)
     .option('--data-dir <dir>', 'the cell data dir to fill (kept); default a fresh temp dir')
     .option('--keep', 'keep the temp data dir at the end', false)
+    .option(
+      '--measure-existing',
+      'measure the cell already in --data-dir without filling it (give a --seed other than its fill)',
+      false,
+    )
     .addOption(
       new Option('--synchronous <mode>', 'SQLite synchronous mode of the cell and the bulk loader')
         .choices(['full', 'normal'])
@@ -107,6 +117,7 @@ interface RawOptions {
   skipSoak: boolean;
   dataDir?: string;
   keep: boolean;
+  measureExisting: boolean;
   synchronous: 'full' | 'normal';
   seed: number;
 }
@@ -126,6 +137,9 @@ export function parseScaleOptions(args: readonly string[]): ScaleOptions {
     throw error;
   }
   const raw = command.opts<RawOptions>();
+  if (raw.measureExisting && raw.dataDir === undefined) {
+    throw new ScaleOptionsError('--measure-existing needs --data-dir <dir> of a filled cell', 2);
+  }
   return {
     sizes: raw.sizes,
     httpRecords: raw.httpRecords,
@@ -135,6 +149,7 @@ export function parseScaleOptions(args: readonly string[]): ScaleOptions {
     soakRate: raw.soakRate,
     dataDir: raw.dataDir,
     keep: raw.keep,
+    measureExisting: raw.measureExisting,
     synchronous: raw.synchronous,
     seed: raw.seed,
   };

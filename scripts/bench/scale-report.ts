@@ -38,9 +38,9 @@ export interface SizeResult {
   readonly load: string;
 }
 
-/** `n` as a count with thousands separators. */
+/** `n` as a count with thousands separators; `unknown` for NaN (a cell filled by an earlier run). */
 function count(n: number): string {
-  return fmt(n, 0);
+  return Number.isNaN(n) ? 'unknown' : fmt(n, 0);
 }
 
 /** A size as a column title: `1M`, `2.5M`, `20k`, `300`. */

@@ -1,4 +1,7 @@
 import { spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { PROJECT_ROOT } from '../../support/project-root.js';
 
@@ -68,5 +71,38 @@ describe('bench:scale', () => {
     expect(stdout).toMatch(/^- every read path p95 ≤ 200 ms at 300 records: (met|MISSED)/m);
     expect(stdout).toMatch(/^- ingest at 300 records within 10 % of the empty cell: (met|MISSED)/m);
     expect(stdout).toMatch(/^- cell RSS ≤ 512 MiB at every size: (met|MISSED)/m);
+  });
+
+  it('measures a cell it filled earlier without filling it again, going on from its invoices', {
+    timeout: 300_000,
+  }, async () => {
+    // Prepare
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-existing-'));
+    try {
+      const fill = await runBench([
+        ...['--sizes', '200', '--http-records', '200', '--reads', '1', '--data-dir', dir],
+        ...['--ingest-probe', '30', '--soak-minutes', '0'],
+      ]);
+      expect(fill.code, fill.stderr).toBe(0);
+      const filled = JSON.parse(fs.readFileSync(path.join(dir, 'scale-bench-fill.json'), 'utf8'));
+
+      // Act
+      const { code, stdout, stderr } = await runBench([
+        ...['--measure-existing', '--data-dir', dir, '--reads', '1'],
+        ...['--ingest-probe', '30', '--soak-minutes', '0'],
+      ]);
+
+      // Assess
+      expect(code, stderr).toBe(0);
+      expect(stdout).not.toMatch(/^http fill:|^bulk load:/m);
+      const measured = /^measuring the cell in .+ as it is: (\d+) records stored$/m.exec(stdout);
+      expect(Number(measured?.[1])).toBeGreaterThanOrEqual(200);
+      expect(stdout).toContain(`stored: ${filled.viaHttp} through HTTP, 0 through the bulk loader)`);
+      const after = JSON.parse(fs.readFileSync(path.join(dir, 'scale-bench-fill.json'), 'utf8'));
+      expect(after.invoices).toBeGreaterThan(filled.invoices);
+      expect(stderr).not.toContain('warning: /stats counts');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -28,6 +28,7 @@ describe('parseScaleOptions', () => {
       soakRate: 1_500,
       dataDir: undefined,
       keep: false,
+      measureExisting: false,
       synchronous: 'full',
       seed: 1,
     });
@@ -51,6 +52,7 @@ describe('parseScaleOptions', () => {
       soakRate: 200,
       dataDir: '/tmp/x',
       keep: true,
+      measureExisting: false,
       synchronous: 'normal',
       seed: 9,
     });
@@ -59,6 +61,16 @@ describe('parseScaleOptions', () => {
   it('turns the soak off with --skip-soak or --soak-minutes 0', () => {
     expect(parseScaleOptions(['--skip-soak']).soakMinutes).toBe(0);
     expect(parseScaleOptions(['--soak-minutes', '0']).soakMinutes).toBe(0);
+  });
+
+  it('takes --measure-existing only with the --data-dir of a filled cell', () => {
+    // Act
+    const error = errorOf(() => parseScaleOptions(['--measure-existing']));
+
+    // Assess
+    expect(parseScaleOptions(['--measure-existing', '--data-dir', '/tmp/x']).measureExisting).toBe(true);
+    expect(error?.exitCode).toBe(2);
+    expect(error?.message).toBe('--measure-existing needs --data-dir <dir> of a filled cell');
   });
 
   it('takes --http-records 0: every record through the bulk loader', () => {

@@ -1,0 +1,39 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { readFillRecord, writeFillRecord } from '../../../scripts/bench/scale-fill-record.js';
+
+describe('fill record', () => {
+  let dir: string;
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), 'fill-record-'));
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it('reads back what was written', () => {
+    // Act
+    writeFillRecord(dir, { seed: 3, invoices: 250_000, viaHttp: 1_000_000, viaBulk: 9_000_000 });
+
+    // Assess
+    expect(readFillRecord(dir)).toEqual({
+      seed: 3,
+      invoices: 250_000,
+      viaHttp: 1_000_000,
+      viaBulk: 9_000_000,
+    });
+  });
+
+  it('answers nothing for a missing file, bad JSON or a field that is not a whole count', () => {
+    // Prepare
+    const file = path.join(dir, 'scale-bench-fill.json');
+    const answers = [readFillRecord(dir)];
+    for (const text of ['{', '{"seed":1,"invoices":-1,"viaHttp":0,"viaBulk":0}', '{"seed":1}']) {
+      fs.writeFileSync(file, text);
+      answers.push(readFillRecord(dir));
+    }
+
+    // Assess
+    expect(answers).toEqual([undefined, undefined, undefined, undefined]);
+  });
+});
