@@ -4,7 +4,7 @@ import { CELL_TOPOLOGY, type CellTopology, type StageTopology } from './topology
 /**
  * The cell's alarms, defined once and derived from the topology: per stage, processing latency,
  * error rate, queue depth, oldest message age, DLQ not empty and business-stuck invoices; per
- * cell, relay DLQ and bus DLQ not empty and the API 5xx rate; and the composite "cell unhealthy"
+ * declared stage subscriber, its DLQ not empty; per cell, relay DLQ and bus DLQ not empty and the API 5xx rate; and the composite "cell unhealthy"
  * (any critical rule in ALARM). CDK renders each rule to a CloudWatch alarm
  * (`renderAlarmMetric` in dashboards/renderers/cloudwatch-metric.ts gives its metric); the local cell
  * evaluates the same rules in-process (consumers/monitoring/alarm-evaluator.ts) from readings
@@ -60,14 +60,23 @@ export const DEFAULT_CELL_ALARM_SETTINGS: CellAlarmSettings = {
 /** The composite alarm's id. */
 export const CELL_UNHEALTHY_ID = 'cell-unhealthy';
 
-/** The key of a reading: `signal` for cell rules, `signal:stage` for stage rules. */
-export function signalKey(signal: AlarmSignal, stage?: string): string {
-  return stage === undefined ? signal : `${signal}:${stage}`;
+/**
+ * The key of a reading: `signal` for cell rules, `signal:stage` for stage rules,
+ * `signal:stage/subscriber` for subscriber rules.
+ */
+export function signalKey(signal: AlarmSignal, stage?: string, subscriber?: string): string {
+  if (stage === undefined) return signal;
+  return subscriber === undefined ? `${signal}:${stage}` : `${signal}:${stage}/${subscriber}`;
 }
 
 /** The reading key a rule is evaluated on. */
 export function ruleSignalKey(rule: AlarmRule): string {
-  return signalKey(rule.signal, rule.stage);
+  return signalKey(rule.signal, rule.stage, rule.subscriber);
+}
+
+/** The id of a subscriber's DLQ rule: `<stage>-<subscriber id>-subscriber-dlq-not-empty`. Pure. */
+export function subscriberDlqRuleId(stage: Pick<StageTopology, 'name'>, subscriberId: string): string {
+  return `${stage.name}-${subscriberId}-subscriber-dlq-not-empty`;
 }
 
 /** Whether a value breaches the rule's threshold. */
@@ -157,6 +166,29 @@ function stageQueueRules(stage: StageTopology): AlarmRule[] {
       description: `Messages in the ${s} DLQ: they exhausted ${stage.maxReceiveCount} receives. Inspect, fix, redrive.`,
     },
   ];
+}
+
+/**
+ * One rule per subscriber declared on the stage: its DLQ not empty. Critical, like the stage DLQ:
+ * the messages are events the cell promised a downstream team and did not hand over; they wait
+ * there for a redrive (`invoice-ops dlq redrive --subscriber`). Pure.
+ */
+function subscriberDlqRules(stage: StageTopology): AlarmRule[] {
+  return stage.subscribers.map((sub) => ({
+    id: subscriberDlqRuleId(stage, sub.id),
+    title: `${stage.title}: subscriber ${sub.id} DLQ not empty`,
+    stage: stage.name,
+    subscriber: sub.id,
+    signal: 'subscriberDlqDepth',
+    comparison: '>',
+    threshold: 0,
+    periodSec: MINUTE,
+    evaluationPeriods: 1,
+    severity: 'warning',
+    treatMissingData: 'notBreaching',
+    // No endpoint URL here: it goes into CloudFormation, and on AWS nothing is pushed to it.
+    description: `Messages in the DLQ of subscriber ${sub.id} (${sub.ids.dlq}): not taken within ${stage.maxReceiveCount} receives (not acked, or no 2xx answer to any push of the local cell). Fix the subscriber, then redrive: invoice-ops dlq redrive --stage ${stage.name} --subscriber ${sub.id}.`,
+  }));
 }
 
 /** The business-stuck rule of a stage; none for a stage without an SLA. Pure. */
@@ -262,7 +294,10 @@ function deadLetterRules(): AlarmRule[] {
   ];
 }
 
-/** Every rule of a cell with this topology, stage rules in lifecycle order, then cell rules. Pure. */
+/**
+ * Every rule of a cell with this topology: per stage in lifecycle order its own rules, then its
+ * subscribers' rules; then the cell rules. Pure.
+ */
 export function deriveAlarmRules(
   topology: CellTopology,
   settings: CellAlarmSettings = DEFAULT_CELL_ALARM_SETTINGS,
@@ -270,6 +305,7 @@ export function deriveAlarmRules(
   const stageRules = topology.stages.flatMap((stage) => [
     ...stageSignalRules(stage),
     ...stuckInvoiceRules(stage, settings),
+    ...subscriberDlqRules(stage),
   ]);
   return [...stageRules, ...cellRules(settings)];
 }

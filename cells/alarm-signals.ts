@@ -53,6 +53,13 @@ export const ALARM_SIGNALS = {
     local: 'findStuckInvoices over the records table, counted per stage',
     aws: 'InvoicePlatform StuckInvoices (Maximum), published by a scheduled monitor from Timestream',
   },
+  subscriberDlqDepth: {
+    scope: 'subscriber',
+    unit: 'count',
+    description: "messages in a declared stage subscriber's DLQ",
+    local: 'FifoQueue dlqDepth of the subscriber queue',
+    aws: 'AWS/SQS ApproximateNumberOfMessagesVisible (Maximum) of the subscriber DLQ',
+  },
   relayDlqDepth: {
     scope: 'cell',
     unit: 'count',
@@ -108,8 +115,10 @@ export interface AlarmRule {
   /** Stable: CloudWatch alarm ids, local state and links use it (`posting-dlq-not-empty`). */
   readonly id: string;
   readonly title: string;
-  /** Set for per-stage rules. */
+  /** Set for per-stage rules (and per-subscriber rules: the subscriber's stage). */
   readonly stage?: StageName;
+  /** Set for per-subscriber rules: the id of a subscriber declared on `stage`. */
+  readonly subscriber?: string;
   readonly signal: AlarmSignal;
   readonly comparison: AlarmComparison;
   /** In the signal's unit (`ALARM_SIGNALS[signal].unit`). */

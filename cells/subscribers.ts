@@ -69,6 +69,14 @@ function titleOf(part: string): string {
 }
 
 /**
+ * PascalCase of a subscriber id (`eur-only` → `EurOnly`): its construct and output ids. Exported
+ * so the ops CLI finds a deployed subscriber's outputs by id alone. Pure.
+ */
+export function subscriberTitle(id: string): string {
+  return id.split('-').map(titleOf).join('');
+}
+
+/**
  * Validates a push endpoint: an absolute `http:`/`https:` URL without credentials (a password in a
  * topology file would end up in logs and CloudFormation; receivers authenticate the cell by the
  * envelope's signature instead). Returns the URL as `URL` normalises it. Pure.
@@ -139,7 +147,7 @@ export function deriveSubscribers(
     const where = `stage ${stage.name} subscriber ${id}`;
     const filterPolicy = checkPolicy(where, sub.filterPolicy);
     const endpoint = sub.endpoint === undefined ? undefined : validateSubscriberEndpoint(where, sub.endpoint);
-    const title = id.split('-').map(titleOf).join('');
+    const title = subscriberTitle(id);
     return {
       id,
       title,

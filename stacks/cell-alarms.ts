@@ -52,7 +52,9 @@ export function alarmConstructId(ruleId: string): string {
 /**
  * The cell's CloudWatch alarms: one per rule of `deriveAwsAlarmRules(topology)` (metric or metric math
  * from `renderAlarmMetric`, completed with the cell's queues and API), and the composite "cell
- * unhealthy" (any critical alarm in ALARM). Alarms notify the SNS topic of their severity on ALARM
+ * unhealthy" (any critical alarm in ALARM). A subscriber declared on a stage gets its DLQ alarm
+ * (`<stage>-<id>-subscriber-dlq-not-empty`, critical like the stage DLQ's) on the DLQ's
+ * `ApproximateNumberOfMessagesVisible`, so `resources` must carry each stage's `subscriberDlqs`. Alarms notify the SNS topic of their severity on ALARM
  * and on OK. Not on INSUFFICIENT_DATA: the stuck-invoice alarms read one datapoint per 5-minute
  * period from a scheduled monitor, and a run landing a few seconds late would page people about a
  * gap that heals itself; a monitor that stopped shows as INSUFFICIENT_DATA on the dashboard and in

@@ -37,6 +37,18 @@ export const CELL_OUTPUT_IDS = {
   dashboardName: 'DashboardName',
   /** Stuck-monitor runs that failed or could not be delivered. */
   stuckMonitorDlqUrl: 'StuckMonitorDlqUrl',
+  /** The derived latest-state table (rollup scheduled queries): the monthly report reads it. */
+  timestreamLatestStateTable: 'TimestreamLatestStateTable',
+  /** Bucket of the monthly reports: `reports/<YYYY-MM>.{html,json,csv}`. */
+  monthlyReportBucket: 'MonthlyReportBucket',
+  /** SNS topic told when a monthly report is ready (a link, never figures); subscribe people here. */
+  monthlyReportTopicArn: 'MonthlyReportTopicArn',
+  /** The report function; invoke it with `{"month": "YYYY-MM"}` to build a month again. */
+  monthlyReportFunctionName: 'MonthlyReportFunctionName',
+  /** Monthly report runs that failed or could not be delivered. */
+  monthlyReportDlqUrl: 'MonthlyReportDlqUrl',
+  /** Which latest-state rows each report figure reads (`TimestreamReportSpec` as JSON), for the ops CLI. */
+  monthlyReportSpec: 'MonthlyReportSpec',
 } as const;
 
 /** Output ids of one stage, prefixed with the stage title (e.g. `IngestionQueueUrl`). */

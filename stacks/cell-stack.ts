@@ -5,6 +5,7 @@ import type { Construct } from 'constructs';
 import { DEFAULT_CELL_ALARM_SETTINGS } from '../cells/alarm-rules.js';
 import { assertRegionSupported, type CellDefinition } from '../cells/catalog.js';
 import type { CellTopology, StageName } from '../cells/topology.js';
+import { reportSpecText } from '../consumers/aws/timestream-report-spec.js';
 import { CellAlarms } from './cell-alarms.js';
 import { CellDashboard } from './cell-dashboard.js';
 import { CELL_OUTPUT_IDS, stageOutputIds, subscriberOutputIds } from './cell-outputs.js';
@@ -14,6 +15,8 @@ import { EventRouting } from './event-routing.js';
 import { IngestApi } from './ingest-api.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
 import { LogsKey } from './logs-key.js';
+import { MonthlyReport } from './monthly-report.js';
+import { reportRunTime, timestreamReportSpec } from './monthly-report-spec.js';
 import { QuickSightDashboards } from './quicksight-dashboards.js';
 import { StageConsumer } from './stage-consumer.js';
 import { StuckMonitor } from './stuck-monitor.js';
@@ -44,6 +47,7 @@ export const CELL_CONSTRUCT_IDS = {
   api: 'Api',
   alarms: 'Alarms',
   stuckMonitor: 'StuckMonitor',
+  monthlyReport: 'MonthlyReport',
   rollups: 'Rollups',
   dashboard: 'Dashboard',
   quicksight: 'QuickSight',
@@ -70,6 +74,8 @@ export class CellStack extends Stack {
   readonly api: IngestApi;
   readonly alarms: CellAlarms;
   readonly stuckMonitor: StuckMonitor;
+  /** The scheduled monthly report (issue 13): Timestream latest state → S3 reports, SNS notice. */
+  readonly monthlyReport: MonthlyReport;
   /** The panel-derived rollups as Timestream scheduled queries (read by QuickSight and the stuck monitor). */
   readonly rollups: TimestreamRollups;
   readonly dashboard: CellDashboard;
@@ -131,10 +137,25 @@ export class CellStack extends Stack {
       failedRunsKey: dlqKey,
     });
     this.stuckMonitor = this.addStuckMonitor(topology, lambdaCode, { logsKey, dlqKey }, logRetention);
+    this.monthlyReport = new MonthlyReport(this, CELL_CONSTRUCT_IDS.monthlyReport, {
+      topology,
+      cellName: cell.name,
+      // The latest-state rows the rollup queries keep, not the records.
+      store: this.store.latestState,
+      spec: timestreamReportSpec(topology, this.rollups.plan),
+      // After the rollup runs have seen the month's late events (default rollup options).
+      runAt: reportRunTime({}),
+      code: lambdaCode.monthlyReport(),
+      logsKey,
+      dlqKey,
+      ...logRetention,
+      alarmTopic: this.alarms.warningTopic,
+      alarmNamePrefix: this.alarms.alarmNamePrefix,
+    });
     this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
       topology,
       resources,
-      alarms: [...this.alarms.allAlarms, this.rollups.failedRunsAlarm],
+      alarms: [...this.alarms.allAlarms, this.rollups.failedRunsAlarm, this.monthlyReport.failedAlarm],
       rules: this.alarms.rules,
       title: `Invoice cell ${cell.name} (${cell.region})`,
     });
@@ -194,6 +215,41 @@ export class CellStack extends Stack {
     });
   }
 
+  /** Where the monthly reports are, and what the ops CLI needs to build one on demand. */
+  private addMonthlyReportOutputs(out: (id: string, value: string, description: string) => void): void {
+    const report = this.monthlyReport;
+    out(
+      CELL_OUTPUT_IDS.timestreamLatestStateTable,
+      this.store.latestState.tableName,
+      'Timestream latest-state table (rollup scheduled queries); the monthly report reads it',
+    );
+    out(
+      CELL_OUTPUT_IDS.monthlyReportBucket,
+      report.bucket.bucketName,
+      'Monthly reports: reports/<YYYY-MM>.html|json|csv',
+    );
+    out(
+      CELL_OUTPUT_IDS.monthlyReportTopicArn,
+      report.topic.topicArn,
+      'Told when a monthly report is ready (a link, never figures); subscribe people here',
+    );
+    out(
+      CELL_OUTPUT_IDS.monthlyReportFunctionName,
+      report.function.fn.functionName,
+      'Monthly report function; invoke with {"month": "YYYY-MM"} to build a month again',
+    );
+    out(
+      CELL_OUTPUT_IDS.monthlyReportDlqUrl,
+      report.dlq.queueUrl,
+      'Monthly report runs that failed or could not be delivered',
+    );
+    out(
+      CELL_OUTPUT_IDS.monthlyReportSpec,
+      reportSpecText(report.spec),
+      'Latest-state rows each report figure reads (invoice-ops report --cell)',
+    );
+  }
+
   /** The queues and API the alarms' and dashboard's metrics are about, by stage. */
   private metricResources(): CellMetricResources {
     const stages = new Map<StageName, StageMetricQueues>();
@@ -208,6 +264,7 @@ export class CellStack extends Stack {
         // documented to be the bare rule name the `RuleName` dimension carries.
         relayRuleName: Fn.select(2, Fn.split('/', route.rule.ruleArn)),
         relayFunctionName: route.relay.fn.functionName,
+        subscriberDlqs: new Map(consumer.subscribers.map((s) => [s.subscriber.id, s.dlq])),
       });
     }
     // The monitor alerts through the alarms' warning topic, so it is built after them: its names
@@ -283,6 +340,7 @@ export class CellStack extends Stack {
       this.stuckMonitor.dlq.queueUrl,
       'Stuck-monitor runs that failed or could not be delivered',
     );
+    this.addMonthlyReportOutputs(out);
     for (const consumer of this.consumers) {
       const ids = stageOutputIds(consumer.stage);
       const route = this.routing.routes.find((r) => r.stage.name === consumer.stage.name);

@@ -28,6 +28,8 @@ export interface StageMetricQueues {
   readonly relayRuleName: string;
   /** The stage's relay Lambda (`FunctionName` dimension). */
   readonly relayFunctionName: string;
+  /** The DLQ of each subscriber declared on the stage, by subscriber id; none when absent. */
+  readonly subscriberDlqs?: ReadonlyMap<string, sqs.IQueue>;
 }
 
 /** The constructs a `resource` reference of a metric spec resolves to. */
@@ -70,6 +72,15 @@ export function resourceDimensions(
       return { QueueName: stageQueues(resources, resource.stage).queue.queueName };
     case 'stageDlq':
       return { QueueName: stageQueues(resources, resource.stage).dlq.queueName };
+    case 'subscriberDlq': {
+      const dlq = stageQueues(resources, resource.stage).subscriberDlqs?.get(resource.subscriber);
+      if (!dlq) {
+        throw new UnresolvedMetricResourceError(
+          `metric names subscriber ${resource.subscriber} of stage ${resource.stage}, but the cell passed no DLQ for it`,
+        );
+      }
+      return { QueueName: dlq.queueName };
+    }
     case 'relayDlq':
       return { QueueName: stageQueues(resources, resource.stage).relayDlq.queueName };
     case 'busDlq':

@@ -21,6 +21,7 @@ export const HANDLER_ENTRIES = {
   relay: 'consumers/aws/lambda/relay-handler.ts',
   processor: 'consumers/aws/lambda/processor-handler.ts',
   stuckMonitor: 'consumers/aws/lambda/stuck-monitor-handler.ts',
+  monthlyReport: 'consumers/aws/lambda/monthly-report-handler.ts',
 } as const;
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
@@ -99,5 +100,6 @@ export function bundledLambdaCode(outRoot: string = OUT_ROOT): LambdaCodeProvide
     relay: () => code('relay'),
     processor: () => code('processor'),
     stuckMonitor: () => code('stuckMonitor'),
+    monthlyReport: () => code('monthlyReport'),
   };
 }

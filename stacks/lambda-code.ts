@@ -15,6 +15,8 @@ export interface LambdaCodeProvider {
   processor(): lambda.Code;
   /** Code of the scheduled stuck-invoice monitor (Timestream → StuckInvoices metric + alert). */
   stuckMonitor(): lambda.Code;
+  /** Code of the monthly report job (Timestream latest state → S3 reports, SNS notice). */
+  monthlyReport(): lambda.Code;
 }
 
 /**

@@ -95,6 +95,8 @@ export interface LocalCellContext {
   readonly cellName: string;
   readonly clock: Clock;
   readonly logger: Logger;
+  /** The cell's data directory (absolute): plugins keep their files under it. */
+  readonly dataDir: string;
   stats(): Promise<CellStats>;
 }
 
@@ -256,9 +258,8 @@ async function buildServer(
   });
   registerSubscriberRoutes(app, topology, services.subscriberQueues, db);
   registerSigningKeyRoute(app, services.delivery.signingKey);
-  for (const plugin of options.plugins ?? []) {
-    await plugin(app, { topology, db, cellName, clock, logger, stats: services.stats });
-  }
+  const context = { topology, db, cellName, clock, logger, dataDir: config.dataDir, stats: services.stats };
+  for (const plugin of options.plugins ?? []) await plugin(app, context);
   return app;
 }
 

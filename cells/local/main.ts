@@ -18,9 +18,11 @@ import {
 } from './logger.js';
 import { defaultPlugins } from './plugins/default-plugins.js';
 import { assertWebhookUrl } from './plugins/monitoring-plugin.js';
+import { assertReportWebhookUrl } from './reports/report-webhook.js';
 import { backupCliOptions, backupOptionsOf } from './storage/backup-options.js';
 import { SYNCHRONOUS_MODES, type SynchronousMode } from './storage/db.js';
 import { retentionCliOptions, retentionOptionsOf } from './storage/retention-options.js';
+import { SubscribersFileError, topologyWithSubscribersFile } from './subscribers-file.js';
 
 /**
  * `npm start` — runs a durable local cell. The only place that reads argv (and nothing reads the
@@ -127,7 +129,27 @@ const program = new Command()
       return value;
     },
   )
+  .option(
+    '--no-monthly-report',
+    `do not store the previous month's report on the 1st at 00:05 (${settings.timeZone}); GET /reports/{month} still answers`,
+  )
+  .option(
+    '--report-webhook <url>',
+    'http(s) URL that receives a JSON POST when a monthly report is stored (links and per-currency totals)',
+    (value: string) => {
+      try {
+        assertReportWebhookUrl(value);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message);
+      }
+      return value;
+    },
+  )
   .option('--enable-fault-injection', 'expose POST/DELETE /admin/faults (tests only)', false)
+  .option(
+    '--subscribers <file>',
+    'JSON file of downstream subscribers by stage (pull, or push to an endpoint)',
+  )
   .addOption(new Option('--log-level <level>', 'log level').choices(Object.keys(LOG_LEVELS)).default('info'))
   .addOption(
     new Option(
@@ -163,7 +185,10 @@ const opts = program.opts<{
   processorThread: EngineThreadMode;
   cellName: string;
   enableFaultInjection: boolean;
+  subscribers?: string;
   alarmWebhook?: string;
+  monthlyReport: boolean;
+  reportWebhook?: string;
   logLevel: string;
   logFormat: string;
 }>();
@@ -184,10 +209,23 @@ function tlsOf(): TlsMaterial | undefined {
 }
 const tls = tlsOf();
 
+/** The topology, with `--subscribers`' declarations; a bad file is a usage error. */
+function topologyOf(): typeof CELL_TOPOLOGY {
+  if (opts.subscribers === undefined) return CELL_TOPOLOGY;
+  try {
+    return topologyWithSubscribersFile(opts.subscribers);
+  } catch (error) {
+    if (!(error instanceof SubscribersFileError)) throw error;
+    process.stderr.write(`error: --subscribers: ${error.message}\n`);
+    process.exit(2);
+  }
+}
+const topology = topologyOf();
+
 async function run(): Promise<void> {
   let stopping = false;
   const cell = await startLocalCell({
-    topology: CELL_TOPOLOGY,
+    topology,
     dataDir: opts.dataDir,
     port: opts.port,
     host: opts.host,
@@ -204,7 +242,11 @@ async function run(): Promise<void> {
     enableFaultInjection: opts.enableFaultInjection,
     backup,
     retention,
-    plugins: defaultPlugins(opts.alarmWebhook !== undefined ? { alarmWebhookUrl: opts.alarmWebhook } : {}),
+    plugins: defaultPlugins({
+      ...(opts.alarmWebhook !== undefined ? { alarmWebhookUrl: opts.alarmWebhook } : {}),
+      monthlyReport: opts.monthlyReport,
+      ...(opts.reportWebhook !== undefined ? { reportWebhookUrl: opts.reportWebhook } : {}),
+    }),
     logLevel,
     logFormat,
     logger,

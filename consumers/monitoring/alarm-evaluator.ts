@@ -80,7 +80,8 @@ function periodElapsed(rule: AlarmRule, state: AlarmState, nowMs: number): boole
 }
 
 function describe(rule: AlarmRule, value: number): string {
-  return `${rule.signal}${rule.stage ? ` (${rule.stage})` : ''} = ${value}, threshold ${rule.comparison} ${rule.threshold}`;
+  const where = rule.stage ? ` (${rule.stage}${rule.subscriber ? `/${rule.subscriber}` : ''})` : '';
+  return `${rule.signal}${where} = ${value}, threshold ${rule.comparison} ${rule.threshold}`;
 }
 
 function evaluateRule(

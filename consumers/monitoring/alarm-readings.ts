@@ -33,6 +33,8 @@ export interface StageSignalInputs {
 
 export interface CellSignalInputs {
   readonly stages: Readonly<Partial<Record<string, StageSignalInputs>>>;
+  /** Messages in each declared subscriber's DLQ, by `<stage>/<subscriber id>`. */
+  readonly subscriberDlqDepths?: Readonly<Partial<Record<string, number>>>;
   readonly relayDlqDepth?: number;
   readonly busDlqDepth?: number;
   /** API answers in the period, and how many of them were 5xx. */
@@ -66,6 +68,10 @@ export function buildAlarmReadings(topology: CellTopology, input: CellSignalInpu
         : (s.processed ?? 0) + (s.failures ?? 0);
     readings[key('errorRatePct')] = rate(s.failures ?? 0, handled);
     readings[key('stuckInvoices')] = s.stuckInvoices;
+    for (const sub of stage.subscribers) {
+      readings[signalKey('subscriberDlqDepth', stage.name, sub.id)] =
+        input.subscriberDlqDepths?.[`${stage.name}/${sub.id}`];
+    }
   }
   readings[signalKey('relayDlqDepth')] = input.relayDlqDepth;
   readings[signalKey('busDlqDepth')] = input.busDlqDepth;

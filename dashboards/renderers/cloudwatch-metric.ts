@@ -341,6 +341,15 @@ export function renderAlarmMetric(rule: AlarmRule, topology: CellTopology): Clou
       const s = ruleStage(rule);
       return sqs(SQS_METRICS.visible, { kind: 'stageDlq', stage: s }, period, `${s} DLQ depth`);
     }
+    case 'subscriberDlqDepth': {
+      const s = ruleStage(rule);
+      const subscriber = rule.subscriber;
+      if (subscriber === undefined) {
+        throw new UnsupportedQueryError(`rule ${rule.id}: signal ${rule.signal} needs a subscriber`);
+      }
+      const resource = { kind: 'subscriberDlq', stage: s, subscriber } as const;
+      return sqs(SQS_METRICS.visible, resource, period, `${s}/${subscriber} subscriber DLQ depth`);
+    }
     case 'stuckInvoices': {
       const s = ruleStage(rule);
       return emf(

@@ -16,6 +16,8 @@ export type CloudWatchResource =
   | { readonly kind: 'stageQueue'; readonly stage: StageName }
   /** The stage's SQS FIFO DLQ: dimension QueueName. */
   | { readonly kind: 'stageDlq'; readonly stage: StageName }
+  /** The FIFO DLQ of a subscriber declared on the stage: dimension QueueName. */
+  | { readonly kind: 'subscriberDlq'; readonly stage: StageName; readonly subscriber: string }
   /** The stage's relay DLQ (standard SQS): dimension QueueName. */
   | { readonly kind: 'relayDlq'; readonly stage: StageName }
   /** The bus DLQ (standard SQS): dimension QueueName. */

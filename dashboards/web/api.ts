@@ -2,6 +2,7 @@ import type {
   DashboardDataAnswer,
   DashboardsAnswer,
   ErrorAnswer,
+  ReportsAnswer,
   StatsAnswer,
   TimelineAnswer,
 } from '../../schemas/api/index.js';
@@ -78,4 +79,14 @@ export function fetchViewData(dashboardId: string, params: URLSearchParams): Pro
  */
 export function fetchInvoiceTimeline(invoiceId: string): Promise<TimelineAnswer> {
   return getJson<TimelineAnswer>(`/invoices/${encodeURIComponent(invoiceId)}`);
+}
+
+/**
+ * `GET /reports`: the monthly reports the cell has stored, newest month first.
+ *
+ * @example
+ * const [latest] = await fetchReports();
+ */
+export function fetchReports(): Promise<ReportsAnswer> {
+  return getJson<ReportsAnswer>('/reports');
 }

@@ -4,13 +4,15 @@ import { $ } from './dom.js';
 import { restart, showView } from './refresh-loop.js';
 import { state } from './state.js';
 import { bindInvoiceLinks, searchInvoice } from './views/invoice-search.js';
+import { REPORTS_VIEW } from './views/reports.js';
 import { renderTabs } from './views/tabs.js';
 
 /**
  * The local cell's web dashboard (browser side): three views rendered generically from
  * `GET /dashboards` panel metadata, refreshed every 5 s from `GET /dashboards/:view/data`,
- * `/stuck`, `/alarms`, `/reconcile` and `/stats`. Bundled in memory by the dashboard plugin
- * (esbuild); chart.js is the UMD build served by the cell (`window.Chart`), so it works offline.
+ * `/stuck`, `/alarms`, `/reconcile` and `/stats`, plus the Reports tab (`GET /reports`). Bundled
+ * in memory by the dashboard plugin (esbuild); chart.js is the UMD build served by the cell
+ * (`window.Chart`), so it works offline.
  *
  * Nothing here names a stage: the stage filter is filled from `/stats` (topology order) and
  * series come from the rows. Money is a decimal string with its currency and is never added
@@ -24,10 +26,11 @@ import { renderTabs } from './views/tabs.js';
  * // served as /assets/app.js by cells/local/plugins/dashboard-plugin.ts
  */
 
-/** The view named in the URL hash (`#view=finance`) if it exists, else the first one. */
+/** The view named in the URL hash (`#view=finance`, `#view=reports`) if it exists, else the first one. */
 function initialView(): string {
   const wanted = new URLSearchParams(location.hash.slice(1)).get('view');
-  return state.dashboards.some((d) => d.id === wanted) ? (wanted as string) : (state.dashboards[0]?.id ?? '');
+  const exists = wanted === REPORTS_VIEW || state.dashboards.some((d) => d.id === wanted);
+  return exists ? (wanted as string) : (state.dashboards[0]?.id ?? '');
 }
 
 async function start(): Promise<void> {

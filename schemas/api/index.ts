@@ -20,6 +20,7 @@ export * from './keys.js';
 export * from './local-cell-routes.js';
 export * from './monitoring.js';
 export * from './ops.js';
+export * from './reports.js';
 export * from './route-access.js';
 export * from './subscriber-delivery.js';
 export * from './subscribers.js';

@@ -18,6 +18,7 @@ import {
   RedriveStatusAnswerSchema,
   ReplayStatusAnswerSchema,
 } from './ops.js';
+import { ReportsAnswerSchema } from './reports.js';
 import { SigningKeyAnswerSchema } from './subscriber-delivery.js';
 import {
   SubscriberAckAnswerSchema,
@@ -102,6 +103,10 @@ export const LOCAL_CELL_ROUTES = {
   alarms: route('GET', '/alarms', { 200: AlarmsAnswerSchema }),
   dashboards: route('GET', '/dashboards', { 200: DashboardsAnswerSchema }),
   dashboardData: route('GET', '/dashboards/:view/data', { 200: DashboardDataAnswerSchema }),
+  /** The stored monthly reports, newest month first (reports plugin; `schemas/api/reports.ts`). */
+  reports: route('GET', '/reports', { 200: ReportsAnswerSchema }),
+  /** 200 is the report file (`?format=html|json|csv`, json by default): stored, or generated on demand. */
+  report: route('GET', '/reports/:month', {}),
   /** The web dashboard's HTML page (dashboard plugin). */
   webIndex: route('GET', '/', {}),
   /** The web dashboard's scripts and styles; 404 is a JSON error. */

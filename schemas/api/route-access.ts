@@ -60,6 +60,8 @@ export const ROUTE_ACCESS = {
   alarms: 'read',
   dashboards: 'read',
   dashboardData: 'read',
+  reports: 'read',
+  report: 'read',
   webIndex: 'read',
   webAsset: 'read',
   openapi: 'public',

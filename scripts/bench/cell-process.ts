@@ -30,6 +30,8 @@ export async function startCell(
     readonly extraArgs?: readonly string[];
     /** How long to wait for `cell ready` (a large database takes longer to open); 30 s by default. */
     readonly readyTimeoutMs?: number;
+    /** Copy the cell's warnings to stderr too (errors always are); true by default. */
+    readonly echoWarnings?: boolean;
   } = {},
 ): Promise<CellChild> {
   const readyTimeoutMs = options.readyTimeoutMs ?? 30_000;
@@ -71,7 +73,7 @@ export async function startCell(
         if (nl < 0) break;
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        const url = readyUrl(line);
+        const url = readyUrl(line, options.echoWarnings ?? true);
         if (url) {
           clearTimeout(timer);
           resolve({ child, port: Number(new URL(url).port), dataDir });
@@ -82,12 +84,14 @@ export async function startCell(
   });
 }
 
-/** The URL of a `cell ready` log line; other warnings, errors and non-JSON lines go to stderr. */
-function readyUrl(line: string): string | undefined {
+/** The URL of a `cell ready` log line; other errors (and warnings), and non-JSON lines go to stderr. */
+function readyUrl(line: string, echoWarnings: boolean): string | undefined {
   try {
     const entry = JSON.parse(line) as { msg?: string; url?: string; level?: string };
     if (entry.msg === 'cell ready' && entry.url) return entry.url;
-    if (entry.level === 'error' || entry.level === 'warn') process.stderr.write(`cell: ${line}\n`);
+    if (entry.level === 'error' || (echoWarnings && entry.level === 'warn')) {
+      process.stderr.write(`cell: ${line}\n`);
+    }
   } catch {
     process.stderr.write(`cell: ${line}\n`);
   }

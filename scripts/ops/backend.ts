@@ -1,6 +1,7 @@
 import type { StageName, StageTopology } from '../../cells/topology.js';
 import type { StageReconciliation } from '../../consumers/monitoring/reconcile.js';
 import type { InvoiceRecord } from '../../consumers/record.js';
+import type { ReportFormat } from '../../consumers/reports/render-report.js';
 import { formatMinorUnits } from '../../schemas/money.js';
 import { isoFromMs } from '../../schemas/time.js';
 import type { InvoiceEvent } from '../../schemas/types.js';
@@ -38,6 +39,8 @@ export interface OpsBackend {
   /** The verify-count report of a window (DESIGN §4: accepted = stored + in DLQ + in flight). */
   reconcile(window: TimeWindow): Promise<ReconcileReport>;
   alarms(request: AlarmsRequest): Promise<AlarmReport>;
+  /** One month's report rendered as asked (issue 13): stored, or generated on demand. */
+  report(request: MonthlyReportRequest): Promise<MonthlyReportDocument>;
 }
 
 /** How a long operation reports progress and learns it should stop (Ctrl-C). */
@@ -192,6 +195,8 @@ export interface StuckReport {
 export interface DlqListRequest {
   readonly invoiceId?: string;
   readonly limit: number;
+  /** The DLQ of this subscriber declared on the stage, instead of the stage's own DLQ. */
+  readonly subscriber?: string;
 }
 
 export interface DlqMessage {
@@ -208,6 +213,8 @@ export interface DlqMessage {
 
 export interface DlqListing {
   readonly stage: StageName;
+  /** Set when the listing is of a subscriber's DLQ. */
+  readonly subscriber?: string;
   /** Messages in the DLQ (of the invoice, when asked); approximate on AWS. */
   readonly total: number;
   readonly messages: readonly DlqMessage[];
@@ -216,6 +223,8 @@ export interface DlqListing {
 
 export interface RedriveRequest {
   readonly invoiceId?: string;
+  /** Redrive this stage subscriber's DLQ back to the subscriber's queue, instead of the stage's. */
+  readonly subscriber?: string;
   /** Messages per second; the backend's default when absent. */
   readonly ratePerSec?: number;
   readonly dryRun: boolean;
@@ -232,6 +241,8 @@ export type RedriveState = (typeof REDRIVE_STATES)[keyof typeof REDRIVE_STATES];
 
 export interface RedriveProgress {
   readonly stage: StageName;
+  /** Set when the redrive is of a subscriber's DLQ. */
+  readonly subscriber?: string;
   readonly state: RedriveState;
   readonly invoiceId?: string;
   /** Messages to move; `undefined` while unknown. */
@@ -332,6 +343,23 @@ export interface AlarmReport {
   readonly alarms: readonly AlarmState[];
   readonly transitions: readonly AlarmTransition[];
   readonly notes: readonly string[];
+}
+
+export interface MonthlyReportRequest {
+  /** `YYYY-MM` (checked by `parseReportMonth`), a calendar month in the cell's time zone. */
+  readonly month: string;
+  readonly format: ReportFormat;
+}
+
+/** A month's report as one rendering (`renderReport`): what `invoice-ops report` prints or writes. */
+export interface MonthlyReportDocument {
+  readonly month: string;
+  readonly format: ReportFormat;
+  /** `REPORT_CONTENT_TYPES[format]`. */
+  readonly contentType: string;
+  readonly body: string;
+  /** Whether the cell answered a stored report (false: generated for this request). */
+  readonly stored?: boolean;
 }
 
 /** The timeline row of a stored record (local cell and Timestream alike). Pure. */

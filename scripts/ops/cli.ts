@@ -6,6 +6,7 @@ import { registerBackup } from './cli/backup-verbs.js';
 import type { CliContext } from './cli/cli-context.js';
 import { registerLoad, registerSend } from './cli/event-verbs.js';
 import { registerKeys } from './cli/key-verbs.js';
+import { registerReport } from './cli/monthly-report-verbs.js';
 import { registerTestFilter, registerTestPattern } from './cli/pattern-verbs.js';
 import { registerAlarms, registerReconcile, registerStuck, registerTimeline } from './cli/report-verbs.js';
 import { registerSubscriber } from './cli/subscriber-verbs.js';
@@ -23,6 +24,7 @@ const REGISTER_VERBS = [
   registerReplay,
   registerReconcile,
   registerAlarms,
+  registerReport,
   registerBackup,
   registerKeys,
   registerSubscriber,
@@ -54,7 +56,7 @@ export async function runCli(argv: readonly string[], context: CliContext): Prom
   const program = new Command()
     .name('invoice-ops')
     .description(
-      'Operate an invoice-monitoring cell: send events and load, timelines, stuck invoices, DLQ redrive, archive replay, reconcile, alarms. Every verb works against a local cell (--local) or a deployed one (--cell).',
+      'Operate an invoice-monitoring cell: send events and load, timelines, stuck invoices, DLQ redrive, archive replay, reconcile, alarms, monthly reports. Every verb works against a local cell (--local) or a deployed one (--cell).',
     )
     .showHelpAfterError('(add --help for usage)')
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })

@@ -23,7 +23,7 @@ import { createProgress } from './progress.js';
 export async function runDlqList(
   backend: OpsBackend,
   stages: readonly StageTopology[],
-  request: { invoiceId?: string; limit: number },
+  request: { invoiceId?: string; limit: number; subscriber?: string },
   ctx: VerbContext,
 ): Promise<number> {
   const listings = [];
@@ -33,7 +33,7 @@ export async function runDlqList(
     return EXIT_CODES.ok;
   }
   for (const listing of listings) {
-    ctx.io.stdout(`${listing.stage} DLQ: ${formatCount(listing.total)} message(s)\n`);
+    ctx.io.stdout(`${dlqName(listing)} DLQ: ${formatCount(listing.total)} message(s)\n`);
     if (listing.messages.length > 0) {
       ctx.io.stdout(
         renderTable(
@@ -61,6 +61,11 @@ export async function runDlqList(
   return EXIT_CODES.ok;
 }
 
+/** `posting`, or `ingestion/billify` for a subscriber's DLQ. */
+function dlqName(of: { readonly stage: string; readonly subscriber?: string }): string {
+  return of.subscriber ? `${of.stage}/${of.subscriber}` : of.stage;
+}
+
 function redriveText(p: RedriveProgress): string {
   const of = p.total === undefined ? '' : ` of ${formatCount(p.total)}`;
   return `${p.state}: ${formatCount(p.moved)}${of} moved${p.skipped ? `, ${p.skipped} skipped` : ''}`;
@@ -69,13 +74,13 @@ function redriveText(p: RedriveProgress): string {
 export async function runDlqRedrive(
   backend: OpsBackend,
   stages: readonly StageTopology[],
-  request: { invoiceId?: string; ratePerSec?: number; dryRun: boolean },
+  request: { invoiceId?: string; ratePerSec?: number; dryRun: boolean; subscriber?: string },
   ctx: VerbContext,
 ): Promise<number> {
   const results: RedriveProgress[] = [];
   for (const stage of stages) {
     const progress = createProgress(ctx.io, {
-      label: `redrive ${stage.name}${request.invoiceId ? ` ${request.invoiceId}` : ''}`,
+      label: `redrive ${dlqName({ stage: stage.name, ...request })}${request.invoiceId ? ` ${request.invoiceId}` : ''}`,
     });
     let result: RedriveProgress;
     try {
@@ -113,7 +118,7 @@ export async function runDlqRedrive(
           'error',
         ],
         results.map((r) => [
-          r.stage,
+          dlqName(r),
           r.invoiceId ?? 'all',
           r.state,
           request.dryRun ? formatCount(r.total) : formatCount(r.moved),

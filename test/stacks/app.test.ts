@@ -167,8 +167,8 @@ describe('main', () => {
       Resources: Record<string, { Type: string; Properties: { Code?: { S3Key?: unknown } } }>;
     };
     const functions = Object.values(template.Resources).filter((r) => r.Type === 'AWS::Lambda::Function');
-    // Per stage a relay and a processor, plus the stuck-invoice monitor.
-    expect(functions).toHaveLength(9);
+    // Per stage a relay and a processor, plus the stuck-invoice monitor and the monthly report.
+    expect(functions).toHaveLength(10);
     for (const fn of functions) expect(fn.Properties.Code?.S3Key).toMatch(/^[0-9a-f]{64}\.zip$/);
   });
 });

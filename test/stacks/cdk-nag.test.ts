@@ -48,6 +48,11 @@ const EXPECTED_ACKNOWLEDGMENTS: readonly string[] = [
   'Store/Table CloudFormation-Validate::W3697',
   'StuckMonitor/Dlq Annotation::AwsSolutions-SQS3',
   'StuckMonitor/Function/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+  // Monthly report: its DLQ, the report bucket's access logs, endpoint discovery, PutObject under reports/.
+  'MonthlyReport/Dlq Annotation::AwsSolutions-SQS3',
+  'MonthlyReport/Reports Annotation::AwsSolutions-S1',
+  'MonthlyReport/Function/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+  'MonthlyReport/Function/Role Annotation::AwsSolutions-IAM5[Resource::<MonthlyReportReports54B07895.Arn>/reports/*]',
   // Rollups: the derived tables, the error-report bucket, the failed-runs queue and the query role.
   'Store/LatestState CloudFormation-Validate::W3697',
   'Store/RollupBins CloudFormation-Validate::W3697',

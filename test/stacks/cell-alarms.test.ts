@@ -11,6 +11,7 @@ import {
   type StageMetricQueues,
   UnresolvedMetricResourceError,
 } from '../../stacks/cloudwatch-signals.js';
+import { MONTHLY_REPORT_ALARM_ID } from '../../stacks/monthly-report.js';
 import { FAILED_RUNS_ALARM_ID } from '../../stacks/timestream-rollups.js';
 import { logicalIdOf, logicalIdsOfType, templateJson } from './cell-fixture.js';
 import { type AlarmJson, loadCellAlarms, queueOf } from './support/cell-alarm-fixture.js';
@@ -30,9 +31,14 @@ describe('CellAlarms', () => {
 
   describe('metric alarms', () => {
     it('creates exactly one alarm per rule, named <stack>-<rule id>', () => {
-      // ...plus the failed-runs alarm of the rollup scheduled queries (TimestreamRollups), same prefix
+      // ...plus the failed-runs alarm of the rollup scheduled queries (TimestreamRollups) and the
+      // monthly report's (MonthlyReport), same prefix
       expect([...alarms.keys()].sort()).toEqual(
-        [...RULES.map((r) => `${PREFIX}${r.id}`), `${PREFIX}${FAILED_RUNS_ALARM_ID}`].sort(),
+        [
+          ...RULES.map((r) => `${PREFIX}${r.id}`),
+          `${PREFIX}${FAILED_RUNS_ALARM_ID}`,
+          `${PREFIX}${MONTHLY_REPORT_ALARM_ID}`,
+        ].sort(),
       );
       expect(RULES.filter((r) => r.stage !== undefined)).toHaveLength(
         CELL_TOPOLOGY.stages.length * 5 + CELL_TOPOLOGY.stages.filter((s) => s.slaSec > 0).length,

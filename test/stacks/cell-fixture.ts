@@ -25,6 +25,7 @@ export const STUB_LAMBDA_CODE: LambdaCodeProvider = {
   relay: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
   processor: () => lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
   stuckMonitor: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
+  monthlyReport: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
 };
 
 export interface SynthesizedCells {

@@ -78,7 +78,8 @@ describe('CellStack', () => {
       const ids = logicalIdsOfType(template, 'AWS::Lambda::Function');
 
       // Assess
-      expect(ids).toHaveLength(TOPOLOGY.stages.length * 2 + 1);
+      // Per stage a relay and a processor, plus the stuck monitor and the monthly report.
+      expect(ids).toHaveLength(TOPOLOGY.stages.length * 2 + 2);
       for (const id of ids) expect(topologyEnvOf(template, id)).toStrictEqual(expected);
     });
   });

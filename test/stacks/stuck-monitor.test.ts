@@ -50,7 +50,8 @@ describe('StuckMonitor', () => {
 
   describe('schedule', () => {
     it('invokes the monitor every 5 minutes with its own role, a retry policy and a DLQ', () => {
-      template.resourceCountIs('AWS::Scheduler::Schedule', 1);
+      // The stuck monitor's, and the monthly report's (test/stacks/monthly-report.test.ts).
+      template.resourceCountIs('AWS::Scheduler::Schedule', 2);
       template.hasResourceProperties('AWS::Scheduler::Schedule', {
         ScheduleExpression: 'rate(5 minutes)',
         State: 'ENABLED',

@@ -16,7 +16,7 @@ import { errorText } from './error-text.js';
 
 /**
  * The local cell's alarm loop: every `intervalMs` the cell's live stats, per-period deltas of its
- * counters and the stuck-invoice counts become readings (`buildAlarmReadings`), `evaluateAlarms`
+ * counters, the stuck-invoice counts and the subscriber DLQ depths become readings (`buildAlarmReadings`), `evaluateAlarms`
  * applies the rules, and the transitions are stored, then notified. The stuck-invoice counts are
  * read on every evaluation (a range read of the invoice state table's deadline index), and the
  * local stuck rule's period is the evaluation interval ({@link localAlarmRules}), so an invoice is
@@ -52,6 +52,8 @@ export interface AlarmLoopOptions {
   apiCounts(): ApiAnswerCounts;
   /** Unfinished invoices past their stage SLA at `nowMs`, per stage (an indexed count). */
   stuckCounts(nowMs: number): ReadonlyMap<StageName, number>;
+  /** Messages in each declared subscriber's DLQ, by `<stage>/<subscriber id>`; none without subscribers. */
+  subscriberDlqDepths?(): Readonly<Record<string, number>>;
 }
 
 /** How long a batch of transitions may wait for the write lock before it is kept for the next tick. */
@@ -175,6 +177,7 @@ export class AlarmLoop {
       busDlqDepth: 0,
       apiAnswers: deltas.apiAnswers,
       api5xx: deltas.api5xx,
+      subscriberDlqDepths: this.#options.subscriberDlqDepths?.() ?? {},
     });
     // Rules with no state yet (not even a restored one): their first transition is the boot's.
     const firstEvaluation = new Set(rules.filter((r) => !this.#states.has(r.id)).map((r) => r.id));

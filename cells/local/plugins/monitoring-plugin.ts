@@ -3,6 +3,7 @@ import { createAlarmNotifier } from '../../../consumers/monitoring/alarm-notifie
 import { buildDashboards } from '../../../dashboards/panels/panels.js';
 import { type AlarmRule, deriveCellUnhealthy } from '../../alarm-rules.js';
 import type { LocalCellContext, LocalCellPlugin } from '../local-cell.js';
+import { openSubscriberQueues } from '../messaging/subscriber-queues.js';
 import { AlarmLoop, localAlarmRules } from '../monitoring/alarm-loop.js';
 import { AlarmTransitionStore } from '../monitoring/alarm-store.js';
 import { alarmsAnswer } from '../monitoring/alarms-answer.js';
@@ -134,6 +135,8 @@ async function registerMonitoring(
     ...(options.fetch !== undefined ? { fetch: options.fetch } : {}),
   });
   const apiCounts = countApiAnswers(app);
+  // The subscriber DLQ rules read the queues' tables (a count each); nothing is received here.
+  const subscriberQueues = openSubscriberQueues(db, topology, clock);
   const loop = new AlarmLoop({
     topology,
     rules,
@@ -145,6 +148,8 @@ async function registerMonitoring(
     stats: () => ctx.stats(),
     apiCounts,
     stuckCounts: (nowMs) => stuck.counts(nowMs),
+    subscriberDlqDepths: () =>
+      Object.fromEntries([...subscriberQueues].map(([key, queue]) => [key, queue.dlqDepth()])),
   });
   await loop.start();
   app.addHook('onClose', async () => {

@@ -8,6 +8,7 @@ import {
   type StageName,
   type StageSettings,
 } from '../../../cells/topology.js';
+import { parseTimestreamReportSpec, type TimestreamReportSpec } from '../timestream-report-spec.js';
 
 /**
  * The environment contract between the CellStack (which sets these variables) and the Lambda
@@ -32,6 +33,14 @@ export const LAMBDA_ENV = {
   alertTopicArn: 'ALERT_TOPIC_ARN',
   /** Stuck-invoice monitor: how far back it looks for unfinished invoices, in hours. */
   lookbackHours: 'STUCK_LOOKBACK_HOURS',
+  /** Monthly report: the bucket it writes `reports/<YYYY-MM>.{html,json,csv}` to. */
+  reportBucket: 'REPORT_BUCKET',
+  /** Monthly report: the KMS key its objects are encrypted under. */
+  reportKeyArn: 'REPORT_KEY_ARN',
+  /** Monthly report: the SNS topic told that a report is ready (a link, never figures). */
+  reportTopicArn: 'REPORT_TOPIC_ARN',
+  /** Monthly report: which latest-state rows each figure reads (`TimestreamReportSpec` as JSON). */
+  reportSpec: 'REPORT_SOURCE_SPEC',
   /**
    * Every function: its cell's topology as JSON ({@link TopologyEnv}, written by
    * {@link topologyEnvValue}), so a cell whose catalog entry overrides a setting (e.g. `eventSource`)
@@ -116,6 +125,41 @@ export function stuckMonitorConfigFrom(env: Env): StuckMonitorConfig {
     table: required(env, LAMBDA_ENV.table),
     alertTopicArn: required(env, LAMBDA_ENV.alertTopicArn),
     lookbackHours: hours,
+  };
+}
+
+export interface MonthlyReportConfig {
+  readonly cellName: string;
+  readonly region: string;
+  readonly database: string;
+  /** The latest-state table the figures are read from. */
+  readonly table: string;
+  readonly bucket: string;
+  readonly keyArn: string;
+  readonly topicArn: string;
+  readonly spec: TimestreamReportSpec;
+}
+
+export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
+  let spec: TimestreamReportSpec;
+  try {
+    spec = parseTimestreamReportSpec(
+      required(env, LAMBDA_ENV.reportSpec),
+      `environment variable ${LAMBDA_ENV.reportSpec}`,
+    );
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError((error as Error).message);
+  }
+  return {
+    cellName: required(env, LAMBDA_ENV.cellName),
+    region: required(env, LAMBDA_ENV.region),
+    database: required(env, LAMBDA_ENV.database),
+    table: required(env, LAMBDA_ENV.table),
+    bucket: required(env, LAMBDA_ENV.reportBucket),
+    keyArn: required(env, LAMBDA_ENV.reportKeyArn),
+    topicArn: required(env, LAMBDA_ENV.reportTopicArn),
+    spec,
   };
 }
 

@@ -2,6 +2,7 @@ import type { PanelMeta } from '../../../schemas/api/index.js';
 import { destroyAllCharts } from '../charts.js';
 import { $, el } from '../dom.js';
 import { currentDashboard, state } from '../state.js';
+import { REPORTS_VIEW, showReports } from './reports.js';
 import { SPECIAL_SOURCES } from './special-panel.js';
 
 /**
@@ -40,14 +41,18 @@ export function buildView(): void {
   const dashboard = currentDashboard();
   const view = $('main.grid');
   view.dataset.view = state.view;
+  for (const tab of Array.from(document.querySelectorAll<HTMLElement>('nav.tabs button'))) {
+    tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
+  }
+  if (state.view === REPORTS_VIEW) {
+    showReports();
+    return;
+  }
   if (!dashboard) {
     view.replaceChildren(el('p', { class: 'muted' }, 'No dashboards.'));
     return;
   }
   view.replaceChildren(...dashboard.panels.map(panelSection));
-  for (const tab of Array.from(document.querySelectorAll<HTMLElement>('nav.tabs button'))) {
-    tab.setAttribute('aria-selected', String(tab.dataset.view === state.view));
-  }
 }
 
 /**

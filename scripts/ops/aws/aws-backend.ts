@@ -7,6 +7,8 @@ import type {
   AlarmsRequest,
   DlqListing,
   DlqListRequest,
+  MonthlyReportDocument,
+  MonthlyReportRequest,
   OpsBackend,
   ReconcileReport,
   RedriveProgress,
@@ -28,6 +30,7 @@ import { type CellResources, describeCellResources } from './cell-resources.js';
 import { listDlq } from './dlq-list.js';
 import { redriveInvoice } from './invoice-redrive.js';
 import { reconcileByMetrics } from './metric-reconcile.js';
+import { awsMonthlyReport } from './monthly-report.js';
 import { redriveWithMoveTask } from './move-task-redrive.js';
 import { sendEvents } from './send-events.js';
 import { stuckReport } from './stuck-report.js';
@@ -64,10 +67,14 @@ async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
  *   and a *peek* of DLQ messages (stuck-report.ts, dlq-list.ts, dlq-peek.ts).
  * - dlq redrive (all): an SQS message move task (move-task-redrive.ts).
  * - dlq redrive --invoice: receive, resend and delete the invoice's messages (invoice-redrive.ts).
+ * - dlq list/redrive --subscriber: the same on the subscriber's DLQ and queue, found by their stack
+ *   outputs (dlq-queues.ts).
  * - replay: `StartReplay` archive → bus, polled, cancelled on Ctrl-C (archive-replay.ts).
  * - reconcile: CloudWatch metric sums, approximate (metric-reconcile.ts).
  * - alarms: CloudWatch `DescribeAlarms` by the stack's name prefix + `DescribeAlarmHistory`
  *   (alarm-report.ts).
+ * - report: the month built now from the Timestream latest-state table, as the report Lambda
+ *   builds it (monthly-report.ts).
  *
  * @example
  * const backend = new AwsBackend({ cell, topology, clients: createAwsClients(cell.region) });
@@ -115,14 +122,20 @@ export class AwsBackend implements OpsBackend {
     return listDlq(this.#aws, stage, request);
   }
 
-  dlqRedrive(
+  async dlqRedrive(
     stage: StageTopology,
     request: RedriveRequest,
     watch: Watch<RedriveProgress>,
   ): Promise<RedriveProgress> {
-    return request.invoiceId
-      ? redriveInvoice(this.#aws, stage, request.invoiceId, request, watch)
-      : redriveWithMoveTask(this.#aws, stage, request, watch);
+    // A subscriber's redrive names the subscriber in every progress (the modules report the stage).
+    const { subscriber } = request;
+    const label = (p: RedriveProgress): RedriveProgress => (subscriber ? { ...p, subscriber } : p);
+    const labelled = { signal: watch.signal, onProgress: (p: RedriveProgress) => watch.onProgress(label(p)) };
+    return label(
+      request.invoiceId
+        ? await redriveInvoice(this.#aws, stage, request.invoiceId, request, labelled)
+        : await redriveWithMoveTask(this.#aws, stage, request, labelled),
+    );
   }
 
   replay(request: ReplayRequest, watch: Watch<ReplayProgress>): Promise<ReplayProgress> {
@@ -135,5 +148,10 @@ export class AwsBackend implements OpsBackend {
 
   alarms(request: AlarmsRequest): Promise<AlarmReport> {
     return alarmReport(this.#aws, request);
+  }
+
+  /** The monthly report of a deployed cell, built now from its Timestream latest-state table. */
+  report(request: MonthlyReportRequest): Promise<MonthlyReportDocument> {
+    return awsMonthlyReport(this.#aws, request);
   }
 }

@@ -48,6 +48,11 @@ export interface CellResources {
   readonly stages: ReadonlyMap<StageName, StageResources>;
   /** Values derived instead of read from an output, e.g. `ArchiveArn (from ArchiveName)`. */
   readonly derived: readonly string[];
+  /**
+   * Every output of the stack by id. Subscriber queues are looked up here by id
+   * (`subscriberOutputIds`): the CLI's topology need not declare the subscribers a cell was deployed with.
+   */
+  readonly outputs: Readonly<Record<string, string>>;
 }
 
 /** The catalog entry of `--cell <name>`, or a cell built from a region name; {@link UsageError} otherwise. */
@@ -150,6 +155,7 @@ export function resourcesFromOutputs(
     alarmNamePrefix: orDerive(CELL_OUTPUT_IDS.alarmNamePrefix, 'the stack name', () => `${stack.stackName}-`),
     stages,
     derived,
+    outputs,
   };
 }
 

@@ -7,11 +7,12 @@ import {
   type RedriveRequest,
   type Watch,
 } from '../backend.js';
-import { type AwsCell, stageResources } from './aws-cell.js';
+import type { AwsCell } from './aws-cell.js';
 import { awsCall } from './aws-error.js';
-import { queueNameFromUrl, type StageResources } from './cell-resources.js';
+import { queueNameFromUrl } from './cell-resources.js';
 import { dlqMessageOf } from './dlq-message.js';
 import { MAX_SCAN, peekDlq, receiveFresh, releaseMessages } from './dlq-peek.js';
+import { type DlqQueues, dlqQueues } from './dlq-queues.js';
 
 const DEFAULT_INVOICE_REDRIVE_RATE = 50;
 /** How long the scan hides received messages: long enough to resend and delete the invoice's ones. */
@@ -46,7 +47,7 @@ export async function redriveInvoice(
   request: RedriveRequest,
   watch: Watch<RedriveProgress>,
 ): Promise<RedriveProgress> {
-  const r = await stageResources(aws, stage);
+  const r = await dlqQueues(aws, stage, request.subscriber);
   if (request.dryRun) {
     const peeked = await peekDlq(aws.clients.sqs, r.dlqUrl, { limit: MAX_SCAN, groupId: invoiceId });
     const progress: RedriveProgress = {
@@ -112,7 +113,7 @@ function invoiceProgress(
  */
 async function moveGroup(
   aws: AwsCell,
-  r: StageResources,
+  r: DlqQueues,
   run: { invoiceId: string; rate: number; tally: Tally; held: Message[] },
   signal: AbortSignal,
   onMoved: () => void,
@@ -148,7 +149,7 @@ async function moveGroup(
 /** Sends one DLQ message back to the stage queue, then deletes it from the DLQ. */
 async function resend(
   aws: AwsCell,
-  r: StageResources,
+  r: DlqQueues,
   invoiceId: string,
   m: Message,
   dedupId: string,

@@ -13,9 +13,10 @@ import {
   UsageError,
   type Watch,
 } from '../backend.js';
-import { type AwsCell, pausePoll, stageResources } from './aws-cell.js';
+import { type AwsCell, pausePoll } from './aws-cell.js';
 import { awsCall } from './aws-error.js';
-import { queueNameFromUrl, type StageResources } from './cell-resources.js';
+import { queueNameFromUrl } from './cell-resources.js';
+import { type DlqQueues, dlqQueues } from './dlq-queues.js';
 import { queueDepth } from './queue-depth.js';
 
 /** SQS `MaxNumberOfMessagesPerSecond` of a move task: 1..500. */
@@ -37,7 +38,7 @@ export async function redriveWithMoveTask(
   request: RedriveRequest,
   watch: Watch<RedriveProgress>,
 ): Promise<RedriveProgress> {
-  const r = await stageResources(aws, stage);
+  const r = await dlqQueues(aws, stage, request.subscriber);
   const rate = request.ratePerSec;
   if (rate !== undefined && (!Number.isInteger(rate) || rate < 1 || rate > MAX_MOVE_TASK_RATE)) {
     throw new UsageError(
@@ -86,7 +87,7 @@ export async function redriveWithMoveTask(
 /** Polls the move task until it ends, cancelling it once on abort. */
 async function watchMoveTask(
   aws: AwsCell,
-  r: StageResources,
+  r: DlqQueues,
   task: { handle: string | undefined; startedAtMs: number; first: RedriveProgress },
   watch: Watch<RedriveProgress>,
 ): Promise<RedriveProgress> {

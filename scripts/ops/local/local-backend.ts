@@ -10,6 +10,8 @@ import {
   type DlqListRequest,
   type DlqMessage,
   InterruptedError,
+  type MonthlyReportDocument,
+  type MonthlyReportRequest,
   type OpsBackend,
   REDRIVE_STATES,
   REPLAY_STATES,
@@ -29,6 +31,7 @@ import {
 import { optional } from './answer-fields.js';
 import { contractAnswer } from './contract-answer.js';
 import { type HttpAnswer, type LocalHttp, localCellHttp } from './local-http.js';
+import { fetchMonthlyReport } from './local-monthly-report.js';
 import { redriveProgressOf, replayProgressOf } from './progress-answers.js';
 import { parseAlarmReport, parseReconcileReport, parseStuckReport } from './report-answers.js';
 
@@ -84,6 +87,11 @@ function isPartialFailure(answer: HttpAnswer): boolean {
     answer.body !== null &&
     'entries' in answer.body
   );
+}
+
+/** `ingestion`, or `ingestion/billify` for a subscriber's DLQ: how messages name the DLQ. */
+function dlqLabel(stage: StageTopology, request: { readonly subscriber?: string }): string {
+  return request.subscriber ? `${stage.name}/${request.subscriber}` : stage.name;
 }
 
 const DEFAULT_POLL_MS = 500;
@@ -147,7 +155,8 @@ export class LocalBackend implements OpsBackend {
   async dlqList(stage: StageTopology, request: DlqListRequest): Promise<DlqListing> {
     const params = new URLSearchParams({ limit: String(request.limit) });
     if (request.invoiceId) params.set('invoiceId', request.invoiceId);
-    const body = await this.#http.get(`dlq/${stage.name}?${params}`, `${stage.name} DLQ`);
+    if (request.subscriber) params.set('subscriber', request.subscriber);
+    const body = await this.#http.get(`dlq/${stage.name}?${params}`, `${dlqLabel(stage, request)} DLQ`);
     const { total, messages: listed } = contractAnswer('dlq', 200, body);
     const messages: DlqMessage[] = listed.map((m) => ({
       messageId: m.messageId,
@@ -160,7 +169,7 @@ export class LocalBackend implements OpsBackend {
     }));
     const notes =
       total > messages.length ? [`showing ${messages.length} of ${total} messages (--limit)`] : [];
-    return { stage: stage.name, total, messages, notes };
+    return { stage: stage.name, ...optional('subscriber', request.subscriber), total, messages, notes };
   }
 
   async dlqRedrive(
@@ -171,11 +180,14 @@ export class LocalBackend implements OpsBackend {
     const body = {
       ...optional('invoiceId', request.invoiceId),
       ...optional('ratePerSec', request.ratePerSec),
+      ...optional('subscriber', request.subscriber),
       ...(request.dryRun ? { dryRun: true } : {}),
     };
+    const which = `the ${dlqLabel(stage, request)} DLQ`;
+    const statusPath = `dlq/${stage.name}/redrive${request.subscriber ? `?subscriber=${encodeURIComponent(request.subscriber)}` : ''}`;
     const answer = await this.#http.request('POST', `dlq/${stage.name}/redrive`, body);
     if (answer.status !== 200 && answer.status !== 202) {
-      this.#http.fail(answer, `redrive of the ${stage.name} DLQ`);
+      this.#http.fail(answer, `redrive of ${which}`);
     }
     let progress = redriveProgressOf(
       stage.name,
@@ -186,10 +198,10 @@ export class LocalBackend implements OpsBackend {
     while (progress.state === REDRIVE_STATES.running) {
       await this.#pause(watch.signal, () => {
         throw new InterruptedError(
-          `stopped watching; the ${stage.name} redrive goes on in the cell (GET ${this.#base.origin}/dlq/${stage.name}/redrive)`,
+          `stopped watching; the redrive of ${which} goes on in the cell (GET ${this.#base.origin}/${statusPath})`,
         );
       });
-      const status = await this.#http.get(`dlq/${stage.name}/redrive`, `redrive of the ${stage.name} DLQ`);
+      const status = await this.#http.get(statusPath, `redrive of ${which}`);
       progress = redriveProgressOf(stage.name, contractAnswer('redriveStatus', 200, status), request);
       watch.onProgress(progress);
     }
@@ -232,6 +244,10 @@ export class LocalBackend implements OpsBackend {
     const params = new URLSearchParams({ historySec: String(request.historySec) });
     const body = await this.#http.get(`alarms?${params}`, 'alarms');
     return parseAlarmReport(body, this.#now() - request.historySec * 1000);
+  }
+
+  report(request: MonthlyReportRequest): Promise<MonthlyReportDocument> {
+    return fetchMonthlyReport({ http: this.#http, target: this.target }, request);
   }
 
   async #pause(signal: AbortSignal, onAbort: () => never): Promise<void> {

@@ -52,8 +52,28 @@ export class LocalHttp {
   }
 
   async request(method: 'GET' | 'POST' | 'DELETE', path: string, body?: unknown): Promise<HttpAnswer> {
+    const { response, text } = await this.#fetch(method, path, body, 'application/json');
+    return answerOf(response, text);
+  }
+
+  /**
+   * A GET whose 200 answer is a file, not JSON (a report): its exact text and headers. Any other
+   * answer fails as {@link LocalHttp.get} does.
+   */
+  async getText(path: string, what: string, accept: string): Promise<{ text: string; headers: Headers }> {
+    const { response, text } = await this.#fetch('GET', path, undefined, accept);
+    if (response.status !== 200) this.fail(answerOf(response, text), what);
+    return { text, headers: response.headers };
+  }
+
+  async #fetch(
+    method: 'GET' | 'POST' | 'DELETE',
+    path: string,
+    body: unknown,
+    accept: string,
+  ): Promise<{ response: Response; text: string }> {
     const url = new URL(path.replace(/^\//, ''), this.#base);
-    const headers: Record<string, string> = { accept: 'application/json' };
+    const headers: Record<string, string> = { accept };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (this.#apiKey !== undefined) headers['x-api-key'] = this.#apiKey;
     let response: Response;
@@ -74,19 +94,7 @@ export class LocalHttp {
         },
       );
     }
-    const text = await response.text();
-    let parsed: unknown = text;
-    try {
-      parsed = text === '' ? undefined : JSON.parse(text);
-    } catch {
-      // Not JSON (a proxy's error page): keep the text for the message.
-    }
-    const retryAfter = Number(response.headers.get('retry-after'));
-    return {
-      status: response.status,
-      body: parsed,
-      retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
-    };
+    return { response, text: await response.text() };
   }
 
   /** Maps an unexpected status to the error an operator understands. */
@@ -113,4 +121,20 @@ export class LocalHttp {
     if (answer.status !== 200) this.fail(answer, what);
     return answer.body;
   }
+}
+
+/** An answer with its body parsed as JSON when it is JSON (else the text, e.g. a proxy's page). */
+function answerOf(response: Response, text: string): HttpAnswer {
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? undefined : JSON.parse(text);
+  } catch {
+    // Not JSON (a proxy's error page): keep the text for the message.
+  }
+  const retryAfter = Number(response.headers.get('retry-after'));
+  return {
+    status: response.status,
+    body: parsed,
+    retryAfterSec: Number.isFinite(retryAfter) && retryAfter > 0 ? retryAfter : undefined,
+  };
 }

@@ -39,6 +39,7 @@ export function redriveProgressOf(
     const { total, moved } = answer;
     return {
       stage,
+      ...optional('subscriber', request.subscriber),
       state: REDRIVE_STATES.dryRun,
       ...optional('invoiceId', request.invoiceId),
       total,
@@ -48,6 +49,7 @@ export function redriveProgressOf(
   }
   return {
     stage,
+    ...optional('subscriber', request.subscriber),
     state: REDRIVE_STATE_OF[answer.state],
     ...optional('invoiceId', answer.invoiceId ?? request.invoiceId),
     total: answer.total,

@@ -195,6 +195,24 @@ describe('the local cell answers as schemas/api says', () => {
     for (const res of [unknown, badTime]) await expectAnswer('dashboardData', res);
   });
 
+  it('GET /reports and /reports/{month}: a closed month stored on demand, listed; bad months', async () => {
+    // The default topology's months are UTC months: the previous one is closed (stored when asked).
+    const now = new Date();
+    const previous = new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth() - 1, 1))
+      .toISOString()
+      .slice(0, 7);
+    const report = await client.get(`/reports/${previous}?format=json`);
+    const list = await expectAnswer<{ month: string }[]>('reports', await client.get('/reports'));
+    const badMonth = await client.get('/reports/2026-13');
+    const badFormat = await client.get(`/reports/${previous}?format=pdf`);
+    const future = await client.get('/reports/9999-12');
+
+    expect([report.status, badMonth.status, badFormat.status, future.status]).toEqual([200, 400, 400, 404]);
+    expect((report.body as { month: string }).month).toBe(previous);
+    expect(list.map((r) => r.month)).toContain(previous);
+    for (const res of [badMonth, badFormat, future]) await expectAnswer('report', res);
+  });
+
   it('POST and GET /dlq/{stage}/redrive: none yet, a dry run, a task and its end', async () => {
     const none = await client.get(`/dlq/${first.name}/redrive`);
     await expectAnswer('redriveStart', await client.post(`/dlq/${first.name}/redrive`, { dryRun: true }));

@@ -56,6 +56,8 @@ const PROBES: Record<LocalCellRouteName, Probe> = {
   alarms: { path: '/alarms', allowed: 200 },
   dashboards: { path: '/dashboards', allowed: 200 },
   dashboardData: { path: `/dashboards/executive/data?from=${window.from}&to=${window.to}`, allowed: 200 },
+  reports: { path: '/reports', allowed: 200 },
+  report: { path: '/reports/2026-13', allowed: 400 },
   webIndex: { path: '/', allowed: 200 },
   webAsset: { path: '/assets/app.css', allowed: 200 },
   openapi: { path: '/openapi.json', allowed: 200 },
