@@ -142,6 +142,7 @@ export class CellStack extends Stack {
       cellName: cell.name,
       // The latest-state rows the rollup queries keep, not the records.
       store: this.store.latestState,
+      stageQueues: this.consumers.map((c) => ({ stage: c.stage.name, queue: c.queue, dlq: c.dlq })),
       spec: timestreamReportSpec(topology, this.rollups.plan),
       // After the rollup runs have seen the month's late events (default rollup options).
       runAt: reportRunTime({}),

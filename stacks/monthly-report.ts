@@ -10,7 +10,7 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { CellTopology } from '../cells/topology.js';
+import type { CellTopology, StageName } from '../cells/topology.js';
 import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { REPORT_KEY_PREFIX } from '../consumers/aws/lambda/monthly-report-notice.js';
 import { reportSpecText, type TimestreamReportSpec } from '../consumers/aws/timestream-report-spec.js';
@@ -27,6 +27,11 @@ export interface MonthlyReportProps {
   readonly cellName: string;
   /** The latest-state table the figures are read from, and the only table the function may query. */
   readonly store: TimeseriesQueryTarget;
+  /**
+   * Every stage's queue and DLQ: the reconciliation reads their depths (`sqs:GetQueueAttributes` on
+   * exactly these), beside the relay's and processor's CloudWatch sums.
+   */
+  readonly stageQueues: readonly MonthlyReportStageQueues[];
   /** Which latest-state rows each figure reads (`timestreamReportSpec`); its zone is the schedule's. */
   readonly spec: TimestreamReportSpec;
   /** Local time on the 1st when the report runs (`reportRunTime`). */
@@ -40,6 +45,13 @@ export interface MonthlyReportProps {
   readonly alarmTopic: sns.ITopic;
   /** The cell's alarm name prefix: the alarm is `<prefix>monthly-report-failed`. */
   readonly alarmNamePrefix: string;
+}
+
+/** One stage's queues, as the reconciliation reads them. */
+export interface MonthlyReportStageQueues {
+  readonly stage: StageName;
+  readonly queue: sqs.IQueue;
+  readonly dlq: sqs.IQueue;
 }
 
 /** The failed-report alarm is `<prefix><this>`, like the rule alarms of `CellAlarms`. */
@@ -75,6 +87,13 @@ function validate(props: MonthlyReportProps): void {
     );
   }
   if (props.cellName.trim() === '') throw new Error('monthly report cellName must not be empty, got ""');
+  const given = props.stageQueues.map((q) => q.stage);
+  const expected = props.topology.stages.map((s) => s.name);
+  if (given.length !== expected.length || expected.some((name) => !given.includes(name))) {
+    throw new Error(
+      `monthly report stageQueues must name each stage of the topology once (${expected.join(', ')}), got ${given.join(', ') || 'none'}`,
+    );
+  }
 }
 
 /**
@@ -94,8 +113,9 @@ function validate(props: MonthlyReportProps): void {
  *   warning topic while it holds a message. Rebuild a month by invoking the function with
  *   `{"month": "YYYY-MM"}`.
  * - **Least privilege**: the function may Select the latest-state table (+ `DescribeEndpoints`,
- *   which has no resource), put objects under `reports/` of its bucket, publish to its topic, and use
- *   the report and DLQ keys for data keys; the scheduler role may invoke that function and write the
+ *   which has no resource), read the stage queues' and DLQs' attributes and CloudWatch metric data
+ *   (no resource-level permission either), put objects under `reports/` of its bucket, publish to
+ *   its topic, and use the report and DLQ keys for data keys; the scheduler role may invoke that function and write the
  *   DLQ, nothing else.
  *
  * @example
@@ -179,8 +199,10 @@ export class MonthlyReport extends Construct {
       memorySize: 1024,
       logsKey: props.logsKey,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      // Timestream endpoint discovery (granted by `store.grantQuery`).
-      unscopedActions: ['timestream:DescribeEndpoints'],
+      // Timestream endpoint discovery (granted by `store.grantQuery`), and the reconciliation's
+      // metric sums: GetMetricData has no resource-level permission
+      // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
+      unscopedActions: ['timestream:DescribeEndpoints', 'cloudwatch:GetMetricData'],
       deadLetterQueue: this.dlq,
       ...ASYNC_RETRIES,
       environment: {
@@ -192,6 +214,11 @@ export class MonthlyReport extends Construct {
         [LAMBDA_ENV.reportTopicArn]: this.topic.topicArn,
         [LAMBDA_ENV.reportSpec]: reportSpecText(props.spec),
         [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
+        [LAMBDA_ENV.reportStageQueues]: Stack.of(this).toJsonString(
+          Object.fromEntries(
+            props.stageQueues.map((q) => [q.stage, { queueUrl: q.queue.queueUrl, dlqUrl: q.dlq.queueUrl }]),
+          ),
+        ),
       },
     });
     props.store.grantQuery(fn.role);
@@ -204,6 +231,15 @@ export class MonthlyReport extends Construct {
     fn.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [this.topic.topicArn] }),
     );
+    // The reconciliation's depths: attributes of exactly the stage queues and DLQs (no KMS needed:
+    // GetQueueAttributes reads no message).
+    fn.role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['sqs:GetQueueAttributes'],
+        resources: props.stageQueues.flatMap((q) => [q.queue.queueArn, q.dlq.queueArn]),
+      }),
+    );
+    fn.role.addToPolicy(new iam.PolicyStatement({ actions: ['cloudwatch:GetMetricData'], resources: ['*'] }));
     // SSE-KMS uploads need data keys (https://docs.aws.amazon.com/AmazonS3/latest/userguide/UsingKMSEncryption.html);
     // publishing to an encrypted topic needs GenerateDataKey and Decrypt
     // (https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html); so does the encrypted DLQ.

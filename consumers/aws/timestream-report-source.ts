@@ -12,6 +12,7 @@ import {
 } from '../reports/monthly-report.js';
 import type { MonthlyReportSource, ReportRange } from '../reports/report-source.js';
 import { describeAwsError } from './aws-errors.js';
+import type { ReportReconciler } from './aws-report-reconcile.js';
 import { type QueryRow, queryAllRows } from './timestream-query.js';
 import type { ReportSourceFigure, TimestreamReportSpec } from './timestream-report-spec.js';
 import { REPORT_COLUMNS, type ReportSqlWindow, reportFigureSql } from './timestream-report-sql.js';
@@ -31,14 +32,17 @@ import { latestFromTimestreamRows, timestreamLatestByInvoiceSql } from './timest
  * | open book | newest row per invoice over all history, before the as-of time, not ended |
  * | stuck | the stuck-state rows (as the stuck monitor reads them), overdue at the as-of time |
  *
+ * | reconciliation | not Timestream: CloudWatch sums and queue depths, through `reconciler` (approximate) |
+ *
  * Not available here, and said so in the report's notes: vendor names (the derived rows carry
- * vendor ids only) and the reconciliation (its counters are CloudWatch metrics and queue depths,
- * not Timestream rows; `invoice-ops reconcile --cell` reads them). Every query is read to its last
- * page; a failed query or a row that is not what the query selects fails the whole read with a
- * {@link TimestreamReportError} naming the figure — a report is never built from part of its data.
+ * vendor ids only). The reconciliation's notes say why it is approximate. Every query is read to its
+ * last page; a failed query or a row that is not what the query selects fails the whole read with a
+ * {@link TimestreamReportError} naming the figure (a failed reconciliation read with the
+ * reconciler's error) — a report is never built from part of its data.
  *
  * @example
- * const source = new TimestreamReportSource({ client, database, latestTable, spec, topology });
+ * const reconciler = new MetricReportReconciler({ cloudWatch, sqs, topology, queues });
+ * const source = new TimestreamReportSource({ client, database, latestTable, spec, topology, reconciler });
  * const report = await generateMonthlyReport(source, { month: '2026-10', timeZone: spec.timeZone, cell, nowMs });
  */
 
@@ -50,6 +54,8 @@ export interface TimestreamReportSourceOptions {
   readonly spec: TimestreamReportSpec;
   /** Stage order, SLAs and terminal statuses (stuck, ended statuses). */
   readonly topology: CellTopology;
+  /** The month's reconciliation (`MetricReportReconciler`: CloudWatch sums and queue depths). */
+  readonly reconciler: ReportReconciler;
 }
 
 /** A figure could not be read: its query failed or answered an unexpected row. */
@@ -66,9 +72,6 @@ export const TIMESTREAM_REPORT_NOTES: readonly string[] = [
     'stored after their last run, or later than their late-event tolerance, is counted when the month is ' +
     'built again (invoke the report function with {"month": "YYYY-MM"}, or invoice-ops report --cell)',
   'vendor names are not kept in the derived Timestream tables: vendors are listed by id',
-  'reconciliation is not available from the Timestream tables: its counters are CloudWatch metrics and ' +
-    'queue depths; run invoice-ops reconcile --cell <name> --from <month start> --to <month end> for the ' +
-    "month's approximate counts",
 ];
 
 const LABELS: Readonly<Record<ReportSourceFigure | 'stuck', string>> = {
@@ -141,7 +144,7 @@ export class TimestreamReportSource implements MonthlyReportSource {
     const month: ReportSqlWindow = { sinceMs: range.fromMs, fromMs: range.fromMs, toMs: range.toMs };
     // The open book: every invoice's newest row over all history, counted if it is before the as-of time.
     const book: ReportSqlWindow = { sinceMs: 0, fromMs: 0, toMs: range.asOfMs };
-    const [received, posted, paymentTerms, open, stuck] = await Promise.all([
+    const [received, posted, paymentTerms, open, stuck, checks] = await Promise.all([
       this.#figure(
         'received',
         month,
@@ -182,6 +185,7 @@ export class TimestreamReportSource implements MonthlyReportSource {
         }),
       ),
       this.#stuck(range.asOfMs),
+      this.#options.reconciler.read(range),
     ]);
     const ended = endedStatuses(this.#options.topology.stages);
     return {
@@ -192,7 +196,8 @@ export class TimestreamReportSource implements MonthlyReportSource {
       paymentTerms,
       open: open.filter((r) => !ended.has(r.status)),
       stuck,
-      notes: TIMESTREAM_REPORT_NOTES,
+      reconciliation: checks.reconciliation,
+      notes: [...TIMESTREAM_REPORT_NOTES, ...checks.notes],
     };
   }
 

@@ -3,6 +3,7 @@ import { Match, Template } from 'aws-cdk-lib/assertions';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTopology, CELL_TOPOLOGY, type CellTopology } from '../../cells/topology.js';
 import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
@@ -16,6 +17,7 @@ import { TimeseriesStore } from '../../stacks/timeseries-store.js';
 import {
   actionsOf,
   logicalIdOf,
+  referencedId,
   resourcesOf,
   statementsOfRole,
   synthCells,
@@ -36,11 +38,17 @@ const SPEC: TimestreamReportSpec = {
 function bare(topology: CellTopology, overrides: Partial<MonthlyReportProps> = {}) {
   const stack = new Stack(new App(), 'Bare', { env: { account: '111122223333', region: 'eu-west-1' } });
   const key = new kms.Key(stack, 'Key');
+  const stageQueues = topology.stages.map((s) => ({
+    stage: s.name,
+    queue: new sqs.Queue(stack, `${s.ids.queue}`),
+    dlq: new sqs.Queue(stack, `${s.ids.dlq}`),
+  }));
   return () => {
     new MonthlyReport(stack, 'MonthlyReport', {
       topology,
       cellName: 'c1',
       store: new TimeseriesStore(stack, 'Store', { settings: topology.settings }).latestState,
+      stageQueues,
       spec: { ...SPEC, timeZone: topology.settings.timeZone },
       runAt: { hour: 1, minute: 10 },
       code: lambda.Code.fromInline('exports.handler = async () => undefined;'),
@@ -78,6 +86,14 @@ describe('MonthlyReport', () => {
       warning: logicalIdOf(template, 'AWS::SNS::Topic', 'AlarmsWarningTopic'),
     };
   });
+
+  /** Each stage's queue and DLQ logical ids, in stage order. */
+  const stageQueueIds = () =>
+    CELL_TOPOLOGY.stages.map((stage) => ({
+      stage: stage.name,
+      queue: logicalIdOf(template, 'AWS::SQS::Queue', `${stage.ids.consumer}${stage.ids.queue}`),
+      dlq: logicalIdOf(template, 'AWS::SQS::Queue', `${stage.ids.consumer}${stage.ids.dlq}`),
+    }));
 
   describe('schedule', () => {
     it("runs on the 1st at 01:10 in the cell's zone, with the scheduled time as input, a day of retries and a DLQ", () => {
@@ -131,7 +147,7 @@ describe('MonthlyReport', () => {
   });
 
   describe('function', () => {
-    it('queries only the latest-state table, writes only reports/ of its bucket, publishes only to its topic', () => {
+    it('queries only the latest-state table, reads only the stage queues, writes only reports/ of its bucket, publishes only to its topic', () => {
       // Act
       const statements = statementsOfRole(template, ids.role).map((s) => ({
         actions: actionsOf(s).sort(),
@@ -144,8 +160,13 @@ describe('MonthlyReport', () => {
         { actions: ['logs:CreateLogStream', 'logs:PutLogEvents'], resources: [logs] },
         { actions: ['sqs:SendMessage'], resources: [ids.dlq] },
         {
-          // DescribeEndpoints has no resource-level permission (Timestream endpoint discovery).
-          actions: ['timestream:DescribeEndpoints', 'xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+          // DescribeEndpoints (Timestream endpoint discovery) and GetMetricData have no resource-level permission.
+          actions: [
+            'cloudwatch:GetMetricData',
+            'timestream:DescribeEndpoints',
+            'xray:PutTelemetryRecords',
+            'xray:PutTraceSegments',
+          ],
           resources: ['*'],
         },
         { actions: ['timestream:Select'], resources: [ids.latest] },
@@ -156,6 +177,14 @@ describe('MonthlyReport', () => {
           ],
         },
         { actions: ['sns:Publish'], resources: [ids.topic] },
+        // The reconciliation's depths: exactly the stage queues and DLQs.
+        {
+          actions: ['sqs:GetQueueAttributes'],
+          // CDK sorts the resources.
+          resources: stageQueueIds()
+            .flatMap((q) => [q.queue, q.dlq])
+            .sort(),
+        },
         // CDK sorts the resources: the DLQ key, then the report key (reports and notices).
         { actions: ['kms:Decrypt', 'kms:GenerateDataKey'], resources: [ids.dlqKey, ids.key] },
       ]);
@@ -175,6 +204,17 @@ describe('MonthlyReport', () => {
         Timeout: 900,
         DeadLetterConfig: { TargetArn: { 'Fn::GetAtt': [ids.dlq, 'Arn'] } },
       });
+      // Assess: every stage's queue and DLQ URL, for the reconciliation's depths
+      const fn = templateJson(template).Resources[ids.fn]?.Properties as {
+        Environment: { Variables: Record<string, { 'Fn::Join': [string, unknown[]] }> };
+      };
+      const joined = fn.Environment.Variables[LAMBDA_ENV.reportStageQueues]?.['Fn::Join'][1] ?? [];
+      const queues = JSON.parse(
+        joined.map((part) => (typeof part === 'string' ? part : referencedId(part))).join(''),
+      );
+      expect(queues).toEqual(
+        Object.fromEntries(stageQueueIds().map((q) => [q.stage, { queueUrl: q.queue, dlqUrl: q.dlq }])),
+      );
       template.hasResourceProperties('AWS::Lambda::EventInvokeConfig', {
         FunctionName: { Ref: ids.fn },
         MaximumRetryAttempts: 2,
@@ -263,6 +303,9 @@ describe('MonthlyReport', () => {
       );
       expect(bare(CELL_TOPOLOGY, { spec: { ...SPEC, timeZone: 'Asia/Tokyo' } })).toThrow(
         "monthly report spec timeZone must be the topology's UTC, got Asia/Tokyo",
+      );
+      expect(bare(CELL_TOPOLOGY, { stageQueues: [] })).toThrow(
+        'monthly report stageQueues must name each stage of the topology once (ingestion, reconciliation, authorization, posting), got none',
       );
       expect(bare(CELL_TOPOLOGY)).not.toThrow();
     });

@@ -8,6 +8,7 @@ import {
   type StageName,
   type StageSettings,
 } from '../../../cells/topology.js';
+import type { StageQueueUrls } from '../aws-report-reconcile.js';
 import { parseTimestreamReportSpec, type TimestreamReportSpec } from '../timestream-report-spec.js';
 
 /**
@@ -41,6 +42,11 @@ export const LAMBDA_ENV = {
   reportTopicArn: 'REPORT_TOPIC_ARN',
   /** Monthly report: which latest-state rows each figure reads (`TimestreamReportSpec` as JSON). */
   reportSpec: 'REPORT_SOURCE_SPEC',
+  /**
+   * Monthly report: every stage's queue and DLQ URL, for the reconciliation's depths, as JSON
+   * `{"<stage>": {"queueUrl": "...", "dlqUrl": "..."}}` (written by the stack).
+   */
+  reportStageQueues: 'REPORT_STAGE_QUEUES',
   /**
    * Every function: its cell's topology as JSON ({@link TopologyEnv}, written by
    * {@link topologyEnvValue}), so a cell whose catalog entry overrides a setting (e.g. `eventSource`)
@@ -138,6 +144,63 @@ export interface MonthlyReportConfig {
   readonly keyArn: string;
   readonly topicArn: string;
   readonly spec: TimestreamReportSpec;
+  /** Every stage's queue and DLQ (the reconciliation's depths), by stage. */
+  readonly stageQueues: ReadonlyMap<StageName, StageQueueUrls>;
+}
+
+/** An SQS queue URL: `https://` and a host, as `Queue.queueUrl` renders it. */
+const QUEUE_URL = /^https:\/\/[^\s/]+\/\S+$/;
+
+/** {@link LAMBDA_ENV.reportStageQueues}, checked: known stages, each with both URLs. */
+function stageQueuesFrom(env: Env): Map<StageName, StageQueueUrls> {
+  const name = LAMBDA_ENV.reportStageQueues;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(required(env, name));
+  } catch (error) {
+    if (error instanceof ConfigError) throw error;
+    throw new ConfigError(`environment variable ${name} is not JSON: ${(error as Error).message}`);
+  }
+  if (!isPlainObject(parsed) || Object.keys(parsed).length === 0) {
+    throw new ConfigError(
+      `environment variable ${name} must be a JSON object of stages, got ${JSON.stringify(parsed)}`,
+    );
+  }
+  const out = new Map<StageName, StageQueueUrls>();
+  for (const [stage, value] of Object.entries(parsed)) {
+    if (!isStageName(stage)) throw new ConfigError(`environment variable ${name}: "${stage}" is not a stage`);
+    const urls = isPlainObject(value) ? value : {};
+    for (const key of ['queueUrl', 'dlqUrl']) {
+      const url = urls[key];
+      if (typeof url !== 'string' || !QUEUE_URL.test(url)) {
+        throw new ConfigError(
+          `environment variable ${name}: stage ${stage} ${key} must be an https:// queue URL, got ${JSON.stringify(url)}`,
+        );
+      }
+    }
+    out.set(stage, { queueUrl: urls.queueUrl as string, dlqUrl: urls.dlqUrl as string });
+  }
+  return out;
+}
+
+/**
+ * Throws a {@link ConfigError} unless {@link LAMBDA_ENV.reportStageQueues} names every stage of the
+ * topology (the reconciliation reads every stage's queues).
+ *
+ * @example
+ * checkStageQueues(config.stageQueues, cellTopologyFrom(process.env));
+ */
+export function checkStageQueues(
+  queues: ReadonlyMap<StageName, StageQueueUrls>,
+  topology: CellTopology,
+): void {
+  for (const stage of topology.stages) {
+    if (!queues.has(stage.name)) {
+      throw new ConfigError(
+        `environment variable ${LAMBDA_ENV.reportStageQueues} has no queues for stage ${stage.name}`,
+      );
+    }
+  }
 }
 
 export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
@@ -160,6 +223,7 @@ export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
     keyArn: required(env, LAMBDA_ENV.reportKeyArn),
     topicArn: required(env, LAMBDA_ENV.reportTopicArn),
     spec,
+    stageQueues: stageQueuesFrom(env),
   };
 }
 

@@ -1,7 +1,9 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { S3Client } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import middy from '@middy/core';
 import {
@@ -12,9 +14,15 @@ import {
 } from '../../reports/render-report.js';
 import type { MonthlyReportSource } from '../../reports/report-source.js';
 import { generateMonthlyReport } from '../../reports/report-source.js';
+import { MetricReportReconciler } from '../aws-report-reconcile.js';
 import { type ObjectWriter, S3ObjectWriter, type WrittenObject } from '../s3-object-writer.js';
 import { TimestreamReportSource } from '../timestream-report-source.js';
-import { cellTopologyFrom, type MonthlyReportConfig, monthlyReportConfigFrom } from './config.js';
+import {
+  cellTopologyFrom,
+  checkStageQueues,
+  type MonthlyReportConfig,
+  monthlyReportConfigFrom,
+} from './config.js';
 import {
   type MonthlyReportEvent,
   reportMonthOf,
@@ -25,7 +33,7 @@ import {
 /**
  * The monthly report job (EventBridge Scheduler, 1st of the month in the cell's time zone): builds
  * the previous month's report with the one report builder (`generateMonthlyReport`) from the
- * Timestream source, writes it three ways to the report bucket — `reports/<YYYY-MM>.html`, `.json`,
+ * Timestream source (its reconciliation from CloudWatch sums and queue depths), writes it three ways to the report bucket — `reports/<YYYY-MM>.html`, `.json`,
  * `.csv`, each with its content type, SSE-KMS under the report key — and then tells the report topic
  * where they are (`reportNotice`: month, cell, S3 URIs and console links, never a figure: email
  * subscribers get a link, never the data).
@@ -125,6 +133,7 @@ export function defaultMonthlyReportDeps(
 ): MonthlyReportDeps {
   const config = monthlyReportConfigFrom(env);
   const topology = cellTopologyFrom(env);
+  checkStageQueues(config.stageQueues, topology);
   const logger = new Logger({
     serviceName: MONTHLY_REPORT_SERVICE,
     persistentKeys: { cell: config.cellName },
@@ -136,6 +145,12 @@ export function defaultMonthlyReportDeps(
     latestTable: config.table,
     spec: config.spec,
     topology,
+    reconciler: new MetricReportReconciler({
+      cloudWatch: new CloudWatchClient({ region: config.region }),
+      sqs: new SQSClient({ region: config.region }),
+      topology,
+      queues: config.stageQueues,
+    }),
   });
   const writer = new S3ObjectWriter({
     client: new S3Client({ region: config.region }),

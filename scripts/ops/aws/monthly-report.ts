@@ -1,3 +1,5 @@
+import type { StageName } from '../../../cells/topology.js';
+import { MetricReportReconciler, type StageQueueUrls } from '../../../consumers/aws/aws-report-reconcile.js';
 import { TimestreamReportSource } from '../../../consumers/aws/timestream-report-source.js';
 import {
   parseTimestreamReportSpec,
@@ -8,7 +10,7 @@ import { ReportMonthError } from '../../../consumers/reports/report-month.js';
 import { generateMonthlyReport } from '../../../consumers/reports/report-source.js';
 import { CELL_OUTPUT_IDS } from '../../../stacks/cell-outputs.js';
 import { type MonthlyReportDocument, type MonthlyReportRequest, OpsError, UsageError } from '../backend.js';
-import type { AwsCell } from './aws-cell.js';
+import { type AwsCell, stageResources } from './aws-cell.js';
 import { awsError } from './aws-error.js';
 import type { CellResources } from './cell-resources.js';
 
@@ -17,7 +19,8 @@ import type { CellResources } from './cell-resources.js';
  * latest-state table with the same source and builder as the cell's scheduled report Lambda
  * (`TimestreamReportSource`, `generateMonthlyReport`), rendered as asked. The table, the time zone
  * and which rows each figure reads come from the stack's outputs (`MonthlyReportSpec`), so the CLI
- * reads exactly what the deployed cell reads. The stored reports are in the report bucket
+ * reads exactly what the deployed cell reads; the reconciliation is the Lambda's too
+ * (`MetricReportReconciler`: CloudWatch sums and the stage queues' depths, approximate). The stored reports are in the report bucket
  * (`MonthlyReportBucket` output); this verb does not read them, it builds the month again.
  *
  * @example
@@ -54,6 +57,16 @@ function reportTables(r: CellResources): ReportTables {
   }
 }
 
+/** Every stage's queue and DLQ URL from the stack's outputs. */
+async function stageQueues(aws: AwsCell): Promise<Map<StageName, StageQueueUrls>> {
+  const queues = new Map<StageName, StageQueueUrls>();
+  for (const stage of aws.topology.stages) {
+    const r = await stageResources(aws, stage);
+    queues.set(stage.name, { queueUrl: r.queueUrl, dlqUrl: r.dlqUrl });
+  }
+  return queues;
+}
+
 export async function awsMonthlyReport(
   aws: AwsCell,
   request: MonthlyReportRequest,
@@ -66,6 +79,13 @@ export async function awsMonthlyReport(
     latestTable: tables.latestTable,
     spec: tables.spec,
     topology: aws.topology,
+    reconciler: new MetricReportReconciler({
+      cloudWatch: aws.clients.cloudWatch,
+      sqs: aws.clients.sqs,
+      topology: aws.topology,
+      queues: await stageQueues(aws),
+      now: aws.now,
+    }),
   });
   let report: Awaited<ReturnType<typeof generateMonthlyReport>>;
   try {

@@ -1,11 +1,18 @@
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   QueryCommand,
   type QueryCommandInput,
   TimestreamQueryClient,
 } from '@aws-sdk/client-timestream-query';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../cells/topology.js';
+import {
+  METRIC_REPORT_RECONCILE_NOTES,
+  MetricReportReconciler,
+  ReportReconcileError,
+} from '../../../consumers/aws/aws-report-reconcile.js';
 import {
   TIMESTREAM_REPORT_NOTES,
   TimestreamReportError,
@@ -14,9 +21,12 @@ import {
 import type { TimestreamReportSpec } from '../../../consumers/aws/timestream-report-spec.js';
 import { reportFigureSql } from '../../../consumers/aws/timestream-report-sql.js';
 import { monthRange } from '../../../consumers/reports/report-month.js';
+import { depthAnswer, fakeQueueUrl, fakeStageQueues, metricAnswer } from '../support/metric-fakes.js';
 import { queryPage, throttled } from '../support/timestream-fakes.js';
 
 const queryMock = mockClient(TimestreamQueryClient);
+const cloudWatchMock = mockClient(CloudWatchClient);
+const sqsMock = mockClient(SQSClient);
 
 const REPORT_SPEC: TimestreamReportSpec = {
   timeZone: 'UTC',
@@ -67,6 +77,16 @@ function answer(rows: Readonly<Record<string, Cell[][]>>): void {
   });
 }
 
+function reconciler(): MetricReportReconciler {
+  return new MetricReportReconciler({
+    cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+    sqs: new SQSClient({ region: 'us-east-1' }),
+    topology: CELL_TOPOLOGY,
+    queues: fakeStageQueues(CELL_TOPOLOGY.stages.map((s) => s.name)),
+    now: () => OCT.toMs + 3_600_000,
+  });
+}
+
 function source(): TimestreamReportSource {
   return new TimestreamReportSource({
     client: new TimestreamQueryClient({ region: 'us-east-1' }),
@@ -74,6 +94,7 @@ function source(): TimestreamReportSource {
     latestTable: TABLE.table,
     spec: REPORT_SPEC,
     topology: CELL_TOPOLOGY,
+    reconciler: reconciler(),
   });
 }
 
@@ -106,8 +127,25 @@ const FULL: Readonly<Record<string, Cell[][]>> = {
 };
 
 describe('TimestreamReportSource', () => {
+  beforeEach(() => {
+    // Posting relayed 10, stored 8, one in its DLQ; the other stages relayed and stored nothing.
+    cloudWatchMock.on(GetMetricDataCommand).callsFake(
+      metricAnswer([
+        { relayed: [], processed: [] },
+        { relayed: [], processed: [] },
+        { relayed: [], processed: [] },
+        { relayed: [6, 4], processed: [8] },
+      ]),
+    );
+    sqsMock
+      .on(GetQueueAttributesCommand)
+      .callsFake(depthAnswer({ [fakeQueueUrl('posting', 'dlq')]: [1, 0] }));
+  });
+
   afterEach(() => {
     queryMock.reset();
+    cloudWatchMock.reset();
+    sqsMock.reset();
   });
 
   describe('readMonth', () => {
@@ -140,8 +178,35 @@ describe('TimestreamReportSource', () => {
           { stage: 'reconciliation', invoices: 0 },
           { stage: 'authorization', invoices: 0 },
         ],
-        notes: TIMESTREAM_REPORT_NOTES,
+        reconciliation: {
+          complete: true,
+          stages: [
+            ...['ingestion', 'reconciliation', 'authorization'].map((stage) => ({
+              stage,
+              accepted: 0,
+              stored: 0,
+              inDlqNow: 0,
+              inFlightNow: 0,
+              missing: 0,
+              unexpected: 0,
+              balanced: true,
+            })),
+            {
+              stage: 'posting',
+              accepted: 10,
+              stored: 8,
+              inDlqNow: 1,
+              inFlightNow: 0,
+              missing: 1,
+              unexpected: 0,
+              balanced: false,
+            },
+          ],
+        },
+        notes: [...TIMESTREAM_REPORT_NOTES, ...METRIC_REPORT_RECONCILE_NOTES],
       });
+      // Assess: the reconciliation's sums were read over both CloudWatch pages
+      expect(cloudWatchMock.commandCalls(GetMetricDataCommand)).toHaveLength(2);
       const calls = queryMock.commandCalls(QueryCommand).map((c) => c.args[0].input);
       // Assess: the second page was asked for with the first page's token (its row is in `received`)
       const received = calls.filter((c) => figureOf(c) === 'received');
@@ -192,6 +257,15 @@ describe('TimestreamReportSource', () => {
       );
     });
 
+    it('fails with the reconciliation when CloudWatch cannot be read', async () => {
+      // Prepare
+      answer(FULL);
+      cloudWatchMock.on(GetMetricDataCommand).rejects(throttled());
+
+      // Act + Assess
+      await expect(source().readMonth(RANGE)).rejects.toThrow(ReportReconcileError);
+    });
+
     it.each([
       [
         'money that is not whole minor units',
@@ -232,6 +306,7 @@ describe('TimestreamReportSource', () => {
             latestTable: 'x',
             spec: REPORT_SPEC,
             topology: CELL_TOPOLOGY,
+            reconciler: reconciler(),
           }),
       ).toThrow('Timestream table name "x" is not valid');
     });

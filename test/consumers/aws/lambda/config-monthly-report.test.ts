@@ -17,6 +17,13 @@ const SPEC = {
   },
 };
 
+const QUEUES = {
+  ingestion: {
+    queueUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingestion.fifo',
+    dlqUrl: 'https://sqs.us-east-1.amazonaws.com/123456789012/ingestion-dlq.fifo',
+  },
+};
+
 const ENV: Readonly<Record<string, string>> = {
   [LAMBDA_ENV.cellName]: 'us-east-1',
   [LAMBDA_ENV.region]: 'us-east-1',
@@ -27,6 +34,7 @@ const ENV: Readonly<Record<string, string>> = {
   [LAMBDA_ENV.reportTopicArn]: 'arn:aws:sns:us-east-1:123456789012:reports',
   [LAMBDA_ENV.reportSpec]: JSON.stringify(SPEC),
   [LAMBDA_ENV.topology]: topologyEnvValue(CELL_TOPOLOGY),
+  [LAMBDA_ENV.reportStageQueues]: JSON.stringify(QUEUES),
 };
 
 describe('monthlyReportConfigFrom', () => {
@@ -40,6 +48,7 @@ describe('monthlyReportConfigFrom', () => {
       keyArn: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
       topicArn: 'arn:aws:sns:us-east-1:123456789012:reports',
       spec: SPEC,
+      stageQueues: new Map([['ingestion', QUEUES.ingestion]]),
     });
   });
 
@@ -51,5 +60,25 @@ describe('monthlyReportConfigFrom', () => {
     expect(() => monthlyReportConfigFrom({ ...ENV, [LAMBDA_ENV.reportSpec]: '{"timeZone":"UTC"}' })).toThrow(
       new ConfigError('environment variable REPORT_SOURCE_SPEC: figures must be an object'),
     );
+  });
+
+  it.each([
+    ['', 'environment variable REPORT_STAGE_QUEUES is not set'],
+    ['{', 'environment variable REPORT_STAGE_QUEUES is not JSON: '],
+    ['{}', 'environment variable REPORT_STAGE_QUEUES must be a JSON object of stages, got {}'],
+    ['{"shipping":{}}', 'environment variable REPORT_STAGE_QUEUES: "shipping" is not a stage'],
+    [
+      '{"ingestion":{"queueUrl":"https://sqs.us-east-1.amazonaws.com/1/q.fifo"}}',
+      'environment variable REPORT_STAGE_QUEUES: stage ingestion dlqUrl must be an https:// queue URL, got undefined',
+    ],
+    [
+      '{"ingestion":{"queueUrl":"q.fifo","dlqUrl":"https://sqs.us-east-1.amazonaws.com/1/d.fifo"}}',
+      'environment variable REPORT_STAGE_QUEUES: stage ingestion queueUrl must be an https:// queue URL, got "q.fifo"',
+    ],
+  ])('refuses the stage queues %j, saying why', (value, message) => {
+    expect(() => monthlyReportConfigFrom({ ...ENV, [LAMBDA_ENV.reportStageQueues]: value })).toThrow(
+      ConfigError,
+    );
+    expect(() => monthlyReportConfigFrom({ ...ENV, [LAMBDA_ENV.reportStageQueues]: value })).toThrow(message);
   });
 });

@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { CloudWatchClient, GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
 import {
   PutObjectCommand,
   type PutObjectCommandInput,
@@ -6,6 +7,7 @@ import {
   S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
+import { GetQueueAttributesCommand, SQSClient } from '@aws-sdk/client-sqs';
 import {
   QueryCommand,
   type QueryCommandInput,
@@ -14,6 +16,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { MetricReportReconciler } from '../../../../consumers/aws/aws-report-reconcile.js';
 import {
   ConfigError,
   LAMBDA_ENV,
@@ -35,10 +38,13 @@ import type { MonthlyReport } from '../../../../consumers/reports/monthly-report
 import { REPORT_CONTENT_TYPES } from '../../../../consumers/reports/render-report.js';
 import { lambdaContext } from '../../support/builders.js';
 import { captureOutput } from '../../support/capture-output.js';
+import { depthAnswer, fakeQueueUrl, fakeStageQueues, metricAnswer } from '../../support/metric-fakes.js';
 import { queryPage, throttled } from '../../support/timestream-fakes.js';
 
 const queryMock = mockClient(TimestreamQueryClient);
 const snsMock = mockClient(SNSClient);
+const cloudWatchMock = mockClient(CloudWatchClient);
+const sqsMock = mockClient(SQSClient);
 
 const NOW = Date.parse('2026-11-01T01:10:30Z');
 const BUCKET = 'invoicecell-reports-abc123';
@@ -62,6 +68,7 @@ const CONFIG: MonthlyReportConfig = {
       open: { scope: 's_bbbbbbbbbb' },
     },
   },
+  stageQueues: fakeStageQueues(CELL_TOPOLOGY.stages.map((s) => s.name)),
 };
 
 /** Figures chosen to be recognisable if they ever leaked into the notice. */
@@ -142,6 +149,13 @@ function buildHandler(writer: S3ObjectWriter) {
       latestTable: CONFIG.table,
       spec: CONFIG.spec,
       topology: CELL_TOPOLOGY,
+      reconciler: new MetricReportReconciler({
+        cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
+        sqs: new SQSClient({ region: 'us-east-1' }),
+        topology: CELL_TOPOLOGY,
+        queues: CONFIG.stageQueues,
+        now: () => NOW,
+      }),
     }),
     writer,
     snsClient: new SNSClient({ region: 'us-east-1' }),
@@ -160,12 +174,21 @@ describe('monthly report handler', () => {
       return queryPage(figure?.columns ?? [], figure?.rows ?? []);
     });
     snsMock.on(PublishCommand).resolves({ MessageId: 'm-1' });
+    // Ingestion: 17 relayed, 16 stored, 1 in its DLQ; nothing else relayed.
+    cloudWatchMock
+      .on(GetMetricDataCommand)
+      .callsFake(metricAnswer([{ relayed: [10, 7], processed: [9, 7] }]));
+    sqsMock
+      .on(GetQueueAttributesCommand)
+      .callsFake(depthAnswer({ [fakeQueueUrl('ingestion', 'dlq')]: [0, 1] }));
   });
 
   afterEach(() => {
     output.restore();
     queryMock.reset();
     snsMock.reset();
+    cloudWatchMock.reset();
+    sqsMock.reset();
   });
 
   describe('createMonthlyReportHandler', () => {
@@ -197,6 +220,25 @@ describe('monthly report handler', () => {
       expect(report.currencies[0]?.open.value.minor).toBe('530865');
       expect(puts[2]?.body).toContain('987654');
       expect(puts[0]?.body).toContain('<html');
+      // Assess: the approximate reconciliation of the month, from CloudWatch and the queues
+      expect(report.reconciliation?.stages[0]).toEqual({
+        stage: 'ingestion',
+        accepted: 17,
+        stored: 16,
+        inDlqNow: 1,
+        inFlightNow: 0,
+        missing: 0,
+        unexpected: 0,
+        balanced: true,
+      });
+      expect(report.reconciliation).toMatchObject({ complete: true, balanced: true });
+      expect(report.notes.join('\n')).toContain('reconciliation: approximate');
+      expect(report.notes.join('\n')).not.toContain('no reconciliation counters');
+      const metrics = cloudWatchMock.commandCalls(GetMetricDataCommand)[0]?.args[0].input;
+      expect([metrics?.StartTime, metrics?.EndTime]).toEqual([
+        new Date('2026-10-01T00:00:00Z'),
+        new Date('2026-11-01T00:00:00Z'),
+      ]);
       expect(result).toMatchObject({ month: '2026-10', reason: 'scheduled', messageId: 'm-1' });
     });
 
@@ -310,6 +352,7 @@ describe('defaultMonthlyReportDeps', () => {
     [LAMBDA_ENV.reportTopicArn]: TOPIC,
     [LAMBDA_ENV.reportSpec]: JSON.stringify(CONFIG.spec),
     [LAMBDA_ENV.topology]: topologyEnvValue(CELL_TOPOLOGY),
+    [LAMBDA_ENV.reportStageQueues]: JSON.stringify(Object.fromEntries(CONFIG.stageQueues)),
   };
 
   it('builds the production dependencies from a complete environment, and fails the cold start otherwise', () => {
@@ -317,5 +360,12 @@ describe('defaultMonthlyReportDeps', () => {
     expect(deps.config).toEqual(CONFIG);
     expect(deps.writer.bucket).toBe(BUCKET);
     expect(() => defaultMonthlyReportDeps({ ...env, [LAMBDA_ENV.topology]: '' })).toThrow(ConfigError);
+  });
+
+  it('fails the cold start when a stage of the topology has no queues', () => {
+    const { posting: _posting, ...others } = Object.fromEntries(CONFIG.stageQueues);
+    expect(() =>
+      defaultMonthlyReportDeps({ ...env, [LAMBDA_ENV.reportStageQueues]: JSON.stringify(others) }),
+    ).toThrow(new ConfigError('environment variable REPORT_STAGE_QUEUES has no queues for stage posting'));
   });
 });

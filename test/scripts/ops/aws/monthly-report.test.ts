@@ -1,12 +1,15 @@
 import { DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
+import { GetMetricDataCommand } from '@aws-sdk/client-cloudwatch';
+import { GetQueueAttributesCommand } from '@aws-sdk/client-sqs';
 import { QueryCommand, type QueryCommandInput } from '@aws-sdk/client-timestream-query';
 import { describe, expect, it } from 'vitest';
 import type { TimestreamReportSpec } from '../../../../consumers/aws/timestream-report-spec.js';
 import type { MonthlyReport } from '../../../../consumers/reports/monthly-report.js';
 import { CELL_OUTPUT_IDS } from '../../../../stacks/cell-outputs.js';
+import { depthAnswer, metricAnswer } from '../../../consumers/support/metric-fakes.js';
 import { queryPage, throttled } from '../../../consumers/support/timestream-fakes.js';
-import { describeStacks, STACK_NAME, stackOutputs } from '../support/aws-fixtures.js';
-import { CELL, cfn, run, timestream, useAwsMocks } from '../support/aws-mocks.js';
+import { describeStacks, queueUrl, STACK_NAME, stackOutputs } from '../support/aws-fixtures.js';
+import { CELL, cfn, cloudWatch, INGESTION, run, sqs, timestream, useAwsMocks } from '../support/aws-mocks.js';
 import { jsonOf } from '../support/run-ops.js';
 
 /**
@@ -39,8 +42,10 @@ function describeCell(without?: string): void {
   cfn.on(DescribeStacksCommand).resolves(describeStacks(outputs));
 }
 
-/** Timestream's answers: one received vendor, nothing else. */
+/** Timestream's answers: one received vendor, nothing else; CloudWatch: ingestion relayed 3, stored 2; one in its DLQ. */
 function answerQueries(): void {
+  cloudWatch.on(GetMetricDataCommand).callsFake(metricAnswer([{ relayed: [2, 1], processed: [2] }]));
+  sqs.on(GetQueueAttributesCommand).callsFake(depthAnswer({ [queueUrl(INGESTION, 'dlq')]: [1, 0] }));
   timestream.on(QueryCommand).callsFake((input: QueryCommandInput) =>
     // The received figure's query (the stuck query selects a vendor_id too).
     /AS vendor_id, currency, count\(\*\)/.test(input.QueryString ?? '')
@@ -74,6 +79,24 @@ describe('invoice-ops report --cell', () => {
     const queries = timestream.commandCalls(QueryCommand).map((c) => c.args[0].input.QueryString ?? '');
     expect(queries).toHaveLength(5);
     for (const sql of queries) expect(sql).toContain(`FROM "InvoiceCellDatabase-abc"."${LATEST_TABLE}"`);
+    // Assess: the Lambda's approximate reconciliation, from the stage queues the stack names
+    expect(report.reconciliation?.stages[0]).toEqual({
+      stage: 'ingestion',
+      accepted: 3,
+      stored: 2,
+      inDlqNow: 1,
+      inFlightNow: 0,
+      missing: 0,
+      unexpected: 0,
+      balanced: true,
+    });
+    expect(report.reconciliation?.complete).toBe(true);
+    expect(report.notes.join('\n')).toContain('reconciliation: approximate');
+    expect(
+      cloudWatch.commandCalls(GetMetricDataCommand)[0]?.args[0].input.MetricDataQueries?.[0],
+    ).toMatchObject({
+      MetricStat: { Period: 3600, Stat: 'Sum' },
+    });
   });
 
   it('prints the month so far in the format asked', async () => {
@@ -117,9 +140,25 @@ describe('invoice-ops report --cell', () => {
     );
   });
 
+  it('fails with exit 1 naming the call when the reconciliation cannot be read', async () => {
+    // Prepare
+    describeCell();
+    answerQueries();
+    cloudWatch.on(GetMetricDataCommand).rejects(throttled());
+
+    // Act
+    const result = await run(['report', ...CELL, '--month', '2026-10']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(/reconciliation: CloudWatch GetMetricData failed: ThrottlingException/);
+    expect(result.stdout).toBe('');
+  });
+
   it('fails with exit 1 naming the figure when Timestream fails', async () => {
     // Prepare
     describeCell();
+    answerQueries();
     timestream.on(QueryCommand).rejects(throttled());
 
     // Act
