@@ -18,6 +18,7 @@ import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
 import { RETAINED } from './defaults/retained.js';
+import { schedulerInvokeRole } from './scheduler-role.js';
 import type { TimeseriesQueryTarget } from './timeseries-store.js';
 
 export interface MonthlyReportProps {
@@ -261,37 +262,12 @@ export class MonthlyReport extends Construct {
 
   /** The role Scheduler assumes: invoke this function, write the (encrypted) DLQ. */
   private addSchedulerRole(dlqKey: kms.IKey): iam.Role {
-    const stack = Stack.of(this);
-    const scheduleGroupArn = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule-group',
-      resourceName: 'default',
-    });
-    const role = new iam.Role(this, 'SchedulerRole', {
+    return schedulerInvokeRole(this, {
       description: 'EventBridge Scheduler: invoke the monthly report function, dead-letter to its DLQ',
-      // Confused deputy: only schedules of this account's default group may assume it.
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': scheduleGroupArn },
-        },
-      }),
+      functionArn: this.function.fn.functionArn,
+      dlq: this.dlq,
+      dlqKey,
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.function.fn.functionArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [dlqKey.keyArn],
-      }),
-    );
-    return role;
   }
 
   /** `cron(<minute> <hour> 1 * ? *)` in the cell's zone, flexible window off, with the scheduled time as input. */

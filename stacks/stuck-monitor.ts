@@ -1,4 +1,4 @@
-import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, Validations } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
@@ -11,6 +11,7 @@ import type { CellTopology } from '../cells/topology.js';
 import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
+import { schedulerInvokeRole } from './scheduler-role.js';
 import type { TimeseriesQueryTarget } from './timeseries-store.js';
 
 export interface StuckMonitorProps {
@@ -139,37 +140,12 @@ export class StuckMonitor extends Construct {
 
   /** The role Scheduler assumes: invoke this function, write the (encrypted) DLQ. */
   private addSchedulerRole(dlqKey: kms.IKey): iam.Role {
-    const stack = Stack.of(this);
-    const scheduleGroupArn = stack.formatArn({
-      service: 'scheduler',
-      resource: 'schedule-group',
-      resourceName: 'default',
-    });
-    const role = new iam.Role(this, 'SchedulerRole', {
+    return schedulerInvokeRole(this, {
       description: 'EventBridge Scheduler: invoke the stuck-invoice monitor, dead-letter to its DLQ',
-      // Confused deputy: only schedules of this account's default group may assume it.
-      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com', {
-        conditions: {
-          StringEquals: { 'aws:SourceAccount': stack.account, 'aws:SourceArn': scheduleGroupArn },
-        },
-      }),
+      functionArn: this.function.fn.functionArn,
+      dlq: this.dlq,
+      dlqKey,
     });
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['lambda:InvokeFunction'],
-        resources: [this.function.fn.functionArn],
-      }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({ actions: ['sqs:SendMessage'], resources: [this.dlq.queueArn] }),
-    );
-    role.addToPolicy(
-      new iam.PolicyStatement({
-        actions: ['kms:GenerateDataKey', 'kms:Decrypt'],
-        resources: [dlqKey.keyArn],
-      }),
-    );
-    return role;
   }
 
   /** The schedule: every `period`, Scheduler retries deliveries, then dead-letters them. */
