@@ -87,7 +87,7 @@ describe('subscriber DLQ: alarm, dlq list and redrive --subscriber', () => {
     expect(answer.alarms.find((a) => a.id === RULE)).toMatchObject({
       title: 'Ingestion: subscriber billify DLQ not empty',
       stage: 'ingestion',
-      severity: 'critical',
+      severity: 'warning',
       state: 'ALARM',
       value: 1,
       threshold: 0,
