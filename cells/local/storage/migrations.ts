@@ -283,4 +283,54 @@ export const MIGRATIONS: readonly string[] = [
   DROP INDEX IF EXISTS records_stage_time;
   DROP INDEX IF EXISTS records_currency_time;
   `,
+  // 9: reconciliation counters per hour (cells/local/storage/reconcile-counters.ts): the sums of
+  // the hour's minute bins and how many of them do not balance, kept by triggers on
+  // reconcile_bins (every writer of it, the hook, the archive trigger, the delete trigger, the
+  // rebuild and retention, goes through them), so a 30-day `/reconcile` reads 720 rows per stage
+  // and opens only the hours that have an unbalanced minute, instead of 43,200 minute rows.
+  `
+  CREATE TABLE reconcile_hours (
+    stage TEXT NOT NULL,
+    hour_start_ms INTEGER NOT NULL,
+    accepted INTEGER NOT NULL,
+    stored INTEGER NOT NULL,
+    bins INTEGER NOT NULL,
+    unbalanced INTEGER NOT NULL,
+    PRIMARY KEY (stage, hour_start_ms)
+  ) WITHOUT ROWID;
+  CREATE TRIGGER reconcile_hours_insert AFTER INSERT ON reconcile_bins
+  BEGIN
+    INSERT INTO reconcile_hours (stage, hour_start_ms, accepted, stored, bins, unbalanced)
+      VALUES (new.stage, new.bin_start_ms - ((new.bin_start_ms % 3600000) + 3600000) % 3600000,
+        new.accepted, new.stored, 1, new.accepted != new.stored OR new.unaccepted != 0)
+      ON CONFLICT (stage, hour_start_ms) DO UPDATE SET
+        accepted = accepted + excluded.accepted, stored = stored + excluded.stored,
+        bins = bins + 1, unbalanced = unbalanced + excluded.unbalanced;
+  END;
+  CREATE TRIGGER reconcile_hours_update AFTER UPDATE ON reconcile_bins
+  BEGIN
+    UPDATE reconcile_hours SET
+        accepted = accepted + new.accepted - old.accepted,
+        stored = stored + new.stored - old.stored,
+        unbalanced = unbalanced + (new.accepted != new.stored OR new.unaccepted != 0)
+          - (old.accepted != old.stored OR old.unaccepted != 0)
+      WHERE stage = new.stage
+        AND hour_start_ms = new.bin_start_ms - ((new.bin_start_ms % 3600000) + 3600000) % 3600000;
+  END;
+  CREATE TRIGGER reconcile_hours_delete AFTER DELETE ON reconcile_bins
+  BEGIN
+    UPDATE reconcile_hours SET
+        accepted = accepted - old.accepted, stored = stored - old.stored, bins = bins - 1,
+        unbalanced = unbalanced - (old.accepted != old.stored OR old.unaccepted != 0)
+      WHERE stage = old.stage
+        AND hour_start_ms = old.bin_start_ms - ((old.bin_start_ms % 3600000) + 3600000) % 3600000;
+    DELETE FROM reconcile_hours WHERE stage = old.stage
+      AND hour_start_ms = old.bin_start_ms - ((old.bin_start_ms % 3600000) + 3600000) % 3600000
+      AND bins = 0;
+  END;
+  INSERT INTO reconcile_hours (stage, hour_start_ms, accepted, stored, bins, unbalanced)
+    SELECT stage, bin_start_ms - ((bin_start_ms % 3600000) + 3600000) % 3600000,
+      sum(accepted), sum(stored), count(*), sum(accepted != stored OR unaccepted != 0)
+    FROM reconcile_bins WHERE true GROUP BY 1, 2;
+  `,
 ];

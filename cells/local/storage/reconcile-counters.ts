@@ -144,23 +144,61 @@ export function storedCounts(db: DatabaseHandle): Map<string, number> {
   return new Map(rows.map((r) => [r.name.slice('stored:'.length), r.value]));
 }
 
-/** Counter sums per stage over the bins starting in `[fromMs, toMs)`: one key range per stage. */
+/** Width of a `reconcile_hours` row (migration 9). */
+const HOUR_MS = 3_600_000;
+
+/** A range of bin starts, `[fromMs, toMs)`. */
+interface BinRange {
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
+/**
+ * A window of minute bins as the whole hours inside it (read from `reconcile_hours`) and the
+ * minutes before and after them (read from `reconcile_bins`): at most 118 minute rows per stage
+ * around any number of hours. A window inside one or two hours is all minutes.
+ */
+function splitByHour(fromMs: number, toMs: number): { head?: BinRange; hours?: BinRange; tail?: BinRange } {
+  const firstHour = binStartOf(fromMs, HOUR_MS) === fromMs ? fromMs : binStartOf(fromMs, HOUR_MS) + HOUR_MS;
+  const endHour = binStartOf(toMs, HOUR_MS);
+  if (firstHour >= endHour) return fromMs < toMs ? { head: { fromMs, toMs } } : {};
+  return {
+    ...(fromMs < firstHour ? { head: { fromMs, toMs: firstHour } } : {}),
+    hours: { fromMs: firstHour, toMs: endHour },
+    ...(endHour < toMs ? { tail: { fromMs: endHour, toMs } } : {}),
+  };
+}
+
+/**
+ * Counter sums per stage over the bins starting in `[fromMs, toMs)`: per stage one range of
+ * `reconcile_hours` and up to two short ranges of minute bins, whatever the window's length.
+ */
 export function readStageTotals(
   db: DatabaseHandle,
   stages: readonly StageName[],
   fromMs: number,
   toMs: number,
 ): StageTotals[] {
-  const sum = db.prepare<
-    [string, number, number],
-    { accepted: number | null; stored: number | null; bins: number }
-  >(
+  type Sums = { accepted: number | null; stored: number | null; bins: number | null };
+  const minuteSums = db.prepare<[string, number, number], Sums>(
     `SELECT sum(accepted) AS accepted, sum(stored) AS stored, count(*) AS bins
      FROM reconcile_bins WHERE stage = ? AND bin_start_ms >= ? AND bin_start_ms < ?`,
   );
+  const hourSums = db.prepare<[string, number, number], Sums>(
+    `SELECT sum(accepted) AS accepted, sum(stored) AS stored, sum(bins) AS bins
+     FROM reconcile_hours WHERE stage = ? AND hour_start_ms >= ? AND hour_start_ms < ?`,
+  );
+  const { head, hours, tail } = splitByHour(fromMs, toMs);
   return stages.map((stage) => {
-    const row = sum.get(stage, fromMs, toMs);
-    return { stage, accepted: row?.accepted ?? 0, stored: row?.stored ?? 0, bins: row?.bins ?? 0 };
+    const parts = [head, tail].flatMap((r) => (r ? [minuteSums.get(stage, r.fromMs, r.toMs)] : []));
+    if (hours) parts.push(hourSums.get(stage, hours.fromMs, hours.toMs));
+    const total = (pick: (s: Sums) => number | null) => parts.reduce((n, p) => n + ((p && pick(p)) ?? 0), 0);
+    return {
+      stage,
+      accepted: total((p) => p.accepted),
+      stored: total((p) => p.stored),
+      bins: total((p) => p.bins),
+    };
   });
 }
 
@@ -182,7 +220,11 @@ function countsOf(row: BinRow): BinCounts {
   };
 }
 
-/** The bins in `[fromMs, toMs)` whose counters differ, oldest first, at most `limit`. */
+/**
+ * The bins in `[fromMs, toMs)` whose counters differ, oldest first, at most `limit`. Inside whole
+ * hours only the hours `reconcile_hours` counts an unbalanced minute in are opened, so a window of
+ * balanced history costs its hour rows, not its minutes.
+ */
 export function readUnbalancedBins(
   db: DatabaseHandle,
   stages: readonly StageName[],
@@ -195,8 +237,29 @@ export function readUnbalancedBins(
      WHERE stage = ? AND bin_start_ms >= ? AND bin_start_ms < ? AND (accepted != stored OR unaccepted != 0)
      ORDER BY bin_start_ms LIMIT ?`,
   );
+  const unbalancedHours = db.prepare<[string, number, number], { hour_start_ms: number }>(
+    `SELECT hour_start_ms FROM reconcile_hours
+     WHERE stage = ? AND hour_start_ms >= ? AND hour_start_ms < ? AND unbalanced > 0
+     ORDER BY hour_start_ms`,
+  );
+  const { head, hours, tail } = splitByHour(fromMs, toMs);
+  const ofStage = (stage: string): BinRow[] => {
+    const rows: BinRow[] = [];
+    const take = (range: BinRange) => {
+      if (rows.length < limit) rows.push(...select.all(stage, range.fromMs, range.toMs, limit - rows.length));
+    };
+    if (head) take(head);
+    if (hours) {
+      for (const { hour_start_ms: hour } of unbalancedHours.iterate(stage, hours.fromMs, hours.toMs)) {
+        if (rows.length >= limit) break;
+        take({ fromMs: hour, toMs: hour + HOUR_MS });
+      }
+    }
+    if (tail) take(tail);
+    return rows;
+  };
   return stages
-    .flatMap((stage) => select.all(stage, fromMs, toMs, limit))
+    .flatMap(ofStage)
     .sort((a, b) => a.bin_start_ms - b.bin_start_ms || (a.stage < b.stage ? -1 : 1))
     .slice(0, limit)
     .map(countsOf);
