@@ -111,15 +111,38 @@ export function percentileFromBuckets(counts: ReadonlyMap<number, number>, p: nu
  * percentileBucket(new Map([[bucketOf(5), 3], [bucketOf(250), 1]]), 50); // bucketOf(5)
  */
 export function percentileBucket(counts: ReadonlyMap<number, number>, p: number): number | undefined {
-  if (!(p > 0 && p <= 100)) throw new HistogramValueError(`percentile ${String(p)} is not in (0, 100]`);
+  return sortedBuckets(counts).percentile(p);
+}
+
+/** A histogram's positive counts in bucket order, for several percentiles of one merge. */
+export interface SortedBuckets {
+  readonly total: number;
+  /** {@link percentileBucket} of the counts this was made from. */
+  percentile(p: number): number | undefined;
+}
+
+/**
+ * Sorts a histogram's counts once, so p50, p95 and p99 of the same merged bins cost one sort.
+ *
+ * @example
+ * const sorted = sortedBuckets(counts);
+ * [sorted.percentile(50), sorted.percentile(99)];
+ */
+export function sortedBuckets(counts: ReadonlyMap<number, number>): SortedBuckets {
   const buckets = [...counts].filter(([, n]) => n > 0).sort(([a], [b]) => a - b);
   const total = buckets.reduce((sum, [, n]) => sum + n, 0);
-  if (total === 0) return undefined;
-  const rank = Math.floor((total * p + 99) / 100);
-  let seen = 0;
-  for (const [bucket, n] of buckets) {
-    seen += n;
-    if (seen >= rank) return bucket;
-  }
-  return buckets[buckets.length - 1]?.[0];
+  return {
+    total,
+    percentile(p: number): number | undefined {
+      if (!(p > 0 && p <= 100)) throw new HistogramValueError(`percentile ${String(p)} is not in (0, 100]`);
+      if (total === 0) return undefined;
+      const rank = Math.floor((total * p + 99) / 100);
+      let seen = 0;
+      for (const [bucket, n] of buckets) {
+        seen += n;
+        if (seen >= rank) return bucket;
+      }
+      return buckets[buckets.length - 1]?.[0];
+    },
+  };
 }

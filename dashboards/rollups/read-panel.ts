@@ -3,7 +3,7 @@ import { PERCENTILES } from '../panels/panel-types.js';
 import type { RollupRow } from './apply-record.js';
 import { binStartOf } from './bin-start.js';
 import type { KeyValue } from './contributions.js';
-import { bucketBounds, percentileBucket } from './histogram.js';
+import { bucketBounds, type SortedBuckets, sortedBuckets } from './histogram.js';
 import { canonicalJson, type RollupSpec, RollupSpecError, specShapeOf } from './rollup-specs.js';
 import { planWindow, type RollupTier, segmentRuns, type WindowPlanOptions } from './window-plan.js';
 
@@ -30,6 +30,18 @@ export interface PanelRow {
   readonly bucket?: number;
 }
 
+/**
+ * Merged windows of one request, by spec, window, bin and groups: the latency p50, p95 and p99
+ * panels merge the same histogram rows, and a histogram's buckets are sorted once for all three.
+ */
+export type PanelMergeCache = Map<string, MergedWindow>;
+
+interface MergedWindow {
+  readonly groups: ReadonlyMap<string, Group>;
+  readonly fromMs: number;
+  readonly toMs: number;
+}
+
 export interface PanelReadOptions extends Pick<WindowPlanOptions, 'oldestRetainedMs'> {
   readonly fromMs: number;
   readonly toMs: number;
@@ -37,6 +49,8 @@ export interface PanelReadOptions extends Pick<WindowPlanOptions, 'oldestRetaine
   readonly panelBin?: TimeBin;
   /** Stage positions, so stage groups come in pipeline order as in the local SQL. */
   readonly stageOrder?: ReadonlyMap<string, number>;
+  /** Merges of this request, reused by panels of the same spec, window and groups. */
+  readonly mergeCache?: PanelMergeCache;
 }
 
 /** A range read of stored rollup rows: tier `tier`, bin starts in `[fromMs, toMs)`. */
@@ -56,6 +70,8 @@ interface Group {
   sumMinor: bigint;
   sum: number;
   readonly buckets: Map<number, number>;
+  /** {@link buckets} sorted, made by the first percentile asked of this group. */
+  sorted?: SortedBuckets;
 }
 
 function checkServes(spec: RollupSpec, panel: Panel): RecordsQuery {
@@ -77,7 +93,8 @@ function aggregateOf(query: RecordsQuery, g: Group): Pick<PanelRow, 'value' | 'b
     case 'avg':
       return { value: g.sum / g.count };
     default: {
-      const bucket = percentileBucket(g.buckets, PERCENTILES[query.aggregation]);
+      g.sorted ??= sortedBuckets(g.buckets);
+      const bucket = g.sorted.percentile(PERCENTILES[query.aggregation]);
       return bucket === undefined ? undefined : { value: bucketBounds(bucket).lower, bucket };
     }
   }
@@ -132,11 +149,49 @@ export function readPanel(
   read: RollupRowReader,
 ): PanelRead {
   const query = checkServes(spec, panel);
-  const dueAt = spec.keys.findIndex((k) => k.startsWith('dueBin:'));
   const windowBin = query.timeBin && query.timeField !== 'dueDate' ? options.panelBin : undefined;
   if (query.timeBin && query.timeField !== 'dueDate' && windowBin === undefined) {
     throw new RollupSpecError(`panel ${panel.id}: panelBin is required for a binned panel`);
   }
+  const cacheKey = JSON.stringify([
+    spec.id,
+    options.fromMs,
+    options.toMs,
+    windowBin ?? null,
+    query.groupBy,
+    options.oldestRetainedMs ?? null,
+  ]);
+  let window = options.mergeCache?.get(cacheKey);
+  if (!window) {
+    window = mergeWindow(spec, query, options, windowBin, read);
+    options.mergeCache?.set(cacheKey, window);
+  }
+  const merged = window.groups;
+  const binned = query.timeBin !== undefined;
+  const rows: PanelRow[] = [];
+  for (const g of merged.values()) {
+    const value = g.count > 0 ? aggregateOf(query, g) : undefined;
+    if (!value) continue;
+    rows.push({
+      ...(binned ? { binStartMs: g.binStartMs } : {}),
+      groups: g.groups,
+      count: g.count,
+      ...value,
+    });
+  }
+  rows.sort(panelRowOrder(query, options.stageOrder));
+  return { rows, fromMs: window.fromMs, toMs: window.toMs };
+}
+
+/** The window's rollup rows, re-binned to the panel bin and merged per group. */
+function mergeWindow(
+  spec: RollupSpec,
+  query: RecordsQuery,
+  options: PanelReadOptions,
+  windowBin: TimeBin | undefined,
+  read: RollupRowReader,
+): MergedWindow {
+  const dueAt = spec.keys.findIndex((k) => k.startsWith('dueBin:'));
   const plan = planWindow(options.fromMs, options.toMs, spec.tiers, {
     ...(options.oldestRetainedMs ? { oldestRetainedMs: options.oldestRetainedMs } : {}),
     ...(windowBin ? { panelBin: windowBin } : {}),
@@ -156,18 +211,5 @@ export function readPanel(
       merged.set(key, g);
     }
   }
-  const binned = query.timeBin !== undefined;
-  const rows: PanelRow[] = [];
-  for (const g of merged.values()) {
-    const value = g.count > 0 ? aggregateOf(query, g) : undefined;
-    if (!value) continue;
-    rows.push({
-      ...(binned ? { binStartMs: g.binStartMs } : {}),
-      groups: g.groups,
-      count: g.count,
-      ...value,
-    });
-  }
-  rows.sort(panelRowOrder(query, options.stageOrder));
-  return { rows, fromMs: plan.fromMs, toMs: plan.toMs };
+  return { groups: merged, fromMs: plan.fromMs, toMs: plan.toMs };
 }

@@ -38,9 +38,10 @@ export class InvoiceSource implements InvoiceDraw {
   /**
    * The same invoice numbers (so ids never repeat across phases) timed by `traffic` instead: the
    * ingest probes and the soak draw from a live traffic (`createScaleTraffic({ live: true })`), so
-   * their events occur now, as a feed's would, while the fill's spread over the history.
+   * their events occur now, as a feed's would, while the fill's spread over the history; the bulk
+   * loader draws the history in time order (`historyOrder`).
    */
-  live(traffic: ScaleTraffic): InvoiceDraw {
+  timedBy(traffic: ScaleTraffic): InvoiceDraw {
     return { next: () => traffic.invoice(this.#next++) };
   }
 

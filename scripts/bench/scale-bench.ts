@@ -20,6 +20,7 @@ import {
   SCALE_LATE_SHARE,
   SCALE_SPAN_MS,
   SCALE_STALL_RATE,
+  type ScaleTraffic,
 } from './scale-records.js';
 import {
   loadLine,
@@ -46,6 +47,9 @@ import { soakHeader, soakVerdicts } from './scale-soak-report.js';
  * npx tsx scripts/bench/scale-bench.ts --sizes 20000,50000 --http-records 20000 --reads 5 \
  *   --ingest-probe 2000 --soak-minutes 1 --soak-rate 200
  */
+
+/** Invoices sampled for the events per invoice of a bulk phase (to spread it over the span). */
+const EVENTS_SAMPLE = 2_000;
 
 /** Whose records the bulk loader writes: the cell's default `--cell-name` and its fixed region (local-cell.ts). */
 const BENCH_CELL: CellIdentity = { cell: 'local', region: 'local' };
@@ -75,14 +79,32 @@ class ScaleBench {
     if (earlier) [this.#viaHttp, this.#viaBulk] = [earlier.viaHttp, earlier.viaBulk];
   }
 
-  /** After each phase: what a later `--measure-existing` run needs to go on without repeating ids. */
-  #recordFill(): void {
+  /**
+   * After each phase and each bulk commit: what a later `--measure-existing` or `--resume` run
+   * needs to go on without repeating ids (invoices drawn but not yet written are skipped, never
+   * sent twice). `bulkInserted`: the running bulk phase's records so far.
+   */
+  #recordFill(bulkInserted = 0): void {
     writeFillRecord(this.#dataDir, {
       seed: this.#options.seed,
       invoices: this.#source.count,
       viaHttp: this.#viaHttp,
-      viaBulk: this.#viaBulk,
+      viaBulk: this.#viaBulk + bulkInserted,
     });
+  }
+
+  /**
+   * The history for a bulk phase of `records` records, oldest first over the whole span (so the
+   * phase's records spread over it as the random fill's do), starting at the next invoice.
+   */
+  #orderedHistory(records: number): ScaleTraffic {
+    const firstIndex = this.#source.count;
+    const timing = { seed: this.#options.seed, topology: CELL_TOPOLOGY, nowMs: Date.now() };
+    const sample = createScaleTraffic(timing);
+    let events = 0;
+    for (let i = 0; i < EVENTS_SAMPLE; i++) events += sample.invoice(firstIndex + i).events.length;
+    const invoices = Math.ceil(records / (events / EVENTS_SAMPLE));
+    return createScaleTraffic({ ...timing, historyOrder: { firstIndex, invoices } });
   }
 
   get #target(): IngestTarget {
@@ -119,7 +141,7 @@ class ScaleBench {
    * ingesting that touches bins across all of it — not what a feed sends.
    */
   #liveSource(): InvoiceDraw {
-    return this.#source.live(
+    return this.#source.timedBy(
       createScaleTraffic({
         seed: this.#options.seed,
         topology: CELL_TOPOLOGY,
@@ -156,15 +178,17 @@ class ScaleBench {
     }
     if (this.#stored >= size) return;
     await this.stop();
+    const records = size - this.#stored;
     const r = await bulkLoad({
       dataDir: this.#dataDir,
       dbFile: databaseFile(this.#dataDir),
       synchronous: this.#options.synchronous === 'full' ? 'FULL' : 'NORMAL',
       topology: CELL_TOPOLOGY,
       cell: BENCH_CELL,
-      source: this.#source,
-      records: size - this.#stored,
+      source: this.#source.timedBy(this.#orderedHistory(records)),
+      records,
       log,
+      onProgress: (inserted) => this.#recordFill(inserted),
     });
     this.#viaBulk += r.inserted;
     this.#stored += r.inserted;
@@ -223,7 +247,7 @@ class ScaleBench {
         `(lifecycles of the last day, as a feed sends); ${SCALE_LATE_SHARE * 100} % late events (1–72 h), ` +
         `${SCALE_FAILURE_RATE * 100} % failing and ${SCALE_STALL_RATE * 100} % stalling invoices, 8 currencies, 20 vendors`,
     );
-    const empty = o.measureExisting ? await emptyBaseline(o) : await this.emptyIngest();
+    const empty = o.measureExisting || o.resume ? await emptyBaseline(o) : await this.emptyIngest();
     out(
       `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s`,
     );
@@ -234,11 +258,34 @@ class ScaleBench {
       out(`measuring the cell in ${this.#dataDir} as it is: ${fmt(this.#stored)} records stored`);
       results.push(await this.#measure(this.#stored, empty.eventsPerSec));
     } else {
-      for (const size of o.sizes) results.push(await this.#measure(size, empty.eventsPerSec));
+      if (o.resume) await this.#resumeAt();
+      for (const size of o.sizes) {
+        if (size <= this.#stored) {
+          out(`${fmt(size)} records: passed before this run resumed, not measured again`);
+          continue;
+        }
+        results.push(await this.#measure(size, empty.eventsPerSec));
+      }
     }
     for (const line of summaryTable(results, empty.eventsPerSec)) out(line);
     for (const line of targetVerdicts(results, empty.eventsPerSec)) out(line);
     if (o.soakMinutes > 0) await this.#soak();
+  }
+
+  /** `--resume`: what the cell holds and how it came, per the fill record of the stopped run. */
+  async #resumeAt(): Promise<void> {
+    const cell = await this.#start();
+    await this.#readViews(cell);
+    this.#stored = (await readStats(cell.port, this.#keys.operator)).totals.stored;
+    const known = this.#viaHttp + this.#viaBulk;
+    out(
+      `resuming the fill of ${this.#dataDir} at ${fmt(this.#stored)} records stored: ${fmt(this.#viaHttp)} through HTTP, ` +
+        `${fmt(this.#viaBulk)} through the bulk loader` +
+        (this.#stored === known
+          ? ''
+          : `, ${fmt(this.#stored - known)} by a phase that was cut before it was recorded`) +
+        `; invoices from #${fmt(this.#source.count)} on`,
+    );
   }
 
   /** The dashboards' views, then the ingest probe on this (empty) cell: the baseline. */
@@ -293,9 +340,17 @@ async function emptyBaseline(options: ScaleOptions): Promise<HttpSendResult> {
  * What the run that filled `dir` handed out, so this run's invoices follow on; without a record
  * (a cell filled by an older bench) ids are kept apart only by a different `--seed`, which it warns about.
  */
-function readFill(dir: string, seed: number): FillRecord {
+function readFill(dir: string, seed: number, resume: boolean): FillRecord {
   const record = readFillRecord(dir);
   if (record && record.seed === seed) return record;
+  if (resume) {
+    throw new ScaleOptionsError(
+      record
+        ? `--resume: ${dir} was filled with --seed ${record.seed}, not ${seed}: give --seed ${record.seed}`
+        : `--resume: ${dir} has no fill record (${'scale-bench-fill.json'}): it was not filled by bench:scale`,
+      2,
+    );
+  }
   if (record) return { ...record, invoices: 0 };
   log(`warning: ${dir} has no fill record; give a --seed other than its fill's so no event id repeats`);
   return { seed, invoices: 0, viaHttp: Number.NaN, viaBulk: Number.NaN };
@@ -307,9 +362,13 @@ function dataDirOf(options: ScaleOptions): { dir: string; made: boolean } {
     return { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'scale-bench-')), made: true };
   }
   const dir = path.resolve(options.dataDir);
-  if (options.measureExisting) {
+  if (options.measureExisting || options.resume) {
+    const flag = options.resume ? '--resume' : '--measure-existing';
     if (!fs.existsSync(databaseFile(dir))) {
-      throw new ScaleOptionsError(`--measure-existing: --data-dir ${dir} holds no cell to measure`, 2);
+      throw new ScaleOptionsError(
+        `${flag}: --data-dir ${dir} holds no cell to ${options.resume ? 'resume' : 'measure'}`,
+        2,
+      );
     }
     return { dir, made: false };
   }
@@ -326,7 +385,7 @@ async function main(): Promise<void> {
   const bench = new ScaleBench(
     options,
     dir,
-    options.measureExisting ? readFill(dir, options.seed) : undefined,
+    options.measureExisting || options.resume ? readFill(dir, options.seed, options.resume) : undefined,
   );
   try {
     await bench.run();

@@ -30,6 +30,12 @@ export interface ScaleOptions {
    * baseline on a fresh temp cell, then reads, ingest, disk and RSS, then the soak.
    */
   readonly measureExisting: boolean;
+  /**
+   * Go on filling the cell in `dataDir` that a stopped run was filling (its fill record says
+   * which invoices it drew): the empty-cell baseline on a fresh temp cell, then every size of
+   * `sizes` the cell has not reached, filled and measured as a fresh run would, then the soak.
+   */
+  readonly resume: boolean;
   /** SQLite synchronous mode of the cell and of the bulk loader. */
   readonly synchronous: 'full' | 'normal';
   /** Seed of the generated traffic. */
@@ -99,6 +105,11 @@ function program(): Command {
       'measure the cell already in --data-dir without filling it (give a --seed other than its fill)',
       false,
     )
+    .option(
+      '--resume',
+      'go on filling the cell in --data-dir (a run that was stopped) to the sizes it has not reached, measuring at each',
+      false,
+    )
     .addOption(
       new Option('--synchronous <mode>', 'SQLite synchronous mode of the cell and the bulk loader')
         .choices(['full', 'normal'])
@@ -118,6 +129,7 @@ interface RawOptions {
   dataDir?: string;
   keep: boolean;
   measureExisting: boolean;
+  resume: boolean;
   synchronous: 'full' | 'normal';
   seed: number;
 }
@@ -140,6 +152,12 @@ export function parseScaleOptions(args: readonly string[]): ScaleOptions {
   if (raw.measureExisting && raw.dataDir === undefined) {
     throw new ScaleOptionsError('--measure-existing needs --data-dir <dir> of a filled cell', 2);
   }
+  if (raw.resume && raw.dataDir === undefined) {
+    throw new ScaleOptionsError('--resume needs --data-dir <dir> of the cell a stopped run was filling', 2);
+  }
+  if (raw.resume && raw.measureExisting) {
+    throw new ScaleOptionsError('--resume fills the cell, --measure-existing does not: give one of them', 2);
+  }
   return {
     sizes: raw.sizes,
     httpRecords: raw.httpRecords,
@@ -150,6 +168,7 @@ export function parseScaleOptions(args: readonly string[]): ScaleOptions {
     dataDir: raw.dataDir,
     keep: raw.keep,
     measureExisting: raw.measureExisting,
+    resume: raw.resume,
     synchronous: raw.synchronous,
     seed: raw.seed,
   };

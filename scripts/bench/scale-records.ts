@@ -80,6 +80,13 @@ export interface ScaleTrafficOptions {
    * send; the history (`false`, the default) is what the fill stores.
    */
   readonly live?: boolean;
+  /**
+   * History in time order: invoice `firstIndex + k` of `invoices` starts `k / invoices` of the
+   * way from the span's oldest end to its newest, instead of at a random point. What the bulk
+   * loader draws, so it can stamp each record's stored time just after its receive time, as a
+   * cell running through the history would have (`scale-bulk.ts`).
+   */
+  readonly historyOrder?: { readonly firstIndex: number; readonly invoices: number };
 }
 
 export interface ScaleTraffic {
@@ -131,12 +138,19 @@ interface RetimeConfig extends ScaleTrafficOptions {
   readonly timingSeed: number;
 }
 
+/** The offset of {@link ScaleTrafficOptions.historyOrder}: oldest first, never below 0. */
+function orderedOffset(config: RetimeConfig, index: number): number {
+  const { firstIndex, invoices } = config.historyOrder ?? { firstIndex: 0, invoices: 1 };
+  const progress = (index - firstIndex + 0.5) / Math.max(1, invoices);
+  return Math.max(0, Math.floor((config.spanMs - LIFECYCLE_ROOM_MS) * (1 - progress)));
+}
+
 /** The generator's invoice moved back by a random offset, with late events and receive times. */
 function retimedInvoice(config: RetimeConfig, index: number): ScaleInvoice {
   const plan = config.generator.invoice(index);
   const random = mulberry32(mixSeed(config.timingSeed, index));
   const spread = Math.floor(random() * (config.spanMs - LIFECYCLE_ROOM_MS));
-  const offsetMs = config.live ? 0 : spread;
+  const offsetMs = config.live ? 0 : config.historyOrder ? orderedOffset(config, index) : spread;
   const offsetDays = Math.round(offsetMs / DAY_MS);
   const events = plan.events.map(({ stage, event }, position): ScaleEvent => {
     const lifecycleMs = Date.parse(event.occurredAt) - offsetMs;

@@ -25,6 +25,27 @@ export class IngestUnavailableError extends Error {
 
 export type CommitFn = (batch: IngestBatch) => Promise<EntryResult[]>;
 
+/**
+ * The bus event the API makes of an accepted event: a fresh id, the cell's source, the stage's
+ * detail-type and the receive time (what the archive keeps and reconciliation counts as accepted).
+ *
+ * @example
+ * const busEvent = busEventOf(topology, stage, event, Date.now());
+ */
+export function busEventOf(
+  topology: CellTopology,
+  stage: StageTopology,
+  event: InvoiceEvent,
+  receivedAtMs: number,
+): BusEvent {
+  return {
+    id: randomUUID(),
+    source: topology.settings.eventSource,
+    'detail-type': stage.detailType,
+    detail: { receivedAtMs, event },
+  };
+}
+
 export class IngestClient {
   readonly #topology: CellTopology;
   readonly #bus: EventBus;
@@ -41,15 +62,7 @@ export class IngestClient {
     events: readonly InvoiceEvent[],
     receivedAtMs: number,
   ): Promise<EntryResult[]> {
-    const { eventSource } = this.#topology.settings;
-    const busEvents = events.map(
-      (event): BusEvent => ({
-        id: randomUUID(),
-        source: eventSource,
-        'detail-type': stage.detailType,
-        detail: { receivedAtMs, event },
-      }),
-    );
+    const busEvents = events.map((event) => busEventOf(this.#topology, stage, event, receivedAtMs));
     const routed = await this.#bus.route(busEvents);
     try {
       return await this.#commit({ archive: true, events: routed.map(toWireEvent) });

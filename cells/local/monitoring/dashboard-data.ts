@@ -1,4 +1,5 @@
 import type { Dashboard, Panel, QueueMetric } from '../../../dashboards/panels/panels.js';
+import type { PanelMergeCache } from '../../../dashboards/rollups/read-panel.js';
 import type {
   AlarmsAnswer,
   DashboardDataAnswer,
@@ -43,6 +44,8 @@ export interface DashboardDataSources {
   readonly cellName?: string;
   /** Rollup rows already read for this request (panels of one rollup, e.g. p50/p95/p99, share them). */
   readonly rowCache?: RollupRowCache;
+  /** Per request: windows merged by an earlier panel of the view (`readPanel`). */
+  readonly mergeCache?: PanelMergeCache;
   readonly logger: Logger;
   stats(): Promise<CellStats>;
   stuck(stage: StageName | undefined): Promise<StuckAnswer>;
@@ -88,6 +91,7 @@ export async function dashboardData(
     ...sources,
     stats: async () => (stats ??= await sources.stats()),
     rowCache: new Map(),
+    mergeCache: new Map(),
   };
   const panels: Record<string, PanelData> = {};
   for (const panel of dashboard.panels) {
@@ -184,7 +188,8 @@ function panelParams(
     topology,
     cellName,
     rowCache,
-  }: Pick<DashboardDataSources, 'db' | 'topology' | 'cellName' | 'rowCache'>,
+    mergeCache,
+  }: Pick<DashboardDataSources, 'db' | 'topology' | 'cellName' | 'rowCache' | 'mergeCache'>,
 ): LocalPanelParams {
   const { fromMs, toMs, nowMs, cell } = params;
   const oldestRetainedMs = readRollupRetention(db);
@@ -197,6 +202,7 @@ function panelParams(
     ...(cellName !== undefined ? { cellName } : {}),
     ...(Object.keys(oldestRetainedMs).length > 0 ? { oldestRetainedMs } : {}),
     ...(rowCache !== undefined ? { rowCache } : {}),
+    ...(mergeCache !== undefined ? { mergeCache } : {}),
   };
 }
 

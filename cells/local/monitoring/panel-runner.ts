@@ -5,7 +5,12 @@ import type { StuckInvoice } from '../../../consumers/monitoring/stuck.js';
 import { binForRange } from '../../../dashboards/panels/bin-for-range.js';
 import { type Panel, type RecordsQuery, TIME_BINS, type TimeBin } from '../../../dashboards/panels/panels.js';
 import type { RollupRow } from '../../../dashboards/rollups/apply-record.js';
-import { type PanelRow, type RollupRowReader, readPanel } from '../../../dashboards/rollups/read-panel.js';
+import {
+  type PanelMergeCache,
+  type PanelRow,
+  type RollupRowReader,
+  readPanel,
+} from '../../../dashboards/rollups/read-panel.js';
 import { type RollupSpec, specShapeOf } from '../../../dashboards/rollups/rollup-specs.js';
 import type { RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import type { RecordsPanelRow, SlaPanelRow } from '../../../schemas/api/index.js';
@@ -80,6 +85,8 @@ export interface LocalPanelParams {
   readonly topology: CellTopology;
   /** Rollup rows read earlier in the same request, reused by panels of the same rollup. */
   readonly rowCache?: RollupRowCache;
+  /** Windows merged earlier in the same request (the p50, p95 and p99 panels share one). */
+  readonly mergeCache?: PanelMergeCache;
 }
 
 /**
@@ -242,6 +249,7 @@ function runRecords(
     stageOrder: rollups.stageOrder,
     ...(timeBin !== undefined ? { panelBin: timeBin } : {}),
     ...(params.oldestRetainedMs ? { oldestRetainedMs: params.oldestRetainedMs } : {}),
+    ...(params.mergeCache ? { mergeCache: params.mergeCache } : {}),
   };
   // One read transaction: the segment reads see one snapshot, never half of a concurrent write.
   const read = db.transaction(() =>

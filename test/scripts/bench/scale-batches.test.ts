@@ -149,7 +149,7 @@ describe('InvoiceSource', () => {
   it('hands live invoices from the same numbers, so no id repeats across phases', () => {
     // Prepare
     const source = newSource();
-    const live = source.live(
+    const live = source.timedBy(
       createScaleTraffic({ seed: 5, topology: CELL_TOPOLOGY, nowMs: Date.now(), live: true }),
     );
 

@@ -29,6 +29,7 @@ describe('parseScaleOptions', () => {
       dataDir: undefined,
       keep: false,
       measureExisting: false,
+      resume: false,
       synchronous: 'full',
       seed: 1,
     });
@@ -53,6 +54,7 @@ describe('parseScaleOptions', () => {
       dataDir: '/tmp/x',
       keep: true,
       measureExisting: false,
+      resume: false,
       synchronous: 'normal',
       seed: 9,
     });
@@ -71,6 +73,23 @@ describe('parseScaleOptions', () => {
     expect(parseScaleOptions(['--measure-existing', '--data-dir', '/tmp/x']).measureExisting).toBe(true);
     expect(error?.exitCode).toBe(2);
     expect(error?.message).toBe('--measure-existing needs --data-dir <dir> of a filled cell');
+  });
+
+  it('takes --resume only with a --data-dir and never with --measure-existing', () => {
+    // Act
+    const alone = errorOf(() => parseScaleOptions(['--resume']));
+    const both = errorOf(() => parseScaleOptions(['--resume', '--measure-existing', '--data-dir', '/tmp/x']));
+
+    // Assess
+    expect(parseScaleOptions(['--resume', '--data-dir', '/tmp/x']).resume).toBe(true);
+    expect([alone?.exitCode, alone?.message]).toEqual([
+      2,
+      '--resume needs --data-dir <dir> of the cell a stopped run was filling',
+    ]);
+    expect([both?.exitCode, both?.message]).toEqual([
+      2,
+      '--resume fills the cell, --measure-existing does not: give one of them',
+    ]);
   });
 
   it('takes --http-records 0: every record through the bulk loader', () => {
