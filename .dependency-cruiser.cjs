@@ -40,11 +40,13 @@ module.exports = {
       name: 'core-is-pure',
       severity: 'error',
       comment:
-        'the consumers core takes plain data: adapters (consumers/aws, cells/local/storage) hold SQL drivers and SDK clients',
+        'the consumers core takes plain data: adapters (consumers/aws, cells/local/storage) hold SQL drivers and SDK clients; ' +
+        'it may use the pure panel definitions and rollup rules (dashboards/panels, dashboards/rollups) a store keeps at write time',
       from: { path: '^consumers/', pathNot: '^consumers/aws/' },
       to: {
         path: [
-          '^(consumers/aws|dashboards|stacks|scripts|test|cells/local)/',
+          '^(consumers/aws|stacks|scripts|test|cells/local)/',
+          '^dashboards/(?!panels/|rollups/)',
           'node_modules/(better-sqlite3|@types/better-sqlite3|@aws-sdk|@electric-sql|pg)/',
         ],
       },

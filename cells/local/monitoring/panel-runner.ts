@@ -5,6 +5,7 @@ import type { StuckInvoice } from '../../../consumers/monitoring/stuck.js';
 import { binForRange } from '../../../dashboards/panels/bin-for-range.js';
 import { type Panel, type RecordsQuery, TIME_BINS, type TimeBin } from '../../../dashboards/panels/panels.js';
 import type { RollupRow } from '../../../dashboards/rollups/apply-record.js';
+import { type CellRollups, cellRollups, specShapeKey } from '../../../dashboards/rollups/cell-rollups.js';
 import {
   type PanelMergeCache,
   type PanelRow,
@@ -15,7 +16,6 @@ import { type RollupSpec, specShapeOf } from '../../../dashboards/rollups/rollup
 import type { RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import type { RecordsPanelRow, SlaPanelRow } from '../../../schemas/api/index.js';
 import { formatMinorUnits } from '../../../schemas/money.js';
-import { type CellRollups, cellRollups, specShapeKey } from '../storage/cell-rollups.js';
 import { rollupReaderOf } from '../storage/rollup-reader.js';
 import { readSlaRollups } from '../storage/sla-rollup-reader.js';
 import { lookupVendorNames } from '../storage/vendor-names.js';

@@ -1,10 +1,10 @@
 import type { Panel } from '../../../dashboards/panels/panel-types.js';
 import { rollupDashboards } from '../../../dashboards/panels/report-panels.js';
+import { cellRollups } from '../../../dashboards/rollups/cell-rollups.js';
 import { type PanelRow, readPanel } from '../../../dashboards/rollups/read-panel.js';
 import type { RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology } from '../../topology.js';
-import { cellRollups } from '../storage/cell-rollups.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { rollupReaderOf } from '../storage/rollup-reader.js';
 

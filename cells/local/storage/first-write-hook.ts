@@ -1,4 +1,3 @@
-import type { InvoiceRecord } from '../../../consumers/record.js';
 import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
 
 /**
@@ -23,31 +22,4 @@ export interface FirstWriteHook {
   apply(records: readonly RollupRecord[]): void;
   /** Empties what the hook maintains (inside the backfill's transaction, before a rebuild). */
   reset(): void;
-}
-
-/**
- * A stored record as the rollups read it: amounts as bigint minor units, the stage position and
- * the store's first-write time. Pure.
- *
- * @example
- * toRollupRecord(record, 2, clock.now());
- */
-export function toRollupRecord(record: InvoiceRecord, stageOrder: number, storedAtMs: number): RollupRecord {
-  const d = record.dimensions;
-  const m = record.measures;
-  return {
-    eventId: d.eventId,
-    invoiceId: d.invoiceId,
-    stage: d.stage,
-    stageOrder,
-    status: m.status,
-    currency: d.currency,
-    vendorId: d.vendorId,
-    amountMinor: BigInt(m.amountMinor),
-    paymentTermsDays: m.paymentTermsDays,
-    dueDateMs: m.dueDateMs,
-    timeMs: record.timeMs,
-    storedAtMs,
-    receivedAtMs: m.receivedAtMs,
-  };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
-import { stuckDeadlineMs } from '../../../consumers/monitoring/stuck.js';
-import { isNewer, type RollupRecord } from '../../../dashboards/rollups/contributions.js';
+import { type InvoiceStateRow, nextInvoiceState } from '../../../consumers/monitoring/invoice-state.js';
+import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
 import type { CellTopology } from '../../topology.js';
 import type { DatabaseHandle } from './db.js';
 import type { FirstWriteHook } from './first-write-hook.js';
@@ -23,18 +23,6 @@ import type { FirstWriteHook } from './first-write-hook.js';
  * const store = new SqliteStore(db, { topology, clock, hooks: [new InvoiceStateWriter(db, topology)] });
  */
 
-/** An `invoice_state` row. */
-export interface InvoiceStateRow {
-  readonly invoice_id: string;
-  readonly stage_order: number;
-  readonly status: string;
-  readonly status_time_ms: number;
-  readonly status_event_id: string;
-  readonly vendor_id: string;
-  readonly entered_ms: number;
-  readonly deadline_ms: number | null;
-}
-
 /**
  * What the SLA tables depend on in the topology: a short hash of every stage's order, SLA and
  * terminal statuses. The hooks' versions carry it, so a release that changes an SLA rebuilds the
@@ -46,55 +34,6 @@ export interface InvoiceStateRow {
 export function slaTopologyHash(topology: CellTopology): string {
   const stages = topology.stages.map((s) => [s.name, s.order, s.slaSec, [...s.terminalStatuses]]);
   return createHash('sha256').update(JSON.stringify(stages)).digest('hex').slice(0, 10);
-}
-
-/**
- * The invoice's row after `record`, or undefined when the record changes nothing (an earlier
- * stage, or an older event at the same stage that does not lower its entered time). Pure.
- *
- * @example
- * nextInvoiceState(undefined, record, topology); // the record's stage, status, entered = its time
- */
-export function nextInvoiceState(
-  current: InvoiceStateRow | undefined,
-  record: RollupRecord,
-  topology: CellTopology,
-): InvoiceStateRow | undefined {
-  if (!current || record.stageOrder > current.stage_order)
-    return rowOf(record, record, record.timeMs, topology);
-  if (record.stageOrder < current.stage_order) return undefined;
-  const newer = isNewer(record, { timeMs: current.status_time_ms, eventId: current.status_event_id });
-  const enteredMs = Math.min(current.entered_ms, record.timeMs);
-  if (!newer && enteredMs === current.entered_ms) return undefined;
-  const latest = newer
-    ? record
-    : {
-        status: current.status,
-        timeMs: current.status_time_ms,
-        eventId: current.status_event_id,
-        vendorId: current.vendor_id,
-      };
-  return rowOf(record, latest, enteredMs, topology);
-}
-
-type LatestRecord = Pick<RollupRecord, 'status' | 'timeMs' | 'eventId' | 'vendorId'>;
-
-function rowOf(
-  record: RollupRecord,
-  latest: LatestRecord,
-  enteredMs: number,
-  topology: CellTopology,
-): InvoiceStateRow {
-  return {
-    invoice_id: record.invoiceId,
-    stage_order: record.stageOrder,
-    status: latest.status,
-    status_time_ms: latest.timeMs,
-    status_event_id: latest.eventId,
-    vendor_id: latest.vendorId,
-    entered_ms: enteredMs,
-    deadline_ms: stuckDeadlineMs(topology, record.stageOrder, latest.status, enteredMs),
-  };
 }
 
 /** Keeps `invoice_state` in step with `records`, in the record's write transaction. */

@@ -2,9 +2,10 @@ import { performance } from 'node:perf_hooks';
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
 import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
+import { toRollupRecord } from '../../../dashboards/rollups/rollup-record.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle, WriteBatcher } from './db.js';
-import { type FirstWriteHook, toRollupRecord } from './first-write-hook.js';
+import type { FirstWriteHook } from './first-write-hook.js';
 import { type RecordRow, recordOfRow } from './record-row.js';
 import { META_REBUILT_FROM_PREFIX, META_RECORDS_COMPLETE_FROM } from './retention.js';
 

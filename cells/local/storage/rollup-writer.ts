@@ -1,10 +1,10 @@
 import type { Statement } from 'better-sqlite3';
 import { TIME_BINS } from '../../../dashboards/panels/panel-types.js';
 import { recordContributions } from '../../../dashboards/rollups/apply-record.js';
+import { type CellRollups, cellRollups } from '../../../dashboards/rollups/cell-rollups.js';
 import type { Contribution, RollupRecord } from '../../../dashboards/rollups/contributions.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { CellTopology, StageName } from '../../topology.js';
-import { type CellRollups, cellRollups } from './cell-rollups.js';
 import type { DatabaseHandle } from './db.js';
 import type { FirstWriteHook } from './first-write-hook.js';
 import { numberOrNull } from './record-row.js';

@@ -10,10 +10,11 @@ import {
   type WriteResult,
 } from '../../../consumers/store.js';
 import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
+import { toRollupRecord } from '../../../dashboards/rollups/rollup-record.js';
 import type { CellTopology, StageName } from '../../topology.js';
 import type { Clock } from '../clock.js';
 import { type DatabaseHandle, WriteBatcher } from './db.js';
-import { type FirstWriteHook, toRollupRecord } from './first-write-hook.js';
+import type { FirstWriteHook } from './first-write-hook.js';
 import { numberOrNull, type RecordRow, recordOfRow } from './record-row.js';
 import { prepareVendorUpsert, type VendorUpsertParams } from './vendor-names.js';
 

@@ -1,12 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import {
-  type InvoiceStateRow,
   InvoiceStateWriter,
-  nextInvoiceState,
   pruneInvoiceState,
   slaTopologyHash,
 } from '../../../../cells/local/storage/invoice-state-writer.js';
 import { buildTopology, CELL_TOPOLOGY, type StageName } from '../../../../cells/topology.js';
+import { type InvoiceStateRow, nextInvoiceState } from '../../../../consumers/monitoring/invoice-state.js';
 import type { RollupRecord } from '../../../../dashboards/rollups/contributions.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../../../dashboards/support/cell-db.js';
 

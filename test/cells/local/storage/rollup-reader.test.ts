@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cellRollups } from '../../../../cells/local/storage/cell-rollups.js';
 import { RollupReader, rollupReaderOf } from '../../../../cells/local/storage/rollup-reader.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { cellRollups } from '../../../../dashboards/rollups/cell-rollups.js';
 import { bucketOf } from '../../../../dashboards/rollups/histogram.js';
 import type { RollupSpec } from '../../../../dashboards/rollups/rollup-specs.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../../../dashboards/support/cell-db.js';

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { cellRollups } from '../../../../cells/local/storage/cell-rollups.js';
 import type { DatabaseHandle } from '../../../../cells/local/storage/db.js';
 import type { FirstWriteHook } from '../../../../cells/local/storage/first-write-hook.js';
 import { RollupReader } from '../../../../cells/local/storage/rollup-reader.js';
@@ -15,6 +14,7 @@ import {
   emptyRollupState,
   type RollupState,
 } from '../../../../dashboards/rollups/apply-record.js';
+import { cellRollups } from '../../../../dashboards/rollups/cell-rollups.js';
 import { ROLLUP_TIERS } from '../../../../dashboards/rollups/window-plan.js';
 import { randomStream } from '../../../dashboards/rollups/support/random-records.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../../../dashboards/support/cell-db.js';

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { cellRollups, specShapeKey } from '../../../../cells/local/storage/cell-rollups.js';
-import { buildTopology, CELL_TOPOLOGY } from '../../../../cells/topology.js';
-import { buildDashboards } from '../../../../dashboards/panels/panels.js';
-import { specShapeOf } from '../../../../dashboards/rollups/rollup-specs.js';
+import { buildTopology, CELL_TOPOLOGY } from '../../../cells/topology.js';
+import { buildDashboards } from '../../../dashboards/panels/panels.js';
+import { cellRollups, specShapeKey } from '../../../dashboards/rollups/cell-rollups.js';
+import { specShapeOf } from '../../../dashboards/rollups/rollup-specs.js';
 
 describe('cellRollups', () => {
   it('finds, by shape, the spec that lists each records panel of the cell dashboards', () => {

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { rollupDashboards } from '../../../dashboards/panels/report-panels.js';
-import { type Rollups, rollupsOf } from '../../../dashboards/rollups/apply-record.js';
-import { canonicalJson, type RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
-import type { CellTopology } from '../../topology.js';
+import type { CellTopology } from '../../cells/topology.js';
+import { rollupDashboards } from '../panels/report-panels.js';
+import { type Rollups, rollupsOf } from './apply-record.js';
+import { canonicalJson, type RollupSpec } from './rollup-specs.js';
 
 /**
  * The rollups a cell database keeps: those of the cell's own dashboards (`buildDashboards`) and of
