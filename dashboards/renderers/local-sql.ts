@@ -72,10 +72,16 @@ export class LocalQueryError extends Error {
   }
 }
 
+/**
+ * The start of the bin holding `column`: floor, also before 1970 (SQLite's `/` truncates toward
+ * zero, so `(t / w) * w` would put -1 ms in the bin starting at 0), as `bin-start.ts` and the
+ * rollups bin.
+ */
 function binExpression(column: string, bin: TimeBin): string {
   const width = TIME_BINS[bin];
-  if (bin === '1w') return `(((${column} - ${WEEK_OFFSET_MS}) / ${width}) * ${width} + ${WEEK_OFFSET_MS})`;
-  return `((${column} / ${width}) * ${width})`;
+  const offset = bin === '1w' ? WEEK_OFFSET_MS : 0;
+  const shifted = offset === 0 ? column : `(${column} - ${offset})`;
+  return `(${column} - ((${shifted} % ${width}) + ${width}) % ${width})`;
 }
 
 function measureColumn(query: RecordsQuery): string | undefined {
