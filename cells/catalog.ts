@@ -15,6 +15,51 @@ export interface CellDefinition {
   readonly region: string;
   /** Cell-level overrides of the topology's settings. */
   readonly overrides?: Partial<CellSettings>;
+  /**
+   * The AWS time-series store of the cell (DESIGN §2a). Default `timestream`; accounts that never
+   * used Timestream for LiveAnalytics (closed to new customers since 2025-06-20) and regions without
+   * it (us-west-1) must use `aurora-postgresql`.
+   */
+  readonly store?: StoreKind;
+}
+
+/** The AWS stores a cell may use behind the `TimeseriesStore` port (`consumers/store.ts`). */
+export const STORE_KINDS = ['timestream', 'aurora-postgresql'] as const;
+
+export type StoreKind = (typeof STORE_KINDS)[number];
+
+/** The store of a cell that names none. */
+export const DEFAULT_STORE: StoreKind = 'timestream';
+
+export function isStoreKind(value: unknown): value is StoreKind {
+  return typeof value === 'string' && (STORE_KINDS as readonly string[]).includes(value);
+}
+
+/**
+ * `value` as a store kind, or an error naming `what`, the bad value and the allowed ones.
+ *
+ * @example
+ * parseStoreKind(app.node.tryGetContext('store'), 'context store'); // 'aurora-postgresql'
+ */
+export function parseStoreKind(value: unknown, what: string): StoreKind {
+  if (isStoreKind(value)) return value;
+  throw new Error(`${what} must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(value)}`);
+}
+
+/** The store a cell uses: its own `store`, else {@link DEFAULT_STORE}. Throws for an unknown one. */
+export function storeOf(cell: Pick<CellDefinition, 'name' | 'store'>): StoreKind {
+  if (cell.store === undefined) return DEFAULT_STORE;
+  return parseStoreKind(cell.store, `cell "${cell.name}" store`);
+}
+
+/**
+ * The cells with `store` set on every one (`-c store=`), or unchanged when `store` is undefined.
+ *
+ * @example
+ * withStore(selectCells(DEFAULT_CATALOG, 'us-west-1'), 'aurora-postgresql');
+ */
+export function withStore(cells: readonly CellDefinition[], store: StoreKind | undefined): CellDefinition[] {
+  return cells.map((cell) => (store === undefined ? cell : { ...cell, store }));
 }
 
 /**
@@ -25,7 +70,11 @@ export function cellStackName(cell: Pick<CellDefinition, 'name'>): string {
   return `InvoiceCell-${cell.name}`;
 }
 
-/** Default catalog. us-west-1 is left out on purpose: it has no Timestream for LiveAnalytics. */
+/**
+ * Default catalog, all on Timestream. us-west-1 is left out on purpose: it has no Timestream for
+ * LiveAnalytics; a us-west-1 cell is `{ name: 'us-west-1', region: 'us-west-1', store: 'aurora-postgresql' }`
+ * (or `-c cells=us-west-1 -c store=aurora-postgresql`).
+ */
 export const DEFAULT_CATALOG: readonly CellDefinition[] = [
   { name: 'us-east-1', region: 'us-east-1' },
   { name: 'us-east-2', region: 'us-east-2' },
@@ -66,13 +115,16 @@ export function selectCells(
   });
 }
 
+/** The regional service a Timestream cell needs (the key of {@link REGIONAL_SERVICES}). */
+export const TIMESTREAM_SERVICE = 'Timestream for LiveAnalytics';
+
 /**
- * Regions offering each AWS service a cell needs that is not in every region.
+ * Regions offering each AWS service a cell may need that is not in every region.
  * Timestream for LiveAnalytics: https://docs.aws.amazon.com/general/latest/gr/timestream.html
  * (no us-west-1; also closed to new accounts since 2025-06-20, see DESIGN §2a).
  */
 export const REGIONAL_SERVICES: Readonly<Record<string, readonly string[]>> = {
-  'Timestream for LiveAnalytics': [
+  [TIMESTREAM_SERVICE]: [
     'us-east-1',
     'us-east-2',
     'us-west-2',
@@ -84,15 +136,31 @@ export const REGIONAL_SERVICES: Readonly<Record<string, readonly string[]>> = {
   ],
 };
 
-/** Throws a message naming the region and every missing service, or returns quietly. */
+/**
+ * The services of {@link REGIONAL_SERVICES} each store needs. Aurora PostgreSQL Serverless v2 with
+ * the RDS Data API is offered in every region a catalog cell uses, us-west-1 included
+ * (https://docs.aws.amazon.com/AmazonRDS/latest/AuroraUserGuide/Concepts.Aurora_Fea_Regions_DB-eng.Feature.Data_API.html),
+ * so it needs none of them.
+ */
+export const STORE_SERVICES: Readonly<Record<StoreKind, readonly string[]>> = {
+  timestream: [TIMESTREAM_SERVICE],
+  'aurora-postgresql': [],
+};
+
+/**
+ * Throws a message naming the region and every missing service of the cell's store, or returns
+ * quietly: the region check follows the store (a us-west-1 cell on Aurora passes).
+ */
 export function assertRegionSupported(cell: CellDefinition): void {
-  const missing = Object.entries(REGIONAL_SERVICES)
-    .filter(([, regions]) => !regions.includes(cell.region))
-    .map(([service]) => service);
+  const store = storeOf(cell);
+  const missing = STORE_SERVICES[store].filter(
+    (service) => !(REGIONAL_SERVICES[service] ?? []).includes(cell.region),
+  );
   if (missing.length > 0) {
+    const regions = missing.map((service) => REGIONAL_SERVICES[service]?.join(', ')).join('; ');
     throw new Error(
       `cell "${cell.name}" cannot be deployed: region ${cell.region} does not offer ${missing.join(', ')}. ` +
-        `Pick a region from: ${Object.values(REGIONAL_SERVICES)[0]?.join(', ')}`,
+        `Pick a region from: ${regions}, or use the aurora-postgresql store (-c store=aurora-postgresql)`,
     );
   }
 }

@@ -7,7 +7,11 @@ import {
   type CellDefinition,
   cellStackName,
   DEFAULT_CATALOG,
+  parseStoreKind,
+  STORE_KINDS,
+  type StoreKind,
   selectCells,
+  withStore,
 } from '../cells/catalog.js';
 import { buildTopology } from '../cells/topology.js';
 import { CellStack } from './cell-stack.js';
@@ -23,6 +27,8 @@ import { QUICKSIGHT_PRINCIPAL_ARN } from './quicksight-definition.js';
  *
  * Context:
  * - `cells`: comma-separated cell names (or region names); default: the whole catalog.
+ * - `store`: `timestream` or `aurora-postgresql`: the store of every selected cell, overriding the
+ *   catalog's `store` (default: each cell's own, else Timestream). The region check follows it.
  * - `quicksight`: `true`/`false`, default false: adds the QuickSight dashboards (the account must
  *   subscribe to QuickSight first).
  * - `quicksightPrincipals`: comma-separated QuickSight user/group ARNs given the dashboards;
@@ -30,6 +36,7 @@ import { QUICKSIGHT_PRINCIPAL_ARN } from './quicksight-definition.js';
  *
  * @example
  * npx cdk synth -c cells=us-east-1,us-west-2
+ * npx cdk synth -c cells=us-west-1 -c store=aurora-postgresql
  * npx cdk synth -c cells=us-east-1 -c quicksight=true -c quicksightPrincipals=arn:aws:quicksight:us-east-1:123456789012:user/default/ops
  * // in a test, without spawning:
  * const app = buildApp({ cells: 'us-east-1' }, { lambdaCode: stubCode });
@@ -38,6 +45,7 @@ import { QUICKSIGHT_PRINCIPAL_ARN } from './quicksight-definition.js';
 /** The context keys the app reads, as the CLI passes them (strings) or a test does (any JSON). */
 export interface CellAppContext {
   readonly cells?: unknown;
+  readonly store?: unknown;
   readonly quicksight?: unknown;
   readonly quicksightPrincipals?: unknown;
 }
@@ -89,6 +97,18 @@ function parsePrincipals(value: unknown): string[] {
   return [...new Set(principals)];
 }
 
+/** `-c store=...` → a store kind for every selected cell; undefined when not given. */
+function parseStore(value: unknown): StoreKind | undefined {
+  if (value === undefined || value === null || value === '') return undefined;
+  try {
+    return parseStoreKind(typeof value === 'string' ? value.trim() : value, 'context store');
+  } catch {
+    throw new AppConfigError(
+      `context store must be one of ${STORE_KINDS.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+}
+
 /**
  * Context → typed config. Throws for an unknown cell, a malformed flag, or a cell whose region
  * lacks a service the cell needs (e.g. us-west-1 has no Timestream), before any stack exists.
@@ -103,7 +123,7 @@ export function configFromContext(
       `context cells must be a comma-separated string, got ${JSON.stringify(context.cells)}`,
     );
   }
-  const cells = selectCells(catalog, context.cells);
+  const cells = withStore(selectCells(catalog, context.cells), parseStore(context.store));
   for (const cell of cells) assertRegionSupported(cell);
   const quicksight = parseFlag('quicksight', context.quicksight);
   const quicksightPrincipals = parsePrincipals(context.quicksightPrincipals);
@@ -162,6 +182,7 @@ export function main(): void {
     const app = new App();
     const context: CellAppContext = {
       cells: app.node.tryGetContext('cells'),
+      store: app.node.tryGetContext('store'),
       quicksight: app.node.tryGetContext('quicksight'),
       quicksightPrincipals: app.node.tryGetContext('quicksightPrincipals'),
     };

@@ -51,6 +51,19 @@ export const CELL_OUTPUT_IDS = {
   monthlyReportSpec: 'MonthlyReportSpec',
 } as const;
 
+/**
+ * The outputs of an Aurora cell instead of the Timestream ones (`timestream*`, `rejectedDataBucket`,
+ * the stuck monitor's and the monthly report's, which Aurora cells do not have yet).
+ */
+export const AURORA_OUTPUT_IDS = {
+  /** The cluster the Data API statements run on (`--resource-arn`). */
+  clusterArn: 'AuroraClusterArn',
+  /** The secret the Data API signs in with (`--secret-arn`). */
+  secretArn: 'AuroraSecretArn',
+  /** The database of the records (`--database`). */
+  database: 'AuroraDatabase',
+} as const;
+
 /** Output ids of one stage, prefixed with the stage title (e.g. `IngestionQueueUrl`). */
 export interface StageOutputIds {
   readonly queueUrl: string;

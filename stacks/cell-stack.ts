@@ -1,14 +1,16 @@
-import { CfnOutput, Duration, Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Annotations, Duration, Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_CELL_ALARM_SETTINGS } from '../cells/alarm-rules.js';
-import { assertRegionSupported, type CellDefinition } from '../cells/catalog.js';
+import { type AlarmRule, DEFAULT_CELL_ALARM_SETTINGS, deriveAwsAlarmRules } from '../cells/alarm-rules.js';
+import { assertRegionSupported, type CellDefinition, type StoreKind, storeOf } from '../cells/catalog.js';
 import type { CellTopology, StageName } from '../cells/topology.js';
-import { reportSpecText } from '../consumers/aws/timestream-report-spec.js';
+import { AuroraMigrations } from './aurora-migrations.js';
+import { AuroraStore } from './aurora-store.js';
 import { CellAlarms } from './cell-alarms.js';
 import { CellDashboard } from './cell-dashboard.js';
-import { CELL_OUTPUT_IDS, stageOutputIds, subscriberOutputIds } from './cell-outputs.js';
+import { addCellOutputs } from './cell-stack-outputs.js';
 import type { CellMetricResources, StageMetricQueues } from './cloudwatch-signals.js';
 import { DeadLetterKey } from './dead-letter-key.js';
 import { EventRouting } from './event-routing.js';
@@ -51,14 +53,32 @@ export const CELL_CONSTRUCT_IDS = {
   rollups: 'Rollups',
   dashboard: 'Dashboard',
   quicksight: 'QuickSight',
+  /** An Aurora cell's store: its own id, so no logical id is shared with a Timestream store. */
+  auroraStore: 'AuroraStore',
+  auroraMigrations: 'AuroraMigrations',
 } as const;
 
 /**
+ * Signals only the stuck monitor publishes or is: an Aurora cell has no monitor yet (it reads
+ * Timestream), so it renders no alarm on them.
+ */
+const STUCK_MONITOR_SIGNALS: readonly AlarmRule['signal'][] = ['stuckInvoices', 'stuckMonitorDlqDepth'];
+
+/**
  * One cell: ingest API → event bus + archive → per stage relay → FIFO topic → FIFO queue + DLQ →
- * processor → Timestream; alarms routed to alert topics by severity, a scheduled stuck-invoice
- * monitor, a CloudWatch dashboard, and (with `quicksight`) the QuickSight dashboards. Only wires the
- * constructs and publishes the outputs the ops CLI reads (ids in `cell-outputs.ts`); every stage
- * comes from the topology.
+ * processor → the cell's store; alarms routed to alert topics by severity, a CloudWatch dashboard.
+ * The store follows the cell's `store` (catalog or `-c store=`):
+ *
+ * - `timestream` (default): the Timestream database and tables, the rollup scheduled queries, the
+ *   scheduled stuck-invoice monitor, the monthly report and (with `quicksight`) the QuickSight
+ *   dashboards, which all read Timestream;
+ * - `aurora-postgresql`: the Aurora PostgreSQL Serverless v2 cluster (`AuroraStore`) and its
+ *   deploy-time migrations. The Timestream readers (rollups, stuck monitor, monthly report,
+ *   QuickSight) are left out of such a cell until they read Aurora, and so are the alarms on the
+ *   stuck monitor's signals.
+ *
+ * Only wires the constructs and publishes the outputs the ops CLI reads (ids in `cell-outputs.ts`);
+ * every stage comes from the topology.
  *
  * @example
  * new CellStack(app, `InvoiceCell-${cell.name}`, {
@@ -68,16 +88,25 @@ export const CELL_CONSTRUCT_IDS = {
  */
 export class CellStack extends Stack {
   readonly cell: CellDefinition;
-  readonly store: TimeseriesStore;
+  /** The cell's store kind (`storeOf(cell)`). */
+  readonly storeKind: StoreKind;
+  /** The store the processors write: Timestream, or Aurora PostgreSQL. */
+  readonly store: TimeseriesStore | AuroraStore;
   readonly consumers: readonly StageConsumer[];
   readonly routing: EventRouting;
   readonly api: IngestApi;
   readonly alarms: CellAlarms;
-  readonly stuckMonitor: StuckMonitor;
-  /** The scheduled monthly report (issue 13): Timestream latest state → S3 reports, SNS notice. */
-  readonly monthlyReport: MonthlyReport;
-  /** The panel-derived rollups as Timestream scheduled queries (read by QuickSight and the stuck monitor). */
-  readonly rollups: TimestreamRollups;
+  /** Timestream cells: the Timestream store (also `store`). */
+  readonly timestream?: TimeseriesStore;
+  /** Aurora cells: the cluster (also `store`) and its deploy-time migrations. */
+  readonly aurora?: AuroraStore;
+  readonly auroraMigrations?: AuroraMigrations;
+  /** Timestream cells: the scheduled stuck-invoice check (it queries the Timestream rollups). */
+  readonly stuckMonitor?: StuckMonitor;
+  /** Timestream cells: the scheduled monthly report (issue 13): latest state → S3 reports, SNS notice. */
+  readonly monthlyReport?: MonthlyReport;
+  /** Timestream cells: the panel-derived rollups as Timestream scheduled queries. */
+  readonly rollups?: TimestreamRollups;
   readonly dashboard: CellDashboard;
   readonly quicksight: boolean;
   readonly quicksightDashboards?: QuickSightDashboards;
@@ -96,6 +125,7 @@ export class CellStack extends Stack {
       ...stackProps,
       description: stackProps.description ?? `Invoice event monitoring cell ${cell.name} (${cell.region})`,
     });
+    // The region check follows the store: Timestream's region list applies to Timestream cells only.
     assertRegionSupported(cell);
     if (this.region !== cell.region) {
       throw new Error(
@@ -103,6 +133,7 @@ export class CellStack extends Stack {
       );
     }
     this.cell = cell;
+    this.storeKind = storeOf(cell);
     this.quicksight = quicksight ?? false;
     const logRetention: CellLogRetention = retention ? { logRetention: retention } : {};
     Tags.of(this).add('invoice-cell', cell.name);
@@ -110,7 +141,11 @@ export class CellStack extends Stack {
     const logsKey = new LogsKey(this, CELL_CONSTRUCT_IDS.logsKey).key;
     const dlqKey = new DeadLetterKey(this, CELL_CONSTRUCT_IDS.dlqKey).key;
 
-    this.store = new TimeseriesStore(this, CELL_CONSTRUCT_IDS.store, { settings: topology.settings });
+    const store = this.addStore(topology, lambdaCode, logsKey, logRetention);
+    this.timestream = store.timestream;
+    this.aurora = store.aurora;
+    this.auroraMigrations = store.migrations;
+    this.store = store.store;
     this.consumers = this.addConsumers(topology, lambdaCode, logsKey, logRetention);
     this.routing = new EventRouting(this, CELL_CONSTRUCT_IDS.routing, {
       topology,
@@ -128,47 +163,113 @@ export class CellStack extends Stack {
     });
 
     const resources = this.metricResources();
-    this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
-    this.rollups = new TimestreamRollups(this, CELL_CONSTRUCT_IDS.rollups, {
-      topology,
-      store: this.store,
-      alarmTopic: this.alarms.warningTopic,
-      alarmNamePrefix: this.alarms.alarmNamePrefix,
-      failedRunsKey: dlqKey,
-    });
-    this.stuckMonitor = this.addStuckMonitor(topology, lambdaCode, { logsKey, dlqKey }, logRetention);
-    this.monthlyReport = new MonthlyReport(this, CELL_CONSTRUCT_IDS.monthlyReport, {
-      topology,
-      cellName: cell.name,
-      // The latest-state rows the rollup queries keep, not the records.
-      store: this.store.latestState,
-      stageQueues: this.consumers.map((c) => ({ stage: c.stage.name, queue: c.queue, dlq: c.dlq })),
-      spec: timestreamReportSpec(topology, this.rollups.plan),
-      // After the rollup runs have seen the month's late events (default rollup options).
-      runAt: reportRunTime({}),
-      code: lambdaCode.monthlyReport(),
-      logsKey,
-      dlqKey,
-      ...logRetention,
-      alarmTopic: this.alarms.warningTopic,
-      alarmNamePrefix: this.alarms.alarmNamePrefix,
-    });
+    const rules = deriveAwsAlarmRules(topology, DEFAULT_CELL_ALARM_SETTINGS).filter(
+      (rule) => this.timestream !== undefined || !STUCK_MONITOR_SIGNALS.includes(rule.signal),
+    );
+    this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources, rules });
+    const readerAlarms: cloudwatch.IAlarm[] = [];
+    if (this.timestream) {
+      const readers = this.addTimestreamReaders(
+        this.timestream,
+        topology,
+        lambdaCode,
+        { logsKey, dlqKey },
+        logRetention,
+      );
+      this.rollups = readers.rollups;
+      this.stuckMonitor = readers.stuckMonitor;
+      this.monthlyReport = readers.monthlyReport;
+      readerAlarms.push(readers.rollups.failedRunsAlarm, readers.monthlyReport.failedAlarm);
+    }
     this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
       topology,
       resources,
-      alarms: [...this.alarms.allAlarms, this.rollups.failedRunsAlarm, this.monthlyReport.failedAlarm],
+      alarms: [...this.alarms.allAlarms, ...readerAlarms],
       rules: this.alarms.rules,
       title: `Invoice cell ${cell.name} (${cell.region})`,
     });
-    if (this.quicksight) {
-      this.quicksightDashboards = new QuickSightDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
+    this.quicksightDashboards = this.addQuickSight(topology, quicksightPrincipals ?? []);
+    addCellOutputs(this);
+  }
+
+  /**
+   * Two AZs as `Fn::GetAZs` tokens, never a context lookup at synth (STYLE: no lookups): the Aurora
+   * store's VPC spreads its isolated subnets over them. No other construct of the cell places
+   * anything in an AZ.
+   */
+  override get availabilityZones(): string[] {
+    return [0, 1].map((i) => Fn.select(i, Fn.getAzs()));
+  }
+
+  /** The cell's store, by its kind: Timestream, or the Aurora cluster and its migrations. */
+  private addStore(
+    topology: CellTopology,
+    lambdaCode: LambdaCodeProvider,
+    logsKey: kms.IKey,
+    logRetention: CellLogRetention,
+  ): {
+    store: TimeseriesStore | AuroraStore;
+    timestream?: TimeseriesStore;
+    aurora?: AuroraStore;
+    migrations?: AuroraMigrations;
+  } {
+    if (this.storeKind === 'aurora-postgresql') {
+      const aurora = new AuroraStore(this, CELL_CONSTRUCT_IDS.auroraStore, {
         topology,
-        store: this.store,
-        cellName: cell.name,
-        principals: quicksightPrincipals ?? [],
+        logsKey,
+        ...logRetention,
       });
+      const migrations = new AuroraMigrations(this, CELL_CONSTRUCT_IDS.auroraMigrations, {
+        store: aurora,
+        code: lambdaCode.migrations(),
+        logsKey,
+        ...logRetention,
+      });
+      return { store: aurora, aurora, migrations };
     }
-    this.addOutputs();
+    const timestream = new TimeseriesStore(this, CELL_CONSTRUCT_IDS.store, { settings: topology.settings });
+    return { store: timestream, timestream };
+  }
+
+  /** What reads Timestream: the rollup scheduled queries, the stuck monitor, the monthly report. */
+  private addTimestreamReaders(
+    store: TimeseriesStore,
+    topology: CellTopology,
+    lambdaCode: LambdaCodeProvider,
+    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
+    logRetention: CellLogRetention,
+  ): { rollups: TimestreamRollups; stuckMonitor: StuckMonitor; monthlyReport: MonthlyReport } {
+    const rollups = new TimestreamRollups(this, CELL_CONSTRUCT_IDS.rollups, {
+      topology,
+      store,
+      alarmTopic: this.alarms.warningTopic,
+      alarmNamePrefix: this.alarms.alarmNamePrefix,
+      failedRunsKey: keys.dlqKey,
+    });
+    const stuckMonitor = this.addStuckMonitor(store, topology, lambdaCode, keys, logRetention);
+    const monthlyReport = this.addMonthlyReport(store, rollups, topology, lambdaCode, keys, logRetention);
+    return { rollups, stuckMonitor, monthlyReport };
+  }
+
+  /** The QuickSight dashboards, on Timestream cells only (their data sets read Timestream). */
+  private addQuickSight(
+    topology: CellTopology,
+    principals: readonly string[],
+  ): QuickSightDashboards | undefined {
+    if (!this.quicksight) return undefined;
+    if (!this.timestream) {
+      Annotations.of(this).addWarningV2(
+        'invoice-cell:quicksight-needs-timestream',
+        `cell ${this.cell.name} uses the ${this.storeKind} store: its QuickSight dashboards read Timestream and are left out`,
+      );
+      return undefined;
+    }
+    return new QuickSightDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
+      topology,
+      store: this.timestream,
+      cellName: this.cell.name,
+      principals,
+    });
   }
 
   /** One consumer per stage of the topology, each writing to the cell store. */
@@ -194,6 +295,7 @@ export class CellStack extends Stack {
 
   /** The scheduled stuck-invoice check, alerting the warning topic. */
   private addStuckMonitor(
+    store: TimeseriesStore,
     topology: CellTopology,
     lambdaCode: LambdaCodeProvider,
     keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
@@ -203,7 +305,7 @@ export class CellStack extends Stack {
       topology,
       cellName: this.cell.name,
       // The stuck state the rollup queries keep, not the records.
-      store: this.store.latestState,
+      store: store.latestState,
       alertTopic: this.alarms.warningTopic,
       alertKey: this.alarms.key,
       code: lambdaCode.stuckMonitor(),
@@ -216,39 +318,30 @@ export class CellStack extends Stack {
     });
   }
 
-  /** Where the monthly reports are, and what the ops CLI needs to build one on demand. */
-  private addMonthlyReportOutputs(out: (id: string, value: string, description: string) => void): void {
-    const report = this.monthlyReport;
-    out(
-      CELL_OUTPUT_IDS.timestreamLatestStateTable,
-      this.store.latestState.tableName,
-      'Timestream latest-state table (rollup scheduled queries); the monthly report reads it',
-    );
-    out(
-      CELL_OUTPUT_IDS.monthlyReportBucket,
-      report.bucket.bucketName,
-      'Monthly reports: reports/<YYYY-MM>.html|json|csv',
-    );
-    out(
-      CELL_OUTPUT_IDS.monthlyReportTopicArn,
-      report.topic.topicArn,
-      'Told when a monthly report is ready (a link, never figures); subscribe people here',
-    );
-    out(
-      CELL_OUTPUT_IDS.monthlyReportFunctionName,
-      report.function.fn.functionName,
-      'Monthly report function; invoke with {"month": "YYYY-MM"} to build a month again',
-    );
-    out(
-      CELL_OUTPUT_IDS.monthlyReportDlqUrl,
-      report.dlq.queueUrl,
-      'Monthly report runs that failed or could not be delivered',
-    );
-    out(
-      CELL_OUTPUT_IDS.monthlyReportSpec,
-      reportSpecText(report.spec),
-      'Latest-state rows each report figure reads (invoice-ops report --cell)',
-    );
+  /** The monthly report, from the latest-state rows the rollups keep. */
+  private addMonthlyReport(
+    store: TimeseriesStore,
+    rollups: TimestreamRollups,
+    topology: CellTopology,
+    lambdaCode: LambdaCodeProvider,
+    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
+    logRetention: CellLogRetention,
+  ): MonthlyReport {
+    return new MonthlyReport(this, CELL_CONSTRUCT_IDS.monthlyReport, {
+      topology,
+      cellName: this.cell.name,
+      // The latest-state rows the rollup queries keep, not the records.
+      store: store.latestState,
+      stageQueues: this.consumers.map((c) => ({ stage: c.stage.name, queue: c.queue, dlq: c.dlq })),
+      spec: timestreamReportSpec(topology, rollups.plan),
+      // After the rollup runs have seen the month's late events (default rollup options).
+      runAt: reportRunTime({}),
+      code: lambdaCode.monthlyReport(),
+      ...keys,
+      ...logRetention,
+      alarmTopic: this.alarms.warningTopic,
+      alarmNamePrefix: this.alarms.alarmNamePrefix,
+    });
   }
 
   /** The queues and API the alarms' and dashboard's metrics are about, by stage. */
@@ -269,98 +362,24 @@ export class CellStack extends Stack {
       });
     }
     // The monitor alerts through the alarms' warning topic, so it is built after them: its names
-    // are resolved at synthesis.
-    const monitor = () => this.stuckMonitor;
+    // are resolved at synthesis. A cell without one (Aurora) names none.
+    const monitor = () => {
+      if (!this.stuckMonitor) throw new Error(`cell stack ${this.cell.name}: no stuck monitor`);
+      return this.stuckMonitor;
+    };
     return {
       stages,
       busDlq: this.routing.busDlq,
       busName: this.routing.bus.eventBusName,
-      stuckMonitor: {
-        functionName: Lazy.string({ produce: () => monitor().function.fn.functionName }),
-        dlqName: Lazy.string({ produce: () => monitor().dlq.queueName }),
-      },
+      ...(this.timestream
+        ? {
+            stuckMonitor: {
+              functionName: Lazy.string({ produce: () => monitor().function.fn.functionName }),
+              dlqName: Lazy.string({ produce: () => monitor().dlq.queueName }),
+            },
+          }
+        : {}),
       api: { apiName: this.api.api.restApiName, stageName: this.api.api.deploymentStage.stageName },
     };
-  }
-
-  private addOutputs(): void {
-    const out = (id: string, value: string, description: string) =>
-      new CfnOutput(this, id, { value, description });
-    out(
-      CELL_OUTPUT_IDS.apiUrl,
-      this.api.api.url,
-      'Invoke URL; POST invoices/{stage} under it (IAM SigV4 + x-api-key)',
-    );
-    out(
-      CELL_OUTPUT_IDS.usagePlanId,
-      this.api.usagePlan.usagePlanId,
-      'Usage plan producer API keys are attached to',
-    );
-    out(CELL_OUTPUT_IDS.busName, this.routing.bus.eventBusName, 'Event bus of the cell');
-    out(CELL_OUTPUT_IDS.busArn, this.routing.bus.eventBusArn, 'Event bus ARN');
-    out(
-      CELL_OUTPUT_IDS.busDlqUrl,
-      this.routing.busDlq.queueUrl,
-      'Events the bus could not encrypt or decrypt',
-    );
-    out(CELL_OUTPUT_IDS.archiveName, this.routing.archive.archiveName, 'Archive of every accepted event');
-    out(
-      CELL_OUTPUT_IDS.archiveArn,
-      this.routing.archive.archiveArn,
-      'Archive ARN (StartReplay EventSourceArn is the bus)',
-    );
-    out(CELL_OUTPUT_IDS.timestreamDatabase, this.store.databaseName, 'Timestream database');
-    out(CELL_OUTPUT_IDS.timestreamTable, this.store.tableName, 'Timestream table');
-    out(
-      CELL_OUTPUT_IDS.rejectedDataBucket,
-      this.store.rejectedDataBucket.bucketName,
-      'Timestream rejected-record reports',
-    );
-    out(
-      CELL_OUTPUT_IDS.criticalAlertTopicArn,
-      this.alarms.criticalTopic.topicArn,
-      'Critical alarms and the cell-unhealthy composite; subscribe on-call here',
-    );
-    out(
-      CELL_OUTPUT_IDS.warningAlertTopicArn,
-      this.alarms.warningTopic.topicArn,
-      'Warning alarms and stuck-invoice lists',
-    );
-    out(
-      CELL_OUTPUT_IDS.alarmNamePrefix,
-      this.alarms.alarmNamePrefix,
-      'Every alarm of the cell is named <prefix><rule id>',
-    );
-    out(
-      CELL_OUTPUT_IDS.dashboardName,
-      this.dashboard.dashboard.dashboardName,
-      'CloudWatch dashboard of the cell',
-    );
-    out(
-      CELL_OUTPUT_IDS.stuckMonitorDlqUrl,
-      this.stuckMonitor.dlq.queueUrl,
-      'Stuck-monitor runs that failed or could not be delivered',
-    );
-    this.addMonthlyReportOutputs(out);
-    for (const consumer of this.consumers) {
-      const ids = stageOutputIds(consumer.stage);
-      const route = this.routing.routes.find((r) => r.stage.name === consumer.stage.name);
-      if (!route) throw new Error(`cell stack: no route for stage ${consumer.stage.name}`);
-      const name = consumer.stage.name;
-      out(ids.queueUrl, consumer.queue.queueUrl, `${name} FIFO queue`);
-      out(ids.queueArn, consumer.queue.queueArn, `${name} FIFO queue ARN (redrive destination)`);
-      out(ids.dlqUrl, consumer.dlq.queueUrl, `${name} FIFO DLQ`);
-      out(ids.dlqArn, consumer.dlq.queueArn, `${name} FIFO DLQ ARN (redrive source)`);
-      out(ids.topicArn, consumer.topic.topicArn, `${name} FIFO topic`);
-      out(ids.relayDlqUrl, route.relayDlq.queueUrl, `${name} relay DLQ (bus events not published)`);
-      out(ids.relayDlqArn, route.relayDlq.queueArn, `${name} relay DLQ ARN`);
-      for (const sub of consumer.subscribers) {
-        const subIds = subscriberOutputIds(consumer.stage, sub.subscriber);
-        const what = `${name} subscriber ${sub.subscriber.id}`;
-        out(subIds.queueUrl, sub.queue.queueUrl, `${what}: FIFO queue of the filtered stage messages`);
-        out(subIds.queueArn, sub.queue.queueArn, `${what}: FIFO queue ARN`);
-        out(subIds.dlqUrl, sub.dlq.queueUrl, `${what}: FIFO DLQ`);
-      }
-    }
   }
 }

@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, rmSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -22,7 +22,17 @@ export const HANDLER_ENTRIES = {
   processor: 'consumers/aws/lambda/processor-handler.ts',
   stuckMonitor: 'consumers/aws/lambda/stuck-monitor-handler.ts',
   monthlyReport: 'consumers/aws/lambda/monthly-report-handler.ts',
+  migrations: 'consumers/aws/lambda/migrations-handler.ts',
 } as const;
+
+/**
+ * Files a bundle needs beside `index.mjs`, by handler: the migrations handler reads the SQL files
+ * from `migrations/` next to its module, as it does from `consumers/postgresql/migrations/` in the
+ * repository.
+ */
+export const HANDLER_FILES: Partial<Record<HandlerName, { readonly from: string; readonly to: string }>> = {
+  migrations: { from: 'consumers/postgresql/migrations', to: 'migrations' },
+};
 
 export type HandlerName = keyof typeof HANDLER_ENTRIES;
 
@@ -92,14 +102,28 @@ export function bundleHandler(entry: string, name: string, outRoot: string = OUT
   return outDir;
 }
 
+/** Copies the handler's extra files ({@link HANDLER_FILES}) into its bundle directory. */
+function copyHandlerFiles(name: HandlerName, outDir: string): void {
+  const files = HANDLER_FILES[name];
+  if (!files) return;
+  cpSync(join(REPO_ROOT, files.from), join(outDir, files.to), {
+    recursive: true,
+    filter: (source) => !source.endsWith('.ts'),
+  });
+}
+
 /** A {@link LambdaCodeProvider} of the real handlers, bundled on first use. */
 export function bundledLambdaCode(outRoot: string = OUT_ROOT): LambdaCodeProvider {
-  const code = (name: HandlerName) =>
-    lambda.Code.fromAsset(bundleHandler(HANDLER_ENTRIES[name], name, outRoot));
+  const code = (name: HandlerName) => {
+    const outDir = bundleHandler(HANDLER_ENTRIES[name], name, outRoot);
+    copyHandlerFiles(name, outDir);
+    return lambda.Code.fromAsset(outDir);
+  };
   return {
     relay: () => code('relay'),
     processor: () => code('processor'),
     stuckMonitor: () => code('stuckMonitor'),
     monthlyReport: () => code('monthlyReport'),
+    migrations: () => code('migrations'),
   };
 }

@@ -17,6 +17,11 @@ export interface LambdaCodeProvider {
   stuckMonitor(): lambda.Code;
   /** Code of the monthly report job (Timestream latest state → S3 reports, SNS notice). */
   monthlyReport(): lambda.Code;
+  /**
+   * Code of the deploy-time migrations (Aurora cells: versioned SQL → RDS Data API), with the
+   * `consumers/postgresql/migrations/*.sql` files it applies. A new `Code` per call.
+   */
+  migrations(): lambda.Code;
 }
 
 /**

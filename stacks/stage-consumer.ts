@@ -14,8 +14,8 @@ import { cellKeyProps } from './defaults/key-defaults.js';
 import { fifoQueueProps } from './defaults/queue-defaults.js';
 import { RETAINED } from './defaults/retained.js';
 import { fifoTopicProps } from './defaults/topic-defaults.js';
+import type { ProcessorStoreTarget } from './processor-store.js';
 import { StageSubscriber } from './stage-subscriber.js';
-import type { TimeseriesWriteTarget } from './timeseries-store.js';
 
 export interface StageConsumerProps {
   readonly stage: StageTopology;
@@ -23,8 +23,8 @@ export interface StageConsumerProps {
   readonly topology: CellTopology;
   /** Written into every record's dimensions (`LAMBDA_ENV.cellName`). */
   readonly cellName: string;
-  /** The processor may write to this table and nothing else. */
-  readonly store: TimeseriesWriteTarget;
+  /** The cell's store (Timestream or Aurora); the processor may write to it and nothing else. */
+  readonly store: ProcessorStoreTarget;
   readonly processorCode: lambda.Code;
   readonly logsKey: kms.IKey;
   readonly logRetention?: logs.RetentionDays;
@@ -139,7 +139,7 @@ export class StageConsumer extends Construct {
     this.processor = this.addProcessor(props);
   }
 
-  /** The processor Lambda, fed by the stage queue, allowed to write the cell table only. */
+  /** The processor Lambda, fed by the stage queue, allowed to write the cell store only. */
   private addProcessor(props: StageConsumerProps): CellFunction {
     const { stage } = props;
     const processor = new CellFunction(this, stage.ids.processor, {
@@ -148,13 +148,12 @@ export class StageConsumer extends Construct {
       timeout: Duration.seconds(stage.processorTimeoutSec),
       logsKey: props.logsKey,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      // Timestream endpoint discovery (granted by `store.grantWrite`).
-      unscopedActions: ['timestream:DescribeEndpoints'],
+      // E.g. Timestream endpoint discovery (granted by `store.grantWrite`); none for Aurora.
+      unscopedActions: props.store.unscopedActions,
       environment: {
         [LAMBDA_ENV.stage]: stage.name,
         [LAMBDA_ENV.cellName]: props.cellName,
-        [LAMBDA_ENV.database]: props.store.databaseName,
-        [LAMBDA_ENV.table]: props.store.tableName,
+        ...props.store.processorEnvironment,
         [LAMBDA_ENV.retryBudgetMs]: String(props.topology.settings.storeRetryBudgetMs),
         [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
       },

@@ -5,12 +5,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { CellSettings } from '../cells/topology.js';
+import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
 import type { InvoiceRecord } from '../consumers/record.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { RETAINED } from './defaults/retained.js';
+import type { ProcessorStoreTarget } from './processor-store.js';
 
 /** What a processor needs from the store: names for its environment and a write grant. */
-export interface TimeseriesWriteTarget {
+export interface TimeseriesWriteTarget extends ProcessorStoreTarget {
   readonly databaseName: string;
   readonly tableName: string;
   readonly tableArn: string;
@@ -123,6 +125,9 @@ export class TimeseriesStore
   readonly databaseName: string;
   readonly tableName: string;
   readonly tableArn: string;
+  readonly storeKind = 'timestream' as const;
+  /** Timestream SDKs discover the regional cell endpoint first (granted by {@link grantWrite}). */
+  readonly unscopedActions: readonly string[] = ['timestream:DescribeEndpoints'];
 
   constructor(scope: Construct, id: string, props: TimeseriesStoreProps) {
     super(scope, id);
@@ -233,6 +238,15 @@ export class TimeseriesStore
       grantQuery: (grantee) => this.grantSelect(grantee, [target.tableArn]),
     };
     return target;
+  }
+
+  /** The processor's environment: the store kind, the database and the records table. */
+  get processorEnvironment(): Readonly<Record<string, string>> {
+    return {
+      [LAMBDA_ENV.storeKind]: this.storeKind,
+      [LAMBDA_ENV.database]: this.databaseName,
+      [LAMBDA_ENV.table]: this.tableName,
+    };
   }
 
   grantWrite(grantee: iam.IGrantable): iam.Grant {

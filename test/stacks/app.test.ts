@@ -31,6 +31,43 @@ describe('configFromContext', () => {
     );
   });
 
+  it('keeps the default Timestream store unless -c store= or the catalog says otherwise', () => {
+    expect(configFromContext({}).cells.map((c) => c.store)).toEqual(DEFAULT_CATALOG.map(() => undefined));
+    expect(configFromContext({ store: 'timestream' }).cells.map((c) => c.store)).toEqual(
+      DEFAULT_CATALOG.map(() => 'timestream'),
+    );
+  });
+
+  it('sets -c store=aurora-postgresql on every selected cell, and lets us-west-1 through', () => {
+    // Act
+    const config = configFromContext({ cells: 'us-east-1,us-west-1', store: 'aurora-postgresql' });
+
+    // Assess
+    expect(config.cells).toEqual([
+      { name: 'us-east-1', region: 'us-east-1', store: 'aurora-postgresql' },
+      { name: 'us-west-1', region: 'us-west-1', store: 'aurora-postgresql' },
+    ]);
+  });
+
+  it('rejects an unknown store, naming the value and the allowed ones', () => {
+    expect(() => configFromContext({ store: 'dynamodb' })).toThrow(AppConfigError);
+    expect(() => configFromContext({ store: 'dynamodb' })).toThrow(
+      'context store must be one of timestream, aurora-postgresql, got "dynamodb"',
+    );
+    expect(() => configFromContext({ store: 42 })).toThrow(
+      'context store must be one of timestream, aurora-postgresql, got 42',
+    );
+  });
+
+  it('rejects a catalog cell with an unknown store, naming the cell and the value', () => {
+    const catalog = [
+      { name: 'x', region: 'us-east-1', store: 'sqlite' },
+    ] as unknown as typeof DEFAULT_CATALOG;
+    expect(() => configFromContext({}, {}, catalog)).toThrow(
+      'cell "x" store must be one of timestream, aurora-postgresql, got "sqlite"',
+    );
+  });
+
   it('parses the quicksight flag and rejects anything but true or false', () => {
     expect(configFromContext({ quicksight: 'true', quicksightPrincipals: OPS_USER }).quicksight).toBe(true);
     expect(configFromContext({ quicksight: false }).quicksight).toBe(false);
@@ -86,6 +123,16 @@ describe('selectCells + assertRegionSupported', () => {
     if (!cell) throw new Error('no cell selected');
     expect(cell).toEqual({ name: 'us-west-1', region: 'us-west-1' });
     expect(() => assertRegionSupported(cell)).toThrow(/us-west-1 does not offer Timestream/);
+    expect(() => assertRegionSupported(cell)).toThrow(/or use the aurora-postgresql store/);
+  });
+
+  it('lets the region check follow the store: us-west-1 passes on Aurora', () => {
+    expect(() =>
+      assertRegionSupported({ name: 'us-west-1', region: 'us-west-1', store: 'aurora-postgresql' }),
+    ).not.toThrow();
+    expect(() => assertRegionSupported({ name: 'w', region: 'us-west-1', store: 'timestream' })).toThrow(
+      'cell "w" cannot be deployed: region us-west-1 does not offer Timestream for LiveAnalytics',
+    );
   });
 });
 
@@ -147,6 +194,42 @@ describe('main', () => {
     );
     expect(line.trimEnd().split('\n')).toHaveLength(1);
   });
+
+  it('synthesizes us-west-1 with -c store=aurora-postgresql, bundling the migrations with their SQL files', () => {
+    // Prepare: `cdk synth -c cells=us-west-1 -c store=aurora-postgresql`
+    outdir = mkdtempSync(join(tmpdir(), 'cell-app-'));
+    process.env.CDK_OUTDIR = outdir;
+    process.env.CDK_CONTEXT_JSON = JSON.stringify({
+      ...cdkJsonContext(),
+      cells: 'us-west-1',
+      store: 'aurora-postgresql',
+    });
+    const stderr = vi.spyOn(process.stderr, 'write');
+
+    // Act
+    main();
+
+    // Assess
+    expect(process.exitCode).toBeUndefined();
+    expect(stderr).not.toHaveBeenCalledWith(expect.stringMatching(/^Error:/));
+    const template = JSON.parse(
+      readFileSync(join(outdir, 'InvoiceCell-us-west-1.template.json'), 'utf8'),
+    ) as {
+      Resources: Record<
+        string,
+        { Type: string; Properties: { Code?: { S3Key?: string }; Description?: string } }
+      >;
+    };
+    const types = Object.values(template.Resources).map((r) => r.Type);
+    expect(types).toEqual(expect.arrayContaining(['AWS::RDS::DBCluster', 'Custom::AuroraMigrations']));
+    expect(types.filter((t) => t.startsWith('AWS::Timestream::'))).toEqual([]);
+    const migrations = Object.values(template.Resources).find(
+      (r) => r.Type === 'AWS::Lambda::Function' && r.Properties.Description?.includes('SQL migrations'),
+    );
+    const asset = String(migrations?.Properties.Code?.S3Key).replace(/\.zip$/, '');
+    expect(existsSync(join(outdir, `asset.${asset}`, 'index.mjs'))).toBe(true);
+    expect(existsSync(join(outdir, `asset.${asset}`, 'migrations', '0001_records.sql'))).toBe(true);
+  }, 300_000);
 
   it('synthesizes the selected cell with the bundled handlers', () => {
     // Prepare

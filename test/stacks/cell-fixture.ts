@@ -26,6 +26,8 @@ export const STUB_LAMBDA_CODE: LambdaCodeProvider = {
   processor: () => lambda.Code.fromInline('exports.handler = async () => ({ batchItemFailures: [] });'),
   stuckMonitor: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
   monthlyReport: () => lambda.Code.fromInline('exports.handler = async () => undefined;'),
+  migrations: () =>
+    lambda.Code.fromInline('exports.handler = async () => ({ PhysicalResourceId: "schema" });'),
 };
 
 export interface SynthesizedCells {

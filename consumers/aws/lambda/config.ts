@@ -1,3 +1,4 @@
+import { DEFAULT_STORE, isStoreKind, STORE_KINDS, type StoreKind } from '../../../cells/catalog.js';
 import {
   buildTopology,
   type CellSettings,
@@ -28,6 +29,14 @@ export const LAMBDA_ENV = {
   topicArn: 'TOPIC_ARN',
   database: 'TIMESTREAM_DATABASE',
   table: 'TIMESTREAM_TABLE',
+  /** Processor: which store it writes (`timestream` | `aurora-postgresql`); unset = timestream. */
+  storeKind: 'STORE_KIND',
+  /** Processor and migrations (Aurora cells): the cluster the Data API statements run on. */
+  auroraClusterArn: 'AURORA_CLUSTER_ARN',
+  /** Processor and migrations (Aurora cells): the Secrets Manager secret the Data API signs in with. */
+  auroraSecretArn: 'AURORA_SECRET_ARN',
+  /** Processor and migrations (Aurora cells): the database of the records. */
+  auroraDatabase: 'AURORA_DATABASE',
   retryBudgetMs: 'STORE_RETRY_BUDGET_MS',
   region: 'AWS_REGION',
   /** Stuck-invoice monitor: the SNS topic its alerts go to (the cell's warning topic). */
@@ -86,13 +95,81 @@ export function relayConfigFrom(env: Env): RelayConfig {
   return { stage: stageFrom(env), topicArn: required(env, LAMBDA_ENV.topicArn) };
 }
 
+/** Where a Timestream processor writes. */
+export interface TimestreamStoreConfig {
+  readonly kind: 'timestream';
+  readonly database: string;
+  readonly table: string;
+}
+
+/** Where an Aurora processor (or the migrations) run their statements, through the RDS Data API. */
+export interface AuroraStoreConfig {
+  readonly kind: 'aurora-postgresql';
+  readonly resourceArn: string;
+  readonly secretArn: string;
+  readonly database: string;
+}
+
+export type ProcessorStoreConfig = TimestreamStoreConfig | AuroraStoreConfig;
+
 export interface ProcessorConfig {
   readonly stage: StageName;
   readonly cellName: string;
   readonly region: string;
-  readonly database: string;
-  readonly table: string;
+  readonly store: ProcessorStoreConfig;
   readonly retryBudgetMs: number;
+}
+
+/** An RDS cluster ARN, as `DatabaseCluster.clusterArn` renders it. */
+const CLUSTER_ARN = /^arn:aws[a-z-]*:rds:[a-z0-9-]+:\d{12}:cluster:[a-z][a-z0-9-]*$/;
+/** A Secrets Manager secret ARN. */
+const SECRET_ARN = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:\S+$/;
+
+/**
+ * The Aurora cluster, secret and database from {@link LAMBDA_ENV}, each checked.
+ *
+ * @example
+ * const { resourceArn, secretArn, database } = auroraStoreConfigFrom(process.env);
+ */
+export function auroraStoreConfigFrom(env: Env): AuroraStoreConfig {
+  const resourceArn = required(env, LAMBDA_ENV.auroraClusterArn);
+  if (!CLUSTER_ARN.test(resourceArn)) {
+    throw new ConfigError(
+      `environment variable ${LAMBDA_ENV.auroraClusterArn} must be an RDS cluster ARN, got "${resourceArn}"`,
+    );
+  }
+  const secretArn = required(env, LAMBDA_ENV.auroraSecretArn);
+  if (!SECRET_ARN.test(secretArn)) {
+    throw new ConfigError(
+      `environment variable ${LAMBDA_ENV.auroraSecretArn} must be a Secrets Manager secret ARN, got "${secretArn}"`,
+    );
+  }
+  return {
+    kind: 'aurora-postgresql',
+    resourceArn,
+    secretArn,
+    database: required(env, LAMBDA_ENV.auroraDatabase),
+  };
+}
+
+function storeKindFrom(env: Env): StoreKind {
+  const value = env[LAMBDA_ENV.storeKind];
+  if (value === undefined || value === '') return DEFAULT_STORE;
+  if (!isStoreKind(value)) {
+    throw new ConfigError(
+      `environment variable ${LAMBDA_ENV.storeKind} must be one of ${STORE_KINDS.join(', ')}, got "${value}"`,
+    );
+  }
+  return value;
+}
+
+function processorStoreFrom(env: Env): ProcessorStoreConfig {
+  if (storeKindFrom(env) === 'aurora-postgresql') return auroraStoreConfigFrom(env);
+  return {
+    kind: 'timestream',
+    database: required(env, LAMBDA_ENV.database),
+    table: required(env, LAMBDA_ENV.table),
+  };
 }
 
 export function processorConfigFrom(env: Env): ProcessorConfig {
@@ -104,8 +181,7 @@ export function processorConfigFrom(env: Env): ProcessorConfig {
     stage: stageFrom(env),
     cellName: required(env, LAMBDA_ENV.cellName),
     region: required(env, LAMBDA_ENV.region),
-    database: required(env, LAMBDA_ENV.database),
-    table: required(env, LAMBDA_ENV.table),
+    store: processorStoreFrom(env),
     retryBudgetMs: budget,
   };
 }

@@ -7,9 +7,12 @@ import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
 import middy from '@middy/core';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type BusinessTimeWindow, businessTimeWindow } from '../../../cells/business-time.js';
+import type { CellTopology } from '../../../cells/topology.js';
 import { METRIC_NAMES, METRIC_SERVICES, METRICS_NAMESPACE } from '../../monitoring/metric-names.js';
+import { PostgresStore } from '../../postgresql/postgres-store.js';
 import { processBatch } from '../../stage-processor.js';
 import type { TimeseriesStore } from '../../store.js';
+import { DataApiExecutor } from '../data-api-executor.js';
 import { TimestreamStore } from '../timestream-store.js';
 import { cellTopologyFrom, type ProcessorConfig, processorConfigFrom } from './config.js';
 import { ProcessorTelemetry } from './processor-telemetry.js';
@@ -62,7 +65,8 @@ export function createProcessorHandler(deps: ProcessorHandlerDeps) {
 
 /**
  * Production dependencies from the Lambda environment; called once, at module load, so the
- * Timestream clients are module singletons reused across invocations.
+ * store's SDK clients (Timestream, or RDS Data for an Aurora cell) are module singletons reused
+ * across invocations.
  */
 export function defaultProcessorDeps(
   env: Readonly<Record<string, string | undefined>>,
@@ -79,11 +83,37 @@ export function defaultProcessorDeps(
     defaultDimensions: { stage: config.stage },
     logger,
   });
-  const store = new TimestreamStore({
-    writeClient: new TimestreamWriteClient({ region: config.region }),
-    queryClient: new TimestreamQueryClient({ region: config.region }),
-    database: config.database,
-    table: config.table,
+  const store = storeFor(config, topology, logger, metrics);
+  return { config, store, businessTime: businessTimeWindow(topology.settings), logger, metrics };
+}
+
+/**
+ * The store the cell's configuration names: Timestream, or Aurora PostgreSQL through the RDS Data
+ * API (the processor stays outside any VPC). Its SDK client is created here, once per execution
+ * environment.
+ */
+export function storeFor(
+  config: ProcessorConfig,
+  topology: CellTopology,
+  logger: Logger,
+  metrics: Metrics,
+): TimeseriesStore {
+  const { store, region } = config;
+  if (store.kind === 'aurora-postgresql') {
+    // The executor's default client: a module singleton without SDK retries (it retries itself,
+    // never a statement inside a transaction twice).
+    const executor = new DataApiExecutor({
+      resourceArn: store.resourceArn,
+      secretArn: store.secretArn,
+      database: store.database,
+    });
+    return new PostgresStore(executor, { topology });
+  }
+  return new TimestreamStore({
+    writeClient: new TimestreamWriteClient({ region }),
+    queryClient: new TimestreamQueryClient({ region }),
+    database: store.database,
+    table: store.table,
     topology,
     onDuplicate: (record, existingVersion, reason) => {
       logger.warn('eventId already stored with other values; first write wins', {
@@ -95,5 +125,4 @@ export function defaultProcessorDeps(
       metrics.addMetric(METRIC_NAMES.duplicateEvents, MetricUnit.Count, 1);
     },
   });
-  return { config, store, businessTime: businessTimeWindow(topology.settings), logger, metrics };
 }

@@ -28,12 +28,12 @@ import { captureOutput, metricValues } from '../../support/capture-output.js';
 import { rejectedRecords, throttled } from '../../support/timestream-fakes.js';
 
 const writeMock = mockClient(TimestreamWriteClient);
+const STORE = { kind: 'timestream', database: 'invoices', table: 'events' } as const;
 const CONFIG: ProcessorConfig = {
   stage: 'posting',
   cellName: 'us-east-1',
   region: 'us-east-1',
-  database: 'invoices',
-  table: 'events',
+  store: STORE,
   retryBudgetMs: 5_000,
 };
 const CELL = { cell: 'us-east-1', region: 'us-east-1' };
@@ -51,8 +51,8 @@ function buildHandler() {
   const store = new TimestreamStore({
     writeClient: new TimestreamWriteClient({ region: 'us-east-1' }),
     queryClient: new TimestreamQueryClient({ region: 'us-east-1' }),
-    database: CONFIG.database,
-    table: CONFIG.table,
+    database: STORE.database,
+    table: STORE.table,
     topology: CELL_TOPOLOGY,
   });
   return createProcessorHandler({
