@@ -8,6 +8,7 @@ import {
   RDSDataClient,
   RollbackTransactionCommand,
 } from '@aws-sdk/client-rds-data';
+import { fullJitterMs } from '../full-jitter.js';
 import {
   type BatchExecuteResult,
   type ExecuteOptions,
@@ -102,7 +103,7 @@ function sharedClient(): RDSDataClient {
  * dataApiBackoffMs(DEFAULT_DATA_API_RETRY, 3, () => 0.5); // 400
  */
 export function dataApiBackoffMs(policy: DataApiRetryPolicy, retry: number, random: () => number): number {
-  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1)));
+  return fullJitterMs({ baseMs: policy.baseDelayMs, capMs: policy.maxDelayMs }, retry, random);
 }
 
 function cellOf(field: Field): SqlCell {

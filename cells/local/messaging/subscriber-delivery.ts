@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { fullJitterMs } from '../../../consumers/full-jitter.js';
 import type { SubscriberNotification } from '../../../schemas/api/subscriber-delivery.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { StageSubscriberTopology, StageTopology } from '../../topology.js';
@@ -91,10 +92,9 @@ export function worstReceiveMs(policy: DeliveryPolicy): number {
   return policy.attemptsPerReceive * policy.timeoutMs + (policy.attemptsPerReceive - 1) * policy.maxDelayMs;
 }
 
-/** Full-jitter exponential backoff before retry `retry` (1-based). */
+/** Full-jitter exponential backoff before retry `retry` (1-based) under `policy`. */
 export function backoffMs(policy: DeliveryPolicy, retry: number, random: () => number = Math.random): number {
-  const cap = Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (retry - 1));
-  return Math.floor(random() * cap);
+  return fullJitterMs({ baseMs: policy.minDelayMs, capMs: policy.maxDelayMs }, retry, random);
 }
 
 /** Throws (naming the field) unless the policy is usable with this queue. */

@@ -1,4 +1,5 @@
 import { setTimeout as delay } from 'node:timers/promises';
+import { fullJitterMs } from '../../../consumers/full-jitter.js';
 import type { MonthlyReport } from '../../../consumers/reports/monthly-report.js';
 import { REPORT_FORMAT_NAMES, type ReportReadyNotification } from '../../../schemas/api/reports.js';
 import type { Logger } from '../logger.js';
@@ -90,7 +91,7 @@ export function webhookBackoffMs(
   retry: number,
   random: () => number = Math.random,
 ): number {
-  return Math.floor(random() * Math.min(policy.maxDelayMs, policy.minDelayMs * 2 ** (retry - 1)));
+  return fullJitterMs({ baseMs: policy.minDelayMs, capMs: policy.maxDelayMs }, retry, random);
 }
 
 /** Whether an answer with `status` is worth another attempt. */
