@@ -2,6 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { createAlarmNotifier } from '../../../consumers/monitoring/alarm-notifier.js';
 import { buildDashboards } from '../../../dashboards/panels/panels.js';
 import { type AlarmRule, deriveCellUnhealthy } from '../../alarm-rules.js';
+import { httpUrlProblem } from '../../http-url.js';
 import type { LocalCellContext, LocalCellPlugin } from '../local-cell.js';
 import { openSubscriberQueues } from '../messaging/subscriber-queues.js';
 import { AlarmLoop, localAlarmRules } from '../monitoring/alarm-loop.js';
@@ -62,17 +63,8 @@ type CheckedOptions = MonitoringPluginOptions & { readonly intervalMs: number; r
 
 /** Throws {@link MonitoringOptionsError} unless `url` is an absolute http(s) URL. */
 export function assertWebhookUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new MonitoringOptionsError(
-      `alarm webhook must be an absolute http(s) URL, got ${JSON.stringify(url)}`,
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new MonitoringOptionsError(`alarm webhook must be an http(s) URL, got ${JSON.stringify(url)}`);
-  }
+  const problem = httpUrlProblem(url, 'alarm webhook');
+  if (problem !== undefined) throw new MonitoringOptionsError(problem);
 }
 
 function checkOptions(options: MonitoringPluginOptions): CheckedOptions {

@@ -2,6 +2,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import { fullJitterMs } from '../../../consumers/full-jitter.js';
 import type { MonthlyReport } from '../../../consumers/reports/monthly-report.js';
 import { REPORT_FORMAT_NAMES, type ReportReadyNotification } from '../../../schemas/api/reports.js';
+import { httpUrlProblem } from '../../http-url.js';
 import type { Logger } from '../logger.js';
 
 /**
@@ -50,17 +51,8 @@ export class ReportWebhookUrlError extends Error {
 
 /** Throws {@link ReportWebhookUrlError} unless `url` is an absolute http(s) URL. */
 export function assertReportWebhookUrl(url: string): void {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    throw new ReportWebhookUrlError(
-      `report webhook must be an absolute http(s) URL, got ${JSON.stringify(url)}`,
-    );
-  }
-  if (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') {
-    throw new ReportWebhookUrlError(`report webhook must be an http(s) URL, got ${JSON.stringify(url)}`);
-  }
+  const problem = httpUrlProblem(url, 'report webhook');
+  if (problem !== undefined) throw new ReportWebhookUrlError(problem);
 }
 
 /** The webhook body of a stored report: links on the cell at `origin`, per-currency totals. Pure. */
