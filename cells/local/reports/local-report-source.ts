@@ -98,7 +98,9 @@ function readRollupFigures(db: DatabaseHandle, topology: CellTopology, range: Re
       invoices: r.count,
     }),
   );
-  // All history up to the as-of minute (the rollups' finest edge); 0 = the first bin ever kept.
+  // All history up to the as-of minute (the rollups' finest edge), from the oldest day bin kept:
+  // the day tier is the last word (nothing older is kept anywhere), so starting there is all of it
+  // and no note says the window was cut.
   const asOfEdge = Math.ceil(range.asOfMs / MINUTE_MS) * MINUTE_MS;
   const ended = endedStatuses(topology.stages);
   if (asOfEdge !== range.asOfMs) {
@@ -106,7 +108,8 @@ function readRollupFigures(db: DatabaseHandle, topology: CellTopology, range: Re
       `value still open: read to the end of the as-of minute, ${isoFromMs(asOfEdge)} (rollups keep minutes)`,
     );
   }
-  const open = read(REPORT_PANEL_IDS.openBook, { fromMs: 0, toMs: asOfEdge, label: 'value still open' })
+  const sinceMs = oldestRetainedMs['1d'] ?? 0;
+  const open = read(REPORT_PANEL_IDS.openBook, { fromMs: sinceMs, toMs: asOfEdge, label: 'value still open' })
     .filter((r) => !ended.has(text(r.groups.status)))
     .map(
       (r): OpenRow => ({

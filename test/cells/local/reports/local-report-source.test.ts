@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { localReportSource } from '../../../../cells/local/reports/local-report-source.js';
+import { META_ROLLUP_RETAINED_FROM } from '../../../../cells/local/storage/retention.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
 import type { MonthlyReportData } from '../../../../consumers/reports/monthly-report.js';
 import { endedStatuses } from '../../../../consumers/reports/monthly-report.js';
@@ -133,6 +134,30 @@ describe('localReportSource', () => {
     expect(month.notes).toEqual([
       'value still open: read to the end of the as-of minute, 2026-11-10T12:35:00.000Z (rollups keep minutes)',
     ]);
+  });
+
+  it('reads the open book from the oldest day kept, without a note, once retention has pruned', async () => {
+    // Prepare: retention kept minutes and hours from 2026-01-01 and days from 2016-12-03 (before any record).
+    const range = rangeOf('2026-10', 'UTC');
+    const before = await source().readMonth(range);
+    const kept = {
+      '1m': Date.parse('2026-01-01T00:00:00Z'),
+      '1h': Date.parse('2026-01-01T00:00:00Z'),
+      '1d': Date.parse('2016-12-03T00:00:00Z'),
+    };
+    cell.db
+      .prepare('INSERT INTO meta (key, value) VALUES (?, ?)')
+      .run(META_ROLLUP_RETAINED_FROM, JSON.stringify(kept));
+    try {
+      // Act
+      const month = await source().readMonth(range);
+
+      // Assess
+      expect(month.notes).toEqual([]);
+      expect(sorted(month.open)).toEqual(sorted(before.open));
+    } finally {
+      cell.db.prepare('DELETE FROM meta WHERE key = ?').run(META_ROLLUP_RETAINED_FROM);
+    }
   });
 
   it('never counts a duplicate or replay twice: the report totals equal distinct invoices', async () => {
