@@ -28,11 +28,6 @@ export interface CellAlarmsProps {
   /** @default DEFAULT_CELL_ALARM_SETTINGS */
   readonly alarmSettings?: CellAlarmSettings;
   /**
-   * The rules to render. @default `deriveAwsAlarmRules(topology, alarmSettings)`; a cell without a
-   * stuck monitor (an Aurora cell, for now) passes them without the monitor's rules.
-   */
-  readonly rules?: readonly AlarmRule[];
-  /**
    * Every alarm name is `<prefix><rule id>`. @default `<stack name>-`, so the ops CLI lists a cell's
    * alarms with `DescribeAlarms --alarm-name-prefix InvoiceCell-<cell>-`.
    */
@@ -105,8 +100,7 @@ export class CellAlarms extends Construct {
       );
     }
     this.alarmNamePrefix = prefix;
-    this.rules =
-      props.rules ?? deriveAwsAlarmRules(props.topology, props.alarmSettings ?? DEFAULT_CELL_ALARM_SETTINGS);
+    this.rules = deriveAwsAlarmRules(props.topology, props.alarmSettings ?? DEFAULT_CELL_ALARM_SETTINGS);
     this.cellUnhealthyRule = deriveCellUnhealthy(this.rules);
 
     const sourceConditions = {

@@ -52,8 +52,8 @@ export const CELL_OUTPUT_IDS = {
 } as const;
 
 /**
- * The outputs of an Aurora cell instead of the Timestream ones (`timestream*`, `rejectedDataBucket`,
- * the stuck monitor's and the monthly report's, which Aurora cells do not have yet).
+ * The outputs an Aurora cell has instead of the Timestream ones (`timestream*`,
+ * `rejectedDataBucket`, `monthlyReportSpec`): the cluster the ops CLI reads through the Data API.
  */
 export const AURORA_OUTPUT_IDS = {
   /** The cluster the Data API statements run on (`--resource-arn`). */

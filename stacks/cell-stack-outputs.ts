@@ -80,19 +80,20 @@ export function addCellOutputs(stack: CellOutputsSource): void {
     stack.dashboard.dashboard.dashboardName,
     'CloudWatch dashboard of the cell',
   );
-  if (stack.timestream && stack.stuckMonitor && stack.monthlyReport) {
-    addTimestreamOutputs(out, stack.timestream, stack.stuckMonitor, stack.monthlyReport);
-  }
+  if (stack.timestream) addTimestreamOutputs(out, stack.timestream);
   if (stack.aurora) addAuroraOutputs(out, stack.aurora);
+  if (stack.stuckMonitor) {
+    out(
+      CELL_OUTPUT_IDS.stuckMonitorDlqUrl,
+      stack.stuckMonitor.dlq.queueUrl,
+      'Stuck-monitor runs that failed or could not be delivered',
+    );
+  }
+  if (stack.monthlyReport) addReportOutputs(out, stack.monthlyReport);
   addStageOutputs(out, stack);
 }
 
-function addTimestreamOutputs(
-  out: Out,
-  store: TimeseriesStore,
-  stuckMonitor: StuckMonitor,
-  report: MonthlyReport,
-): void {
+function addTimestreamOutputs(out: Out, store: TimeseriesStore): void {
   out(CELL_OUTPUT_IDS.timestreamDatabase, store.databaseName, 'Timestream database');
   out(CELL_OUTPUT_IDS.timestreamTable, store.tableName, 'Timestream table');
   out(
@@ -101,15 +102,13 @@ function addTimestreamOutputs(
     'Timestream rejected-record reports',
   );
   out(
-    CELL_OUTPUT_IDS.stuckMonitorDlqUrl,
-    stuckMonitor.dlq.queueUrl,
-    'Stuck-monitor runs that failed or could not be delivered',
-  );
-  out(
     CELL_OUTPUT_IDS.timestreamLatestStateTable,
     store.latestState.tableName,
     'Timestream latest-state table (rollup scheduled queries); the monthly report reads it',
   );
+}
+
+function addReportOutputs(out: Out, report: MonthlyReport): void {
   out(
     CELL_OUTPUT_IDS.monthlyReportBucket,
     report.bucket.bucketName,
@@ -130,11 +129,14 @@ function addTimestreamOutputs(
     report.dlq.queueUrl,
     'Monthly report runs that failed or could not be delivered',
   );
-  out(
-    CELL_OUTPUT_IDS.monthlyReportSpec,
-    reportSpecText(report.spec),
-    'Latest-state rows each report figure reads (invoice-ops report --cell)',
-  );
+  // Timestream cells only (an Aurora cell's report reads its rollup tables, no spec needed).
+  if (report.spec) {
+    out(
+      CELL_OUTPUT_IDS.monthlyReportSpec,
+      reportSpecText(report.spec),
+      'Latest-state rows each report figure reads (invoice-ops report --cell)',
+    );
+  }
 }
 
 function addAuroraOutputs(out: Out, store: AuroraStore): void {

@@ -1,9 +1,9 @@
-import { Annotations, Duration, Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import { Duration, Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { type AlarmRule, DEFAULT_CELL_ALARM_SETTINGS, deriveAwsAlarmRules } from '../cells/alarm-rules.js';
+import { DEFAULT_CELL_ALARM_SETTINGS } from '../cells/alarm-rules.js';
 import { assertRegionSupported, type CellDefinition, type StoreKind, storeOf } from '../cells/catalog.js';
 import type { CellTopology, StageName } from '../cells/topology.js';
 import { AuroraMigrations } from './aurora-migrations.js';
@@ -19,9 +19,10 @@ import type { LambdaCodeProvider } from './lambda-code.js';
 import { LogsKey } from './logs-key.js';
 import { MonthlyReport } from './monthly-report.js';
 import { reportRunTime, timestreamReportSpec } from './monthly-report-spec.js';
+import { QuickSightAuroraDashboards } from './quicksight-aurora.js';
 import { QuickSightDashboards } from './quicksight-dashboards.js';
 import { StageConsumer } from './stage-consumer.js';
-import { StuckMonitor } from './stuck-monitor.js';
+import { StuckMonitor, type StuckMonitorStore } from './stuck-monitor.js';
 import { TimeseriesStore } from './timeseries-store.js';
 import { TimestreamRollups } from './timestream-rollups.js';
 
@@ -59,12 +60,6 @@ export const CELL_CONSTRUCT_IDS = {
 } as const;
 
 /**
- * Signals only the stuck monitor publishes or is: an Aurora cell has no monitor yet (it reads
- * Timestream), so it renders no alarm on them.
- */
-const STUCK_MONITOR_SIGNALS: readonly AlarmRule['signal'][] = ['stuckInvoices', 'stuckMonitorDlqDepth'];
-
-/**
  * One cell: ingest API → event bus + archive → per stage relay → FIFO topic → FIFO queue + DLQ →
  * processor → the cell's store; alarms routed to alert topics by severity, a CloudWatch dashboard.
  * The store follows the cell's `store` (catalog or `-c store=`):
@@ -73,9 +68,10 @@ const STUCK_MONITOR_SIGNALS: readonly AlarmRule['signal'][] = ['stuckInvoices', 
  *   scheduled stuck-invoice monitor, the monthly report and (with `quicksight`) the QuickSight
  *   dashboards, which all read Timestream;
  * - `aurora-postgresql`: the Aurora PostgreSQL Serverless v2 cluster (`AuroraStore`) and its
- *   deploy-time migrations. The Timestream readers (rollups, stuck monitor, monthly report,
- *   QuickSight) are left out of such a cell until they read Aurora, and so are the alarms on the
- *   stuck monitor's signals.
+ *   deploy-time migrations (the rollups are tables the processors write in each record's
+ *   transaction), the stuck monitor (on `invoice_state`) and the monthly report (on the rollups),
+ *   both through the Data API, and (with `quicksight`) the same QuickSight dashboards over a VPC
+ *   connection.
  *
  * Only wires the constructs and publishes the outputs the ops CLI reads (ids in `cell-outputs.ts`);
  * every stage comes from the topology.
@@ -101,15 +97,16 @@ export class CellStack extends Stack {
   /** Aurora cells: the cluster (also `store`) and its deploy-time migrations. */
   readonly aurora?: AuroraStore;
   readonly auroraMigrations?: AuroraMigrations;
-  /** Timestream cells: the scheduled stuck-invoice check (it queries the Timestream rollups). */
+  /** The scheduled stuck-invoice check (Timestream's stuck-state rollup, or Aurora's `invoice_state`). */
   readonly stuckMonitor?: StuckMonitor;
-  /** Timestream cells: the scheduled monthly report (issue 13): latest state → S3 reports, SNS notice. */
+  /** The scheduled monthly report (issue 13): Timestream latest state or Aurora rollups → S3 reports, SNS notice. */
   readonly monthlyReport?: MonthlyReport;
   /** Timestream cells: the panel-derived rollups as Timestream scheduled queries. */
   readonly rollups?: TimestreamRollups;
   readonly dashboard: CellDashboard;
   readonly quicksight: boolean;
-  readonly quicksightDashboards?: QuickSightDashboards;
+  /** With `quicksight`: the dashboards on the cell's store (Timestream, or Aurora through a VPC connection). */
+  readonly quicksightDashboards?: QuickSightDashboards | QuickSightAuroraDashboards;
 
   constructor(scope: Construct, id: string, props: CellStackProps) {
     const {
@@ -163,10 +160,7 @@ export class CellStack extends Stack {
     });
 
     const resources = this.metricResources();
-    const rules = deriveAwsAlarmRules(topology, DEFAULT_CELL_ALARM_SETTINGS).filter(
-      (rule) => this.timestream !== undefined || !STUCK_MONITOR_SIGNALS.includes(rule.signal),
-    );
-    this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources, rules });
+    this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
     const readerAlarms: cloudwatch.IAlarm[] = [];
     if (this.timestream) {
       const readers = this.addTimestreamReaders(
@@ -180,6 +174,18 @@ export class CellStack extends Stack {
       this.stuckMonitor = readers.stuckMonitor;
       this.monthlyReport = readers.monthlyReport;
       readerAlarms.push(readers.rollups.failedRunsAlarm, readers.monthlyReport.failedAlarm);
+    }
+    if (this.aurora) {
+      const readers = this.addAuroraReaders(
+        this.aurora,
+        topology,
+        lambdaCode,
+        { logsKey, dlqKey },
+        logRetention,
+      );
+      this.stuckMonitor = readers.stuckMonitor;
+      this.monthlyReport = readers.monthlyReport;
+      readerAlarms.push(readers.monthlyReport.failedAlarm);
     }
     this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
       topology,
@@ -246,29 +252,44 @@ export class CellStack extends Stack {
       alarmNamePrefix: this.alarms.alarmNamePrefix,
       failedRunsKey: keys.dlqKey,
     });
-    const stuckMonitor = this.addStuckMonitor(store, topology, lambdaCode, keys, logRetention);
+    // The stuck state the rollup queries keep, not the records.
+    const stuckMonitor = this.addStuckMonitor(store.latestState, topology, lambdaCode, keys, logRetention);
     const monthlyReport = this.addMonthlyReport(store, rollups, topology, lambdaCode, keys, logRetention);
     return { rollups, stuckMonitor, monthlyReport };
   }
 
-  /** The QuickSight dashboards, on Timestream cells only (their data sets read Timestream). */
+  /** What reads Aurora: the stuck monitor and the monthly report. */
+  private addAuroraReaders(
+    aurora: AuroraStore,
+    topology: CellTopology,
+    lambdaCode: LambdaCodeProvider,
+    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
+    logRetention: CellLogRetention,
+  ): { stuckMonitor: StuckMonitor; monthlyReport: MonthlyReport } {
+    // Reads `invoice_state` by its SLA deadline, which the processors keep in the write transaction.
+    const stuckMonitor = this.addStuckMonitor(aurora, topology, lambdaCode, keys, logRetention);
+    // The monthly report from the PostgreSQL rollups and `invoice_state` (no Timestream spec).
+    const monthlyReport = this.addMonthlyReport(aurora, undefined, topology, lambdaCode, keys, logRetention);
+    return { stuckMonitor, monthlyReport };
+  }
+
+  /** The QuickSight dashboards on the cell's store: the same views, its own source and SQL. */
   private addQuickSight(
     topology: CellTopology,
     principals: readonly string[],
-  ): QuickSightDashboards | undefined {
+  ): QuickSightDashboards | QuickSightAuroraDashboards | undefined {
     if (!this.quicksight) return undefined;
-    if (!this.timestream) {
-      Annotations.of(this).addWarningV2(
-        'invoice-cell:quicksight-needs-timestream',
-        `cell ${this.cell.name} uses the ${this.storeKind} store: its QuickSight dashboards read Timestream and are left out`,
-      );
-      return undefined;
+    const common = { topology, cellName: this.cell.name, principals };
+    if (this.aurora) {
+      return new QuickSightAuroraDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
+        ...common,
+        store: this.aurora,
+      });
     }
+    if (!this.timestream) throw new Error(`cell stack ${this.cell.name}: no store for QuickSight`);
     return new QuickSightDashboards(this, CELL_CONSTRUCT_IDS.quicksight, {
-      topology,
+      ...common,
       store: this.timestream,
-      cellName: this.cell.name,
-      principals,
     });
   }
 
@@ -293,9 +314,9 @@ export class CellStack extends Stack {
     );
   }
 
-  /** The scheduled stuck-invoice check, alerting the warning topic. */
+  /** The scheduled stuck-invoice check on the cell's store, alerting the warning topic. */
   private addStuckMonitor(
-    store: TimeseriesStore,
+    store: StuckMonitorStore,
     topology: CellTopology,
     lambdaCode: LambdaCodeProvider,
     keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
@@ -304,8 +325,7 @@ export class CellStack extends Stack {
     return new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
       topology,
       cellName: this.cell.name,
-      // The stuck state the rollup queries keep, not the records.
-      store: store.latestState,
+      store,
       alertTopic: this.alarms.warningTopic,
       alertKey: this.alarms.key,
       code: lambdaCode.stuckMonitor(),
@@ -313,15 +333,16 @@ export class CellStack extends Stack {
       ...logRetention,
       // The `<stage>-stuck-invoices` alarms evaluate one period of the metric the monitor publishes.
       period: Duration.seconds(DEFAULT_CELL_ALARM_SETTINGS.stuckCheckPeriodSec),
-      // The memory store: fast to query; an invoice stuck longer than that drops out of the check.
+      // Timestream's memory store, fast to query; Aurora keeps the same look-back, so a cell's check
+      // means the same whatever its store: an invoice stuck longer than that drops out of it.
       lookbackHours: topology.settings.memoryRetentionHours,
     });
   }
 
-  /** The monthly report, from the latest-state rows the rollups keep. */
+  /** The monthly report: Timestream's latest-state rows the rollups keep, or the Aurora store. */
   private addMonthlyReport(
-    store: TimeseriesStore,
-    rollups: TimestreamRollups,
+    store: TimeseriesStore | AuroraStore,
+    rollups: TimestreamRollups | undefined,
     topology: CellTopology,
     lambdaCode: LambdaCodeProvider,
     keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
@@ -330,10 +351,10 @@ export class CellStack extends Stack {
     return new MonthlyReport(this, CELL_CONSTRUCT_IDS.monthlyReport, {
       topology,
       cellName: this.cell.name,
-      // The latest-state rows the rollup queries keep, not the records.
-      store: store.latestState,
+      // Timestream: the latest-state rows the rollup queries keep, not the records.
+      store: store instanceof AuroraStore ? store : store.latestState,
       stageQueues: this.consumers.map((c) => ({ stage: c.stage.name, queue: c.queue, dlq: c.dlq })),
-      spec: timestreamReportSpec(topology, rollups.plan),
+      ...(rollups ? { spec: timestreamReportSpec(topology, rollups.plan) } : {}),
       // After the rollup runs have seen the month's late events (default rollup options).
       runAt: reportRunTime({}),
       code: lambdaCode.monthlyReport(),
@@ -362,7 +383,7 @@ export class CellStack extends Stack {
       });
     }
     // The monitor alerts through the alarms' warning topic, so it is built after them: its names
-    // are resolved at synthesis. A cell without one (Aurora) names none.
+    // are resolved at synthesis. Every cell has one, whatever its store.
     const monitor = () => {
       if (!this.stuckMonitor) throw new Error(`cell stack ${this.cell.name}: no stuck monitor`);
       return this.stuckMonitor;
@@ -371,14 +392,10 @@ export class CellStack extends Stack {
       stages,
       busDlq: this.routing.busDlq,
       busName: this.routing.bus.eventBusName,
-      ...(this.timestream
-        ? {
-            stuckMonitor: {
-              functionName: Lazy.string({ produce: () => monitor().function.fn.functionName }),
-              dlqName: Lazy.string({ produce: () => monitor().dlq.queueName }),
-            },
-          }
-        : {}),
+      stuckMonitor: {
+        functionName: Lazy.string({ produce: () => monitor().function.fn.functionName }),
+        dlqName: Lazy.string({ produce: () => monitor().dlq.queueName }),
+      },
       api: { apiName: this.api.api.restApiName, stageName: this.api.api.deploymentStage.stageName },
     };
   }

@@ -38,11 +38,8 @@ export interface CellMetricResources {
   readonly busDlq: sqs.IQueue;
   /** The cell bus (`EventBusName` dimension of its rules' metrics). */
   readonly busName: string;
-  /**
-   * The stuck monitor's Lambda (`FunctionName`) and DLQ (`QueueName`); absent in a cell without one
-   * (an Aurora cell, for now): a metric sum drops its terms, a single metric on it is an error.
-   */
-  readonly stuckMonitor?: { readonly functionName: string; readonly dlqName: string };
+  /** The stuck monitor's Lambda (`FunctionName`) and DLQ (`QueueName`). */
+  readonly stuckMonitor: { readonly functionName: string; readonly dlqName: string };
   /** The ingest REST API: its name and deployed stage are the `ApiName` and `Stage` dimensions. */
   readonly api: { readonly apiName: string; readonly stageName: string };
 }
@@ -63,42 +60,6 @@ function stageQueues(resources: CellMetricResources, stage: StageName): StageMet
     );
   }
   return queues;
-}
-
-function stuckMonitorOf(resources: CellMetricResources): { functionName: string; dlqName: string } {
-  if (!resources.stuckMonitor) {
-    throw new UnresolvedMetricResourceError('metric names the stuck monitor, but the cell has none');
-  }
-  return resources.stuckMonitor;
-}
-
-/** True for a reference to a resource the cell does not have (the stuck monitor of an Aurora cell). */
-function isAbsent(resource: CloudWatchResource | undefined, resources: CellMetricResources): boolean {
-  const monitorKinds: readonly string[] = ['stuckMonitorFunction', 'stuckMonitorDlq'];
-  return resource !== undefined && monitorKinds.includes(resource.kind) && !resources.stuckMonitor;
-}
-
-/**
- * A `FILL(a, 0) + FILL(b, 0) + …` sum (the renderer's `sumOf`) without the terms of absent
- * resources; any other expression with such a term is an error, not a silent rewrite.
- */
-function withoutAbsentTerms(
-  spec: Extract<CloudWatchSignalSpec, { kind: 'math' }>,
-  resources: CellMetricResources,
-): Extract<CloudWatchSignalSpec, { kind: 'math' }> {
-  const present = Object.entries(spec.usingMetrics).filter(([, m]) => !isAbsent(m.resource, resources));
-  if (present.length === Object.keys(spec.usingMetrics).length) return spec;
-  const sumOf = (ids: readonly string[]) => ids.map((id) => `FILL(${id}, 0)`).join(' + ');
-  if (spec.expression !== sumOf(Object.keys(spec.usingMetrics)) || present.length === 0) {
-    throw new UnresolvedMetricResourceError(
-      `metric math ${JSON.stringify(spec.expression)} names the stuck monitor, but the cell has none`,
-    );
-  }
-  return {
-    ...spec,
-    expression: sumOf(present.map(([id]) => id)),
-    usingMetrics: Object.fromEntries(present),
-  };
 }
 
 /** The dimensions a resource reference stands for. */
@@ -134,9 +95,9 @@ export function resourceDimensions(
     case 'relayFunction':
       return { FunctionName: stageQueues(resources, resource.stage).relayFunctionName };
     case 'stuckMonitorFunction':
-      return { FunctionName: stuckMonitorOf(resources).functionName };
+      return { FunctionName: resources.stuckMonitor.functionName };
     case 'stuckMonitorDlq':
-      return { QueueName: stuckMonitorOf(resources).dlqName };
+      return { QueueName: resources.stuckMonitor.dlqName };
   }
 }
 
@@ -164,13 +125,12 @@ export function toCloudWatchSignal(
   resources: CellMetricResources,
 ): cloudwatch.IMetric {
   if (spec.kind === 'metric') return toCloudWatchMetric(spec, resources);
-  const math = withoutAbsentTerms(spec, resources);
   const usingMetrics: Record<string, cloudwatch.IMetric> = {};
-  for (const [id, metric] of Object.entries(math.usingMetrics)) {
+  for (const [id, metric] of Object.entries(spec.usingMetrics)) {
     usingMetrics[id] = toCloudWatchMetric(metric, resources);
   }
   return new cloudwatch.MathExpression({
-    expression: math.expression,
+    expression: spec.expression,
     usingMetrics,
     period: Duration.seconds(spec.periodSec),
     label: spec.label,

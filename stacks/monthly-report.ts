@@ -18,6 +18,7 @@ import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
 import { RETAINED } from './defaults/retained.js';
+import type { ProcessorStoreTarget } from './processor-store.js';
 import { schedulerInvokeRole } from './scheduler-role.js';
 import type { TimeseriesQueryTarget } from './timeseries-store.js';
 
@@ -26,15 +27,22 @@ export interface MonthlyReportProps {
   readonly topology: CellTopology;
   /** Named in the report and in the notice. */
   readonly cellName: string;
-  /** The latest-state table the figures are read from, and the only table the function may query. */
-  readonly store: TimeseriesQueryTarget;
+  /**
+   * Where the figures are read: the Timestream latest-state table (the only table the function may
+   * query), or an Aurora PostgreSQL store (its rollups and invoice state through the Data API, with
+   * exactly the processors' Data API grant).
+   */
+  readonly store: TimeseriesQueryTarget | MonthlyReportAuroraStore;
   /**
    * Every stage's queue and DLQ: the reconciliation reads their depths (`sqs:GetQueueAttributes` on
    * exactly these), beside the relay's and processor's CloudWatch sums.
    */
   readonly stageQueues: readonly MonthlyReportStageQueues[];
-  /** Which latest-state rows each figure reads (`timestreamReportSpec`); its zone is the schedule's. */
-  readonly spec: TimestreamReportSpec;
+  /**
+   * Timestream stores (required there): which latest-state rows each figure reads
+   * (`timestreamReportSpec`); its zone must be the topology's. An Aurora store needs none.
+   */
+  readonly spec?: TimestreamReportSpec;
   /** Local time on the 1st when the report runs (`reportRunTime`). */
   readonly runAt: { readonly hour: number; readonly minute: number };
   readonly code: lambda.Code;
@@ -46,6 +54,15 @@ export interface MonthlyReportProps {
   readonly alarmTopic: sns.ITopic;
   /** The cell's alarm name prefix: the alarm is `<prefix>monthly-report-failed`. */
   readonly alarmNamePrefix: string;
+}
+
+/** An Aurora PostgreSQL store as the report reads it: its environment and its Data API grant. */
+export interface MonthlyReportAuroraStore extends ProcessorStoreTarget {
+  readonly storeKind: 'aurora-postgresql';
+}
+
+function isAurora(store: MonthlyReportProps['store']): store is MonthlyReportAuroraStore {
+  return 'storeKind' in store && store.storeKind === 'aurora-postgresql';
 }
 
 /** One stage's queues, as the reconciliation reads them. */
@@ -82,7 +99,10 @@ function validate(props: MonthlyReportProps): void {
       `monthly report runAt must be a time of day (hour 0..23, minute 0..59), got ${hour}:${minute}`,
     );
   }
-  if (props.spec.timeZone !== props.topology.settings.timeZone) {
+  if (!isAurora(props.store) && props.spec === undefined) {
+    throw new Error('monthly report spec is required with a Timestream store, got undefined');
+  }
+  if (props.spec && props.spec.timeZone !== props.topology.settings.timeZone) {
     throw new Error(
       `monthly report spec timeZone must be the topology's ${props.topology.settings.timeZone}, got ${props.spec.timeZone}`,
     );
@@ -124,8 +144,8 @@ function validate(props: MonthlyReportProps): void {
  *   code: lambdaCode.monthlyReport(), logsKey, dlqKey, alarmTopic: alarms.warningTopic, alarmNamePrefix: alarms.alarmNamePrefix });
  */
 export class MonthlyReport extends Construct {
-  /** Which latest-state rows each figure reads (in the function's environment and a stack output). */
-  readonly spec: TimestreamReportSpec;
+  /** Timestream cells: which latest-state rows each figure reads (the function's environment, a stack output). */
+  readonly spec?: TimestreamReportSpec;
   /** Encrypts the reports and the topic. */
   readonly key: kms.Key;
   readonly bucket: s3.Bucket;
@@ -141,7 +161,7 @@ export class MonthlyReport extends Construct {
   constructor(scope: Construct, id: string, props: MonthlyReportProps) {
     super(scope, id);
     validate(props);
-    this.spec = props.spec;
+    if (props.spec) this.spec = props.spec;
     this.key = new kms.Key(
       this,
       'Key',
@@ -190,11 +210,15 @@ export class MonthlyReport extends Construct {
     return bucket;
   }
 
-  /** The report Lambda: reads the latest-state table, writes reports/, publishes the notice. */
+  /** The report Lambda: reads the cell's store, writes reports/, publishes the notice. */
   private addFunction(props: MonthlyReportProps): CellFunction {
+    const { store } = props;
+    const aurora = isAurora(store);
     const fn = new CellFunction(this, 'Function', {
       code: props.code,
-      description: `Invoice cell ${props.cellName}: monthly report (Timestream latest state -> S3 reports/, SNS notice)`,
+      description: aurora
+        ? `Invoice cell ${props.cellName}: monthly report (Aurora PostgreSQL rollups -> S3 reports/, SNS notice)`
+        : `Invoice cell ${props.cellName}: monthly report (Timestream latest state -> S3 reports/, SNS notice)`,
       // Lambda's maximum: five queries over a month of latest-state rows and three uploads.
       timeout: Duration.minutes(15),
       memorySize: 1024,
@@ -203,17 +227,24 @@ export class MonthlyReport extends Construct {
       // Timestream endpoint discovery (granted by `store.grantQuery`), and the reconciliation's
       // metric sums: GetMetricData has no resource-level permission
       // (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazoncloudwatch.html).
-      unscopedActions: ['timestream:DescribeEndpoints', 'cloudwatch:GetMetricData'],
+      unscopedActions: aurora
+        ? [...store.unscopedActions, 'cloudwatch:GetMetricData']
+        : ['timestream:DescribeEndpoints', 'cloudwatch:GetMetricData'],
       deadLetterQueue: this.dlq,
       ...ASYNC_RETRIES,
       environment: {
         [LAMBDA_ENV.cellName]: props.cellName,
-        [LAMBDA_ENV.database]: props.store.databaseName,
-        [LAMBDA_ENV.table]: props.store.tableName,
+        ...(aurora ? store.processorEnvironment : {}),
+        ...(!aurora && props.spec
+          ? {
+              [LAMBDA_ENV.database]: store.databaseName,
+              [LAMBDA_ENV.table]: store.tableName,
+              [LAMBDA_ENV.reportSpec]: reportSpecText(props.spec),
+            }
+          : {}),
         [LAMBDA_ENV.reportBucket]: this.bucket.bucketName,
         [LAMBDA_ENV.reportKeyArn]: this.key.keyArn,
         [LAMBDA_ENV.reportTopicArn]: this.topic.topicArn,
-        [LAMBDA_ENV.reportSpec]: reportSpecText(props.spec),
         [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
         [LAMBDA_ENV.reportStageQueues]: Stack.of(this).toJsonString(
           Object.fromEntries(
@@ -222,7 +253,11 @@ export class MonthlyReport extends Construct {
         ),
       },
     });
-    props.store.grantQuery(fn.role);
+    // Aurora: the processors' own Data API grant (five rds-data actions on the cluster, the secret,
+    // kms:Decrypt via Secrets Manager). The Data API has no read-only action set; the report's
+    // statements run in a READ ONLY transaction.
+    if (aurora) store.grantWrite(fn.role);
+    else store.grantQuery(fn.role);
     fn.role.addToPolicy(
       new iam.PolicyStatement({
         actions: ['s3:PutObject'],
@@ -292,7 +327,7 @@ export class MonthlyReport extends Construct {
       description: `Invoice cell ${props.cellName}: monthly report of the previous month`,
       schedule: scheduler.ScheduleExpression.expression(
         `cron(${minute} ${hour} 1 * ? *)`,
-        TimeZone.of(props.spec.timeZone),
+        TimeZone.of(props.topology.settings.timeZone),
       ),
       target,
     });

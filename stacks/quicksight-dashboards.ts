@@ -8,14 +8,13 @@ import { rollupSourceOf } from '../dashboards/renderers/timestream-rollup-read-s
 import { bindTimestreamTables } from '../dashboards/renderers/timestream-rollup-tables.js';
 import { rollupsOf } from '../dashboards/rollups/apply-record.js';
 import {
-  customSqlTable,
-  dashboardDefinition,
-  panelSql,
-  QUICKSIGHT_PRINCIPAL_ARN,
-  QUICKSIGHT_READ_ACTIONS,
-  quickSightPanels,
-  timestreamColumns,
-} from './quicksight-definition.js';
+  addQuickSightPanelAssets,
+  assertQuickSightRegion,
+  quickSightPermissions,
+  quickSightPhysicalId,
+  validateQuickSightPrincipals,
+} from './quicksight-assets.js';
+import { panelSql, QUICKSIGHT_READ_ACTIONS, quickSightPanels } from './quicksight-definition.js';
 import type { TimeseriesRollupTarget } from './timeseries-store.js';
 
 export interface QuickSightDashboardsProps {
@@ -35,24 +34,6 @@ export interface QuickSightDashboardsProps {
    * @default 'aws-quicksight-service-role-v0'
    */
   readonly quickSightServiceRoleName?: string;
-}
-
-/** Physical ids of QuickSight assets: letters, digits, `-` and `_`, unique per account and region. */
-const QUICKSIGHT_ID = /^[\w-]{1,512}$/;
-
-function validate(props: QuickSightDashboardsProps): void {
-  if (props.principals.length === 0) {
-    throw new Error(
-      'quicksight dashboards need at least one principal (a QuickSight user or group ARN), got 0',
-    );
-  }
-  for (const principal of props.principals) {
-    if (!QUICKSIGHT_PRINCIPAL_ARN.test(principal)) {
-      throw new Error(
-        `quicksight principal must be a QuickSight user or group ARN, got ${JSON.stringify(principal)}`,
-      );
-    }
-  }
 }
 
 /**
@@ -84,16 +65,8 @@ export class QuickSightDashboards extends Construct {
 
   constructor(scope: Construct, id: string, props: QuickSightDashboardsProps) {
     super(scope, id);
-    validate(props);
-    const stack = Stack.of(this);
-    const account = stack.account;
-    const physicalId = (suffix: string) => {
-      const value = `${stack.stackName}-${suffix}`;
-      if (!QUICKSIGHT_ID.test(value)) throw new Error(`quicksight id ${JSON.stringify(value)} is not valid`);
-      return value;
-    };
-    const permissions = (actions: readonly string[]) =>
-      props.principals.map((principal) => ({ principal, actions: [...actions] }));
+    validateQuickSightPrincipals(props.principals);
+    assertQuickSightRegion(this);
     const views = props.dashboards ?? buildDashboards(props.topology);
     const items = quickSightPanels(views);
     const rollups = rollupsOf(views);
@@ -107,61 +80,34 @@ export class QuickSightDashboards extends Construct {
 
     // Timestream sources take no parameters: QuickSight uses its service role in this region.
     this.dataSource = new quicksight.CfnDataSource(this, 'DataSource', {
-      awsAccountId: account,
-      dataSourceId: physicalId('timestream'),
+      awsAccountId: Stack.of(this).account,
+      dataSourceId: quickSightPhysicalId(this, 'timestream'),
       name: `Invoice cell ${props.cellName} (Timestream)`,
       type: 'TIMESTREAM',
-      permissions: permissions(QUICKSIGHT_READ_ACTIONS.dataSource),
+      permissions: quickSightPermissions(props.principals, QUICKSIGHT_READ_ACTIONS.dataSource),
     });
 
-    const dataSets = new Map<string, quicksight.CfnDataSet>();
-    for (const item of items) {
-      const source =
-        item.query.source === 'records' ? rollupSourceOf(item.panel.id, item.query, rollups) : undefined;
-      const sql = bindTimestreamTables(
-        panelSql(item.query, {
-          lookbackDays: props.lookbackDays ?? 30,
-          topology: props.topology,
-          ...(source ? { source } : { cell: props.cellName }),
-        }),
-        tables,
-      );
-      const dataSet = new quicksight.CfnDataSet(this, `DataSet-${item.panel.id}`, {
-        awsAccountId: account,
-        dataSetId: physicalId(item.panel.id),
-        name: `${props.cellName} ${item.panel.title}`,
-        // Direct query: dashboards show what the store holds now (events are visible within 2 minutes).
-        importMode: 'DIRECT_QUERY',
-        physicalTableMap: {
-          [item.panel.id]: customSqlTable(
-            item.panel.title,
-            this.dataSource.attrArn,
-            sql,
-            timestreamColumns(item.query),
-          ),
-        },
-        permissions: permissions(QUICKSIGHT_READ_ACTIONS.dataSet),
-      });
-      dataSets.set(item.panel.id, dataSet);
-    }
-    this.dataSets = dataSets;
-
-    const arns = new Map([...dataSets].map(([panelId, ds]) => [panelId, ds.attrArn] as const));
-    const dashboards = new Map<string, quicksight.CfnDashboard>();
-    for (const view of views) {
-      if (!items.some((i) => i.dashboardId === view.id)) continue;
-      dashboards.set(
-        view.id,
-        new quicksight.CfnDashboard(this, `Dashboard-${view.id}`, {
-          awsAccountId: account,
-          dashboardId: physicalId(view.id),
-          name: `Invoice cell ${props.cellName}: ${view.title}`,
-          definition: dashboardDefinition(view, items, arns),
-          permissions: permissions(QUICKSIGHT_READ_ACTIONS.dashboard),
-        }),
-      );
-    }
-    this.dashboards = dashboards;
+    const assets = addQuickSightPanelAssets(this, {
+      cellName: props.cellName,
+      principals: props.principals,
+      views,
+      items,
+      dataSourceArn: this.dataSource.attrArn,
+      sqlOf: (item) => {
+        const source =
+          item.query.source === 'records' ? rollupSourceOf(item.panel.id, item.query, rollups) : undefined;
+        return bindTimestreamTables(
+          panelSql(item.query, {
+            lookbackDays: props.lookbackDays ?? 30,
+            topology: props.topology,
+            ...(source ? { source } : { cell: props.cellName }),
+          }),
+          tables,
+        );
+      },
+    });
+    this.dataSets = assets.dataSets;
+    this.dashboards = assets.dashboards;
 
     this.readPolicy = this.addReadPolicy(props);
   }

@@ -11,6 +11,7 @@ import type { CellTopology } from '../cells/topology.js';
 import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
 import { CellFunction } from './cell-function.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
+import type { ProcessorStoreTarget } from './processor-store.js';
 import { schedulerInvokeRole } from './scheduler-role.js';
 import type { TimeseriesQueryTarget } from './timeseries-store.js';
 
@@ -20,10 +21,12 @@ export interface StuckMonitorProps {
   /** Written into the query's `cell` filter and the alert text. */
   readonly cellName: string;
   /**
-   * The table the monitor reads, and may query, and nothing else: the latest-state table, whose
-   * stuck-state rows the rollup scheduled queries keep (`TimestreamRollups`), not the records.
+   * What the monitor reads, and nothing else: on a Timestream cell the latest-state table, whose
+   * stuck-state rows the rollup scheduled queries keep (`TimestreamRollups`), not the records; on
+   * an Aurora cell the cluster (`AuroraStore`), whose `invoice_state` it reads by its SLA-deadline
+   * index through the Data API.
    */
-  readonly store: TimeseriesQueryTarget;
+  readonly store: StuckMonitorStore;
   /** Where stuck-invoice alerts go (the cell's warning topic). */
   readonly alertTopic: sns.ITopic;
   /** The alert topic's key (the monitor publishes under it). */
@@ -37,6 +40,47 @@ export interface StuckMonitorProps {
   readonly period: Duration;
   /** How far back the query looks for unfinished invoices, in hours. */
   readonly lookbackHours: number;
+}
+
+/**
+ * The store a stuck monitor reads: a Timestream table it may query, or an Aurora cell's store,
+ * reached as the processors reach it (its `ProcessorStoreTarget` environment and Data API grant).
+ */
+export type StuckMonitorStore =
+  | TimeseriesQueryTarget
+  | (ProcessorStoreTarget & { readonly storeKind: 'aurora-postgresql' });
+
+function isAuroraStore(
+  store: StuckMonitorStore,
+): store is ProcessorStoreTarget & { readonly storeKind: 'aurora-postgresql' } {
+  return 'storeKind' in store && store.storeKind === 'aurora-postgresql';
+}
+
+/** The monitor function's store environment, unscoped actions, grant and description. */
+function storeAccess(store: StuckMonitorStore): {
+  readonly environment: Readonly<Record<string, string>>;
+  readonly unscopedActions: readonly string[];
+  readonly grant: (grantee: iam.IGrantable) => void;
+  readonly reads: string;
+} {
+  if (isAuroraStore(store)) {
+    return {
+      environment: store.processorEnvironment,
+      unscopedActions: store.unscopedActions,
+      // The processors' grant, reused: the Data API has no read-only actions (a statement's rights
+      // are the database user's), so the monitor needs exactly what a processor needs, on this
+      // cluster and secret only.
+      grant: (grantee) => store.grantWrite(grantee),
+      reads: 'Aurora invoice_state deadline index',
+    };
+  }
+  return {
+    environment: { [LAMBDA_ENV.database]: store.databaseName, [LAMBDA_ENV.table]: store.tableName },
+    // Timestream endpoint discovery (granted by `store.grantQuery`).
+    unscopedActions: ['timestream:DescribeEndpoints'],
+    grant: (grantee) => store.grantQuery(grantee),
+    reads: 'Timestream stuck state',
+  };
 }
 
 /** EventBridge Scheduler limits (https://docs.aws.amazon.com/scheduler/latest/APIReference/API_RetryPolicy.html). */
@@ -55,18 +99,20 @@ function validate(props: StuckMonitorProps): void {
 
 /**
  * The business stuck-event check on AWS (DESIGN §4): every `period` EventBridge Scheduler invokes a
- * Lambda that queries Timestream for invoices past their stage SLA, publishes `StuckInvoices` per
- * stage (the `<stage>-stuck-invoices` alarms read it) and alerts the warning topic with the list.
- * It reads the stuck state a scheduled query keeps (per invoice and stage: entry, latest status,
- * SLA deadline; `timestreamStuckStateSql`), a few rows per invoice instead of every record.
+ * Lambda that asks the cell's store for invoices past their stage SLA, publishes `StuckInvoices`
+ * per stage (the `<stage>-stuck-invoices` alarms read it) and alerts the warning topic with the
+ * list. On Timestream it reads the stuck state a scheduled query keeps (per invoice and stage:
+ * entry, latest status, SLA deadline; `timestreamStuckStateSql`), a few rows per invoice instead of
+ * every record; on Aurora, a range read of `invoice_state` by SLA deadline (`PostgresStuckReader`).
  *
  * Failure handling. Scheduler invokes Lambda asynchronously
  * (https://docs.aws.amazon.com/lambda/latest/dg/with-eventbridge-scheduler.html): Scheduler
  * retries only failed *deliveries* (its retry policy), then dead-letters them; a failed *run* is
  * not retried by Lambda (`retryAttempts: 0`: the next scheduled run is the retry, and a check is
  * stale after one period anyway) and goes to the same DLQ. Both keep at most one period of age.
- * Least privilege: the function may `timestream:Select` the latest-state table (+ endpoint discovery) and
- * publish to the warning topic; the scheduler role may invoke this function and write the DLQ.
+ * Least privilege: the function may `timestream:Select` the latest-state table (+ endpoint
+ * discovery) or, on Aurora, run Data API statements on the cluster with its secret (the
+ * processors' grant), and publish to the warning topic; the scheduler role may invoke this function and write the DLQ.
  *
  * @example
  * new StuckMonitor(this, 'StuckMonitor', { topology, cellName, store, alertTopic: alarms.warningTopic,
@@ -102,29 +148,28 @@ export class StuckMonitor extends Construct {
 
   /** The monitor Lambda: may query the cell table and publish (encrypted) to the alert topic. */
   private addFunction(props: StuckMonitorProps, maxEventAge: Duration): CellFunction {
+    const store = storeAccess(props.store);
     const fn = new CellFunction(this, 'Function', {
       code: props.code,
-      description: `Invoice cell ${props.cellName}: stuck-invoice check (Timestream stuck state -> StuckInvoices metric, alert)`,
+      description: `Invoice cell ${props.cellName}: stuck-invoice check (${store.reads} -> StuckInvoices metric, alert)`,
       // Shorter than the period, so runs do not pile up.
       timeout: Duration.seconds(Math.min(props.period.toSeconds() - 60, 900)),
       memorySize: 1024,
       logsKey: props.logsKey,
       ...(props.logRetention ? { logRetention: props.logRetention } : {}),
-      // Timestream endpoint discovery (granted by `store.grantQuery`).
-      unscopedActions: ['timestream:DescribeEndpoints'],
+      unscopedActions: store.unscopedActions,
       deadLetterQueue: this.dlq,
       retryAttempts: 0,
       maxEventAge,
       environment: {
         [LAMBDA_ENV.cellName]: props.cellName,
-        [LAMBDA_ENV.database]: props.store.databaseName,
-        [LAMBDA_ENV.table]: props.store.tableName,
+        ...store.environment,
         [LAMBDA_ENV.alertTopicArn]: props.alertTopic.topicArn,
         [LAMBDA_ENV.lookbackHours]: String(props.lookbackHours),
         [LAMBDA_ENV.topology]: topologyEnvValue(props.topology),
       },
     });
-    props.store.grantQuery(fn.role);
+    store.grant(fn.role);
     fn.role.addToPolicy(
       new iam.PolicyStatement({ actions: ['sns:Publish'], resources: [props.alertTopic.topicArn] }),
     );

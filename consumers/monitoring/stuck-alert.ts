@@ -15,6 +15,12 @@ import type { StuckInvoice } from './stuck.js';
 export interface StuckAlertOptions {
   readonly cellName: string;
   readonly nowMs: number;
+  /**
+   * Every stuck invoice per stage, when `stuck` holds only the most overdue of them (a store that
+   * lists a bounded number, e.g. Aurora's deadline index); stages with 0 are left out of the text.
+   * @default counted from `stuck`
+   */
+  readonly counts?: ReadonlyMap<string, number>;
   /** Invoices listed by id, most overdue first. @default 50 */
   readonly maxInvoices?: number;
   /** Upper bound of the message in UTF-8 bytes (SNS allows 262,144). @default 32768 */
@@ -72,18 +78,30 @@ export function formatStuckAlert(stuck: readonly StuckInvoice[], options: StuckA
     throw new Error(`maxInvoices must be a non-negative integer, got ${maxInvoices}`);
   }
 
-  const byStage = new Map<string, { count: number; slaSec: number }>();
+  const byStage = new Map<string, { count: number; slaSec?: number }>();
   for (const s of stuck) {
     const entry = byStage.get(s.stage) ?? { count: 0, slaSec: s.slaSec };
     entry.count += 1;
     byStage.set(s.stage, entry);
   }
-  const noun = stuck.length === 1 ? 'invoice' : 'invoices';
+  let total = stuck.length;
+  if (options.counts) {
+    // The store counted every stuck invoice; the list may hold only the most overdue.
+    total = 0;
+    for (const [stage, count] of options.counts) {
+      total += count;
+      const slaSec = byStage.get(stage)?.slaSec;
+      if (count > 0) byStage.set(stage, { count, ...(slaSec !== undefined ? { slaSec } : {}) });
+      else byStage.delete(stage);
+    }
+  }
+  const noun = total === 1 ? 'invoice' : 'invoices';
+  const sla = (slaSec: number | undefined) => (slaSec === undefined ? '' : ` (SLA ${formatAge(slaSec)})`);
   const head = [
-    `${stuck.length} ${noun} past their stage SLA in cell ${options.cellName} (checked ${new Date(options.nowMs).toISOString()}).`,
+    `${total} ${noun} past their stage SLA in cell ${options.cellName} (checked ${new Date(options.nowMs).toISOString()}).`,
     '',
     'By stage:',
-    ...[...byStage].map(([stage, e]) => `  ${stage}: ${e.count} (SLA ${formatAge(e.slaSec)})`),
+    ...[...byStage].map(([stage, e]) => `  ${stage}: ${e.count}${sla(e.slaSec)}`),
     '',
   ];
   const tail = [
@@ -105,13 +123,13 @@ export function formatStuckAlert(stuck: readonly StuckInvoice[], options: StuckA
   }
   const message = [
     ...head,
-    `Most overdue first (showing ${listed.length} of ${stuck.length}):`,
+    `Most overdue first (showing ${listed.length} of ${total}):`,
     ...listed,
     ...tail,
   ].join('\n');
   return {
     // The count first: a long cell name is what gets cut.
-    subject: asciiSubject(`[warning] ${stuck.length} stuck ${noun} past SLA in cell ${options.cellName}`),
+    subject: asciiSubject(`[warning] ${total} stuck ${noun} past SLA in cell ${options.cellName}`),
     message,
     listed: listed.length,
   };

@@ -16,7 +16,8 @@ import { jsonParam, type SqlRow, type SqlTransaction } from './sql-executor.js';
  * What a record's first insert does besides the `records` row, in the same transaction: the
  * records-panel rollups (`rollup_rows`, `rollup_latest`: the specs and contribution rules of
  * dashboards/rollups, as the local cell's `RollupWriter`) and `invoice_state` (`nextInvoiceState`,
- * as the local cell's `InvoiceStateWriter`). Only records actually inserted come here, so a retry,
+ * as the local cell's `InvoiceStateWriter`) and `vendors` (each vendor's latest name, as the local
+ * cell's `vendor-names.ts`). Only records actually inserted come here, so a retry,
  * redrive, replay or duplicate never counts twice, and a rolled-back write leaves them as they were.
  *
  * Per call, a fixed number of statements whatever the batch size: read the latest rows and invoice
@@ -68,6 +69,14 @@ const DELETE_EMPTY_SQL = `DELETE FROM rollup_rows r
   USING jsonb_to_recordset(CAST(:keys AS jsonb)) AS k(${ROW_KEY_TYPES})
   WHERE r.spec_id = k.spec_id AND r.tier = k.tier AND r.bin_start_ms = k.bin_start_ms
     AND r.key_values = k.key_values AND r.bucket = k.bucket AND r.count = 0`;
+
+// A name only moves forward in record time (a late record does not bring an old name back).
+const UPSERT_VENDORS_SQL = `INSERT INTO vendors (vendor_id, name, updated_at_ms)
+  SELECT vendor_id, name, updated_at_ms
+  FROM jsonb_to_recordset(CAST(:rows AS jsonb)) AS r(vendor_id text, name text, updated_at_ms bigint)
+  ORDER BY vendor_id
+  ON CONFLICT (vendor_id) DO UPDATE SET name = excluded.name, updated_at_ms = excluded.updated_at_ms
+  WHERE excluded.updated_at_ms > vendors.updated_at_ms`;
 
 const LATEST_COLUMNS = `event_id text, invoice_id text, stage text, stage_order integer, status text,
     currency text, vendor_id text, amount_minor bigint, payment_terms_days integer, due_date_ms bigint,
@@ -250,6 +259,24 @@ export async function applyFirstWrites(
   if (changedStates.size > 0) {
     await tx.execute(UPSERT_STATES_SQL, [jsonParam('rows', [...changedStates.values()])]);
   }
+  await tx.execute(UPSERT_VENDORS_SQL, [jsonParam('rows', vendorNames(inserted))]);
+}
+
+/**
+ * Each vendor's latest name among the inserted records (by record time; the first written wins a
+ * tie, as in the local cell), for {@link UPSERT_VENDORS_SQL}.
+ */
+function vendorNames(
+  inserted: readonly InsertCandidate[],
+): { vendor_id: string; name: string; updated_at_ms: number }[] {
+  const latest = new Map<string, { vendor_id: string; name: string; updated_at_ms: number }>();
+  for (const { record } of inserted) {
+    const id = record.dimensions.vendorId;
+    const seen = latest.get(id);
+    if (seen && seen.updated_at_ms >= record.timeMs) continue;
+    latest.set(id, { vendor_id: id, name: record.measures.vendorName, updated_at_ms: record.timeMs });
+  }
+  return [...latest.values()];
 }
 
 function latestRowOf(w: LatestWrite): Record<string, unknown> {

@@ -37,6 +37,11 @@ function countsOf(template: Template): Record<string, number> {
  */
 const AURORA_ACKNOWLEDGMENTS: readonly string[] = [
   'Api/Api Annotation::AwsSolutions-COG4',
+  // The monthly report's, as on a Timestream cell (its Lambda reads Aurora through the Data API).
+  'MonthlyReport/Dlq Annotation::AwsSolutions-SQS3',
+  'MonthlyReport/Function/Role Annotation::AwsSolutions-IAM5[Resource::*]',
+  'MonthlyReport/Function/Role Annotation::AwsSolutions-IAM5[Resource::<MonthlyReportReports54B07895.Arn>/reports/*]',
+  'MonthlyReport/Reports Annotation::AwsSolutions-S1',
   'Api/Api Annotation::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AmazonAPIGatewayPushToCloudWatchLogs]',
   ...CELL_TOPOLOGY.stages.flatMap((s) => [
     `${s.ids.consumer}/${s.ids.processor}/Role Annotation::AwsSolutions-IAM5[Resource::*]`,
@@ -44,6 +49,8 @@ const AURORA_ACKNOWLEDGMENTS: readonly string[] = [
     `Routing/${s.title}RelayDlq Annotation::AwsSolutions-SQS3`,
   ]),
   'Routing/BusDlq Annotation::AwsSolutions-SQS3',
+  'StuckMonitor/Dlq Annotation::AwsSolutions-SQS3',
+  'StuckMonitor/Function/Role Annotation::AwsSolutions-IAM5[Resource::*]',
   'AuroraStore/Cluster Annotation::AwsSolutions-RDS11',
   // aws-cdk-lib's own, on the flow log it builds (CloudFormation validation of DependsOn/properties).
   'AuroraStore/Vpc/FlowLog CloudFormation-Validate::F3002',
@@ -103,7 +110,7 @@ describe('CellStack with the aurora-postgresql store', () => {
           "AWS::ApiGateway::RestApi": 1,
           "AWS::ApiGateway::Stage": 1,
           "AWS::ApiGateway::UsagePlan": 1,
-          "AWS::CloudWatch::Alarm": 25,
+          "AWS::CloudWatch::Alarm": 30,
           "AWS::CloudWatch::CompositeAlarm": 1,
           "AWS::CloudWatch::Dashboard": 1,
           "AWS::EC2::FlowLog": 1,
@@ -117,22 +124,25 @@ describe('CellStack with the aurora-postgresql store', () => {
           "AWS::Events::Archive": 1,
           "AWS::Events::EventBus": 1,
           "AWS::Events::Rule": 4,
-          "AWS::IAM::Policy": 12,
-          "AWS::IAM::Role": 13,
-          "AWS::KMS::Key": 14,
-          "AWS::Lambda::EventInvokeConfig": 4,
+          "AWS::IAM::Policy": 16,
+          "AWS::IAM::Role": 17,
+          "AWS::KMS::Key": 15,
+          "AWS::Lambda::EventInvokeConfig": 6,
           "AWS::Lambda::EventSourceMapping": 4,
-          "AWS::Lambda::Function": 10,
+          "AWS::Lambda::Function": 12,
           "AWS::Lambda::Permission": 4,
-          "AWS::Logs::LogGroup": 14,
+          "AWS::Logs::LogGroup": 16,
           "AWS::RDS::DBCluster": 1,
           "AWS::RDS::DBInstance": 2,
           "AWS::RDS::DBSubnetGroup": 1,
+          "AWS::S3::Bucket": 1,
+          "AWS::S3::BucketPolicy": 1,
           "AWS::SNS::Subscription": 4,
-          "AWS::SNS::Topic": 6,
-          "AWS::SNS::TopicPolicy": 6,
-          "AWS::SQS::Queue": 13,
-          "AWS::SQS::QueuePolicy": 13,
+          "AWS::SNS::Topic": 7,
+          "AWS::SNS::TopicPolicy": 7,
+          "AWS::SQS::Queue": 15,
+          "AWS::SQS::QueuePolicy": 15,
+          "AWS::Scheduler::Schedule": 2,
           "AWS::SecretsManager::ResourcePolicy": 1,
           "AWS::SecretsManager::RotationSchedule": 1,
           "AWS::SecretsManager::Secret": 1,
@@ -258,34 +268,43 @@ describe('CellStack with the aurora-postgresql store', () => {
     });
   });
 
-  describe('Timestream readers', () => {
-    it('leaves out the rollups, the stuck monitor, the monthly report and their alarms', () => {
+  describe('readers', () => {
+    it('leaves out the Timestream rollups, and keeps the stuck monitor (it reads invoice_state) and its alarms', () => {
       for (const stack of stacks) {
-        expect(
-          stack.rollups ?? stack.stuckMonitor ?? stack.monthlyReport ?? stack.timestream,
-        ).toBeUndefined();
-        expect(stack.alarms.rules.map((r) => r.signal)).not.toContain('stuckInvoices');
-        expect(stack.alarms.rules.map((r) => r.id)).not.toContain('stuck-monitor-dlq-not-empty');
+        expect(stack.rollups ?? stack.timestream).toBeUndefined();
+        expect(stack.stuckMonitor).toBeDefined();
+        expect(stack.alarms.rules.map((r) => r.signal)).toContain('stuckInvoices');
+        expect(stack.alarms.rules.map((r) => r.id)).toContain('stuck-monitor-dlq-not-empty');
       }
-      // The Lambda DLQ alarm still sums every relay, without the absent monitor.
+      // The Lambda DLQ alarm sums every relay and the monitor, as on a Timestream cell.
       const alarm = Object.values(templateJson(template).Resources).find(
         (r) => r.Properties?.AlarmName === 'InvoiceCell-us-west-1-function-dlq-delivery-failures',
       );
       const expression = JSON.stringify(alarm?.Properties?.Metrics);
       expect(expression).toContain('FILL(relay0, 0) + FILL(relay1, 0) + FILL(relay2, 0) + FILL(relay3, 0)');
-      expect(expression).not.toContain('monitor');
+      expect(expression).toContain('monitor');
     });
 
-    it('publishes the Aurora outputs instead of the Timestream ones', () => {
+    it('publishes the Aurora outputs instead of the Timestream ones, and the readers of both', () => {
       const outputs = Object.keys(templateJson(template).Outputs ?? {});
       expect(outputs).toEqual(expect.arrayContaining(Object.values(AURORA_OUTPUT_IDS)));
-      for (const id of [
+      const timestreamOnly = [
         CELL_OUTPUT_IDS.timestreamDatabase,
-        CELL_OUTPUT_IDS.stuckMonitorDlqUrl,
-        CELL_OUTPUT_IDS.monthlyReportBucket,
-      ]) {
-        expect(outputs).not.toContain(id);
-      }
+        CELL_OUTPUT_IDS.timestreamTable,
+        CELL_OUTPUT_IDS.timestreamLatestStateTable,
+        CELL_OUTPUT_IDS.rejectedDataBucket,
+        CELL_OUTPUT_IDS.monthlyReportSpec,
+      ];
+      for (const id of timestreamOnly) expect(outputs).not.toContain(id);
+      expect(outputs).toEqual(
+        expect.arrayContaining([
+          CELL_OUTPUT_IDS.stuckMonitorDlqUrl,
+          CELL_OUTPUT_IDS.monthlyReportBucket,
+          CELL_OUTPUT_IDS.monthlyReportTopicArn,
+          CELL_OUTPUT_IDS.monthlyReportFunctionName,
+          CELL_OUTPUT_IDS.monthlyReportDlqUrl,
+        ]),
+      );
       for (const stage of CELL_TOPOLOGY.stages) {
         expect(outputs).toEqual(expect.arrayContaining(Object.values(stageOutputIds(stage))));
       }

@@ -29,9 +29,9 @@ export const LAMBDA_ENV = {
   topicArn: 'TOPIC_ARN',
   database: 'TIMESTREAM_DATABASE',
   table: 'TIMESTREAM_TABLE',
-  /** Processor: which store it writes (`timestream` | `aurora-postgresql`); unset = timestream. */
+  /** Processor and stuck monitor: which store (`timestream` | `aurora-postgresql`); unset = timestream. */
   storeKind: 'STORE_KIND',
-  /** Processor and migrations (Aurora cells): the cluster the Data API statements run on. */
+  /** Processor, migrations and stuck monitor (Aurora cells): the cluster the Data API statements run on. */
   auroraClusterArn: 'AURORA_CLUSTER_ARN',
   /** Processor and migrations (Aurora cells): the Secrets Manager secret the Data API signs in with. */
   auroraSecretArn: 'AURORA_SECRET_ARN',
@@ -189,8 +189,11 @@ export function processorConfigFrom(env: Env): ProcessorConfig {
 export interface StuckMonitorConfig {
   readonly cellName: string;
   readonly region: string;
-  readonly database: string;
-  readonly table: string;
+  /**
+   * What the monitor reads: the Timestream latest-state table, or the Aurora cluster (its
+   * `invoice_state`), by {@link LAMBDA_ENV.storeKind} as for the processors.
+   */
+  readonly store: ProcessorStoreConfig;
   readonly alertTopicArn: string;
   readonly lookbackHours: number;
 }
@@ -203,23 +206,33 @@ export function stuckMonitorConfigFrom(env: Env): StuckMonitorConfig {
   return {
     cellName: required(env, LAMBDA_ENV.cellName),
     region: required(env, LAMBDA_ENV.region),
-    database: required(env, LAMBDA_ENV.database),
-    table: required(env, LAMBDA_ENV.table),
+    store: processorStoreFrom(env),
     alertTopicArn: required(env, LAMBDA_ENV.alertTopicArn),
     lookbackHours: hours,
   };
 }
 
-export interface MonthlyReportConfig {
-  readonly cellName: string;
-  readonly region: string;
+/** The monthly report of a Timestream cell reads the latest-state table the rollup queries keep. */
+export interface TimestreamReportStoreConfig {
+  readonly kind: 'timestream';
   readonly database: string;
   /** The latest-state table the figures are read from. */
   readonly table: string;
+  readonly spec: TimestreamReportSpec;
+}
+
+/** Where the monthly report reads its figures: as the processors, by the cell's store kind. */
+export type MonthlyReportStoreConfig = TimestreamReportStoreConfig | AuroraStoreConfig;
+
+export interface MonthlyReportConfig {
+  readonly cellName: string;
+  readonly region: string;
+  /** The IANA zone of the calendar months (the Timestream spec's, else the topology's). */
+  readonly timeZone: string;
+  readonly store: MonthlyReportStoreConfig;
   readonly bucket: string;
   readonly keyArn: string;
   readonly topicArn: string;
-  readonly spec: TimestreamReportSpec;
   /** Every stage's queue and DLQ (the reconciliation's depths), by stage. */
   readonly stageQueues: ReadonlyMap<StageName, StageQueueUrls>;
 }
@@ -279,7 +292,7 @@ export function checkStageQueues(
   }
 }
 
-export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
+function timestreamReportStoreFrom(env: Env): TimestreamReportStoreConfig {
   let spec: TimestreamReportSpec;
   try {
     spec = parseTimestreamReportSpec(
@@ -291,14 +304,32 @@ export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
     throw new ConfigError((error as Error).message);
   }
   return {
-    cellName: required(env, LAMBDA_ENV.cellName),
-    region: required(env, LAMBDA_ENV.region),
+    kind: 'timestream',
     database: required(env, LAMBDA_ENV.database),
     table: required(env, LAMBDA_ENV.table),
+    spec,
+  };
+}
+
+/**
+ * The report job's configuration. Its store follows {@link LAMBDA_ENV.storeKind} as the
+ * processor's does: Timestream (the latest-state table and the report spec, whose zone is the
+ * months'), or Aurora PostgreSQL (cluster, secret, database; the months' zone is the topology's).
+ *
+ * @example
+ * const config = monthlyReportConfigFrom(process.env); // config.store.kind === 'aurora-postgresql'
+ */
+export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
+  const store: MonthlyReportStoreConfig =
+    storeKindFrom(env) === 'aurora-postgresql' ? auroraStoreConfigFrom(env) : timestreamReportStoreFrom(env);
+  return {
+    cellName: required(env, LAMBDA_ENV.cellName),
+    region: required(env, LAMBDA_ENV.region),
+    timeZone: store.kind === 'timestream' ? store.spec.timeZone : cellTopologyFrom(env).settings.timeZone,
+    store,
     bucket: required(env, LAMBDA_ENV.reportBucket),
     keyArn: required(env, LAMBDA_ENV.reportKeyArn),
     topicArn: required(env, LAMBDA_ENV.reportTopicArn),
-    spec,
     stageQueues: stageQueuesFrom(env),
   };
 }

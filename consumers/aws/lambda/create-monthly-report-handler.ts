@@ -6,6 +6,8 @@ import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import middy from '@middy/core';
+import type { CellTopology } from '../../../cells/topology.js';
+import { PostgresReportSource } from '../../postgresql/report-source.js';
 import {
   REPORT_CONTENT_TYPES,
   REPORT_FORMATS,
@@ -14,7 +16,8 @@ import {
 } from '../../reports/render-report.js';
 import type { MonthlyReportSource } from '../../reports/report-source.js';
 import { generateMonthlyReport } from '../../reports/report-source.js';
-import { MetricReportReconciler } from '../aws-report-reconcile.js';
+import { MetricReportReconciler, type ReportReconciler } from '../aws-report-reconcile.js';
+import { DataApiExecutor } from '../data-api-executor.js';
 import { type ObjectWriter, S3ObjectWriter, type WrittenObject } from '../s3-object-writer.js';
 import { TimestreamReportSource } from '../timestream-report-source.js';
 import {
@@ -33,7 +36,8 @@ import {
 /**
  * The monthly report job (EventBridge Scheduler, 1st of the month in the cell's time zone): builds
  * the previous month's report with the one report builder (`generateMonthlyReport`) from the
- * Timestream source (its reconciliation from CloudWatch sums and queue depths), writes it three ways to the report bucket — `reports/<YYYY-MM>.html`, `.json`,
+ * cell's store — the Timestream latest-state table, or on an Aurora cell the PostgreSQL rollups
+ * (`reportSourceFor`) — (its reconciliation from CloudWatch sums and queue depths), writes it three ways to the report bucket — `reports/<YYYY-MM>.html`, `.json`,
  * `.csv`, each with its content type, SSE-KMS under the report key — and then tells the report topic
  * where they are (`reportNotice`: month, cell, S3 URIs and console links, never a figure: email
  * subscribers get a link, never the data).
@@ -85,10 +89,10 @@ export function createMonthlyReportHandler(deps: MonthlyReportDeps) {
 
   const run = async (event: MonthlyReportEvent | null | undefined): Promise<MonthlyReportResult> => {
     const nowMs = now();
-    const { month, reason } = reportMonthOf(event, config.spec.timeZone, nowMs);
+    const { month, reason } = reportMonthOf(event, config.timeZone, nowMs);
     const report = await generateMonthlyReport(deps.source, {
       month,
-      timeZone: config.spec.timeZone,
+      timeZone: config.timeZone,
       cell: config.cellName,
       nowMs,
       ...(deps.topVendors !== undefined ? { topVendors: deps.topVendors } : {}),
@@ -139,23 +143,50 @@ export function defaultMonthlyReportDeps(
     persistentKeys: { cell: config.cellName },
   });
   const snsClient = new SNSClient({ region: config.region });
-  const source = new TimestreamReportSource({
-    client: new TimestreamQueryClient({ region: config.region }),
-    database: config.database,
-    latestTable: config.table,
-    spec: config.spec,
+  const reconciler = new MetricReportReconciler({
+    cloudWatch: new CloudWatchClient({ region: config.region }),
+    sqs: new SQSClient({ region: config.region }),
     topology,
-    reconciler: new MetricReportReconciler({
-      cloudWatch: new CloudWatchClient({ region: config.region }),
-      sqs: new SQSClient({ region: config.region }),
-      topology,
-      queues: config.stageQueues,
-    }),
+    queues: config.stageQueues,
   });
+  const source = reportSourceFor(config, topology, reconciler);
   const writer = new S3ObjectWriter({
     client: new S3Client({ region: config.region }),
     bucket: config.bucket,
     kmsKeyArn: config.keyArn,
   });
   return { config, source, writer, snsClient, logger };
+}
+
+/**
+ * The report source the cell's store names, as the processor chooses its store: the Timestream
+ * latest-state table, or the Aurora PostgreSQL rollups and invoice state through the RDS Data API.
+ * Both take the same reconciliation (CloudWatch sums and queue depths).
+ *
+ * @example
+ * const source = reportSourceFor(config, topology, reconciler);
+ */
+export function reportSourceFor(
+  config: MonthlyReportConfig,
+  topology: CellTopology,
+  reconciler: ReportReconciler,
+): MonthlyReportSource {
+  const { store, region } = config;
+  if (store.kind === 'aurora-postgresql') {
+    // The executor's default client: a module singleton without SDK retries (it retries itself).
+    const executor = new DataApiExecutor({
+      resourceArn: store.resourceArn,
+      secretArn: store.secretArn,
+      database: store.database,
+    });
+    return new PostgresReportSource({ executor, topology, reconciler });
+  }
+  return new TimestreamReportSource({
+    client: new TimestreamQueryClient({ region }),
+    database: store.database,
+    latestTable: store.table,
+    spec: store.spec,
+    topology,
+    reconciler,
+  });
 }

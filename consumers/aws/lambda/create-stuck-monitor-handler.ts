@@ -10,19 +10,20 @@ import {
   MONITOR_METRIC_SERVICE,
   MONITOR_METRICS_NAMESPACE,
 } from '../../monitoring/monitor-metrics.js';
-import { countStuckByStage, findStuckInvoices, type StuckInvoice } from '../../monitoring/stuck.js';
+import type { StuckInvoice } from '../../monitoring/stuck.js';
 import { formatStuckAlert } from '../../monitoring/stuck-alert.js';
-import { queryAllRows } from '../timestream-query.js';
-import { TIMESTREAM_WINDOW } from '../timestream-sql.js';
-import { latestFromTimestreamRows, timestreamLatestByInvoiceSql } from '../timestream-stuck-query.js';
+import type { StuckInvoiceReader } from '../../monitoring/stuck-reader.js';
+import { PostgresStuckReader } from '../../postgresql/postgres-stuck-reader.js';
+import { DataApiExecutor } from '../data-api-executor.js';
+import { TimestreamStuckReader } from '../timestream-stuck-reader.js';
 import { cellTopologyFrom, type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
 
 /**
  * The scheduled stuck-invoice monitor (EventBridge Scheduler, every 5 minutes): the AWS half of the
- * business "stuck event" check (DESIGN §4). It asks Timestream for each unfinished invoice's
- * furthest stage (`timestreamLatestByInvoiceSql` over the stuck-state rows the rollup scheduled
- * queries keep, overdue rows only), lets `findStuckInvoices` decide, publishes `StuckInvoices`
- * per stage (EMF, the metric the `<stage>-stuck-invoices` alarms watch; zeros included, so a
+ * business "stuck event" check (DESIGN §4). It asks the cell's store, through the
+ * {@link StuckInvoiceReader} port, for the invoices past their stage SLA — Timestream's stuck-state
+ * rows (`TimestreamStuckReader`) or Aurora's `invoice_state` deadline index
+ * (`PostgresStuckReader`) — publishes `StuckInvoices` per stage (EMF, the metric the `<stage>-stuck-invoices` alarms watch; zeros included, so a
  * healthy stage reads 0 instead of "no data"), and, when any invoice is stuck, publishes a
  * bounded list to the warning topic.
  *
@@ -35,7 +36,8 @@ import { cellTopologyFrom, type StuckMonitorConfig, stuckMonitorConfigFrom } fro
 export interface StuckMonitorDeps {
   readonly config: StuckMonitorConfig;
   readonly topology: CellTopology;
-  readonly queryClient: TimestreamQueryClient;
+  /** The store's stuck read (Timestream or Aurora, by `config.store`). */
+  readonly reader: StuckInvoiceReader;
   readonly snsClient: SNSClient;
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -56,35 +58,22 @@ export interface StuckMonitorResult {
 }
 
 export function createStuckMonitorHandler(deps: StuckMonitorDeps) {
-  const { config, topology, logger, metrics } = deps;
+  const { logger, metrics } = deps;
   const now = deps.now ?? Date.now;
-  const queryString = timestreamLatestByInvoiceSql(
-    {
-      database: config.database,
-      table: config.table,
-      fromParam: TIMESTREAM_WINDOW.ago(`${config.lookbackHours}h`),
-      // The table is the cell's latest-state table (stacks/stuck-monitor.ts): its stuck-state rows.
-      source: 'stuckState',
-      overdueOnly: true,
-    },
-    topology,
-  );
 
   const check = async (): Promise<StuckMonitorResult> => {
-    const rows = await queryAllRows(deps.queryClient, queryString);
     const nowMs = now();
-    const stuck = findStuckInvoices(latestFromTimestreamRows(rows), topology, nowMs);
-    const counts = countStuckByStage(stuck, topology);
+    const { rows, stuck, total, counts } = await deps.reader.read(nowMs);
     emitStuckCounts(metrics, counts);
     const byStage = Object.fromEntries(counts);
     let alerted = 0;
     if (stuck.length > 0) {
-      alerted = await sendStuckAlert(deps, stuck, nowMs);
-      logger.warn('stuck invoices', { stuck: stuck.length, byStage, mostOverdue: stuck[0]?.invoiceId });
+      alerted = await sendStuckAlert(deps, stuck, counts, nowMs);
+      logger.warn('stuck invoices', { stuck: total, byStage, mostOverdue: stuck[0]?.invoiceId });
     } else {
-      logger.info('no stuck invoices', { rows: rows.length });
+      logger.info('no stuck invoices', { rows });
     }
-    return { rows: rows.length, stuck: stuck.length, byStage, alerted };
+    return { rows, stuck: total, byStage, alerted };
   };
 
   return middy(check).use(injectLambdaContext(logger, { resetKeys: true }));
@@ -103,11 +92,13 @@ function emitStuckCounts(metrics: Metrics, counts: ReadonlyMap<string, number>):
 async function sendStuckAlert(
   deps: StuckMonitorDeps,
   stuck: readonly StuckInvoice[],
+  counts: ReadonlyMap<string, number>,
   nowMs: number,
 ): Promise<number> {
   const alert = formatStuckAlert(stuck, {
     cellName: deps.config.cellName,
     nowMs,
+    counts,
     ...(deps.maxAlertInvoices !== undefined ? { maxInvoices: deps.maxAlertInvoices } : {}),
   });
   await deps.snsClient.send(
@@ -118,6 +109,31 @@ async function sendStuckAlert(
     }),
   );
   return alert.listed;
+}
+
+/**
+ * The store's stuck read from the configuration: Timestream's latest-state table, or the Aurora
+ * cluster through the Data API (its module-singleton client).
+ */
+function stuckReaderFor(config: StuckMonitorConfig, topology: CellTopology): StuckInvoiceReader {
+  const { store } = config;
+  if (store.kind === 'aurora-postgresql') {
+    const executor = new DataApiExecutor({
+      resourceArn: store.resourceArn,
+      secretArn: store.secretArn,
+      database: store.database,
+    });
+    return new PostgresStuckReader(executor, topology, { lookbackSec: config.lookbackHours * 3_600 });
+  }
+  return new TimestreamStuckReader(
+    {
+      queryClient: new TimestreamQueryClient({ region: config.region }),
+      database: store.database,
+      table: store.table,
+      lookbackHours: config.lookbackHours,
+    },
+    topology,
+  );
 }
 
 /** Production dependencies from the Lambda environment; read once, at module load. */
@@ -136,7 +152,7 @@ export function defaultStuckMonitorDeps(env: Readonly<Record<string, string | un
   return {
     config,
     topology,
-    queryClient: new TimestreamQueryClient({ region: config.region }),
+    reader: stuckReaderFor(config, topology),
     snsClient: new SNSClient({ region: config.region }),
     logger,
     metrics,

@@ -62,7 +62,9 @@ async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
  * module of this folder, a function of the {@link AwsCell} this class holds:
  *
  * - send: EventBridge `PutEvents` to the cell bus (send-events.ts).
- * - timeline / stuck (business): Timestream queries (timeline.ts, stuck-report.ts).
+ * - timeline / stuck (business): Timestream queries, or on an Aurora cell (an `AuroraClusterArn`
+ *   output) `PostgresStore.timeline` and the `invoice_state` deadline read through the Data API
+ *   (timeline.ts, stuck-report.ts, aws-cell.ts `auroraTarget`).
  * - stuck (technical), dlq list: SQS `GetQueueAttributes`, CloudWatch `ApproximateAgeOfOldestMessage`,
  *   and a *peek* of DLQ messages (stuck-report.ts, dlq-list.ts, dlq-peek.ts).
  * - dlq redrive (all): an SQS message move task (move-task-redrive.ts).
@@ -70,7 +72,8 @@ async function defaultSleep(ms: number, signal?: AbortSignal): Promise<void> {
  * - dlq list/redrive --subscriber: the same on the subscriber's DLQ and queue, found by their stack
  *   outputs (dlq-queues.ts).
  * - replay: `StartReplay` archive → bus, polled, cancelled on Ctrl-C (archive-replay.ts).
- * - reconcile: CloudWatch metric sums, approximate (metric-reconcile.ts).
+ * - reconcile: CloudWatch metric sums, approximate; an Aurora cell counts stored records in the store
+ *   (metric-reconcile.ts).
  * - alarms: CloudWatch `DescribeAlarms` by the stack's name prefix + `DescribeAlarmHistory`
  *   (alarm-report.ts).
  * - report: the month built now from the Timestream latest-state table, as the report Lambda

@@ -1,5 +1,6 @@
 import type { CellDefinition } from '../../../cells/catalog.js';
 import type { CellTopology, StageTopology } from '../../../cells/topology.js';
+import { DataApiExecutor } from '../../../consumers/aws/data-api-executor.js';
 import { OpsError } from '../backend.js';
 import type { AwsClients } from './aws-clients.js';
 import type { CellResources, StageResources } from './cell-resources.js';
@@ -42,6 +43,31 @@ export async function timestreamTable(aws: AwsCell): Promise<{ database: string;
     throw new OpsError(`${r.stackName} has no TimestreamDatabase/TimestreamTable outputs; redeploy the cell`);
   }
   return { database: r.timestreamDatabase, table: r.timestreamTable };
+}
+
+/** An Aurora cell's store, read through the Data API. */
+export interface AuroraTarget {
+  readonly executor: DataApiExecutor;
+  /** For messages: `database invoices on <cluster ARN>`. */
+  readonly label: string;
+}
+
+/**
+ * The Data API target of an Aurora cell (its stack has an `AuroraClusterArn` output), or
+ * `undefined` for a Timestream cell. The executor uses the CLI's `rdsData` client.
+ */
+export async function auroraTarget(aws: AwsCell): Promise<AuroraTarget | undefined> {
+  const { aurora } = await aws.resources();
+  if (!aurora) return undefined;
+  return {
+    executor: new DataApiExecutor({
+      resourceArn: aurora.clusterArn,
+      secretArn: aurora.secretArn,
+      database: aurora.database,
+      client: aws.clients.rdsData,
+    }),
+    label: `database ${aurora.database} on ${aurora.clusterArn}`,
+  };
 }
 
 /** Waits one poll interval; an abort ends the wait early (the caller checks the signal and cancels). */

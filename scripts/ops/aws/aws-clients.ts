@@ -1,6 +1,7 @@
 import { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { CloudWatchClient } from '@aws-sdk/client-cloudwatch';
 import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
+import { RDSDataClient } from '@aws-sdk/client-rds-data';
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { TimestreamWriteClient } from '@aws-sdk/client-timestream-write';
@@ -20,6 +21,8 @@ export interface AwsClients {
   readonly timestreamQuery: TimestreamQueryClient;
   /** Only to construct the shared `TimestreamStore` (the CLI never writes). */
   readonly timestreamWrite: TimestreamWriteClient;
+  /** Aurora cells: the Data API (timeline, stuck, reconcile read the store through it). */
+  readonly rdsData: RDSDataClient;
 }
 
 /** Builds AWS SDK clients for a region, with the SDK's default credential chain. */
@@ -32,5 +35,7 @@ export function createAwsClients(region: string): AwsClients {
     cloudWatch: new CloudWatchClient(config),
     timestreamQuery: new TimestreamQueryClient(config),
     timestreamWrite: new TimestreamWriteClient(config),
+    // No SDK retries: `DataApiExecutor` retries what is safe to run again itself.
+    rdsData: new RDSDataClient({ region, maxAttempts: 1 }),
   };
 }

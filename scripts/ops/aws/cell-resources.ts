@@ -5,7 +5,7 @@ import {
 } from '@aws-sdk/client-cloudformation';
 import { type CellDefinition, cellFromRegion, cellStackName } from '../../../cells/catalog.js';
 import type { CellTopology, StageName } from '../../../cells/topology.js';
-import { CELL_OUTPUT_IDS, stageOutputIds } from '../../../stacks/cell-outputs.js';
+import { AURORA_OUTPUT_IDS, CELL_OUTPUT_IDS, stageOutputIds } from '../../../stacks/cell-outputs.js';
 import { NotFoundError, OpsError, UsageError } from '../backend.js';
 import { awsError } from './aws-error.js';
 
@@ -43,6 +43,8 @@ export interface CellResources {
   readonly archiveArn: string;
   readonly timestreamDatabase?: string;
   readonly timestreamTable?: string;
+  /** An Aurora cell's store (its `AuroraClusterArn` output is there): the Data API target. */
+  readonly aurora?: AuroraResources;
   /** Every alarm of the cell is named `<alarmNamePrefix><rule id>` (stacks/cell-alarms.ts). */
   readonly alarmNamePrefix: string;
   readonly stages: ReadonlyMap<StageName, StageResources>;
@@ -53,6 +55,13 @@ export interface CellResources {
    * (`subscriberOutputIds`): the CLI's topology need not declare the subscribers a cell was deployed with.
    */
   readonly outputs: Readonly<Record<string, string>>;
+}
+
+/** The Data API target of an Aurora cell, from its `Aurora*` outputs. */
+export interface AuroraResources {
+  readonly clusterArn: string;
+  readonly secretArn: string;
+  readonly database: string;
 }
 
 /** The catalog entry of `--cell <name>`, or a cell built from a region name; {@link UsageError} otherwise. */
@@ -129,6 +138,14 @@ export function resourcesFromOutputs(
   const apiUrl = outputs[CELL_OUTPUT_IDS.apiUrl];
   const database = outputs[CELL_OUTPUT_IDS.timestreamDatabase];
   const table = outputs[CELL_OUTPUT_IDS.timestreamTable];
+  // The cluster output marks an Aurora cell; then its secret and database must be there too.
+  const aurora: AuroraResources | undefined = outputs[AURORA_OUTPUT_IDS.clusterArn]
+    ? {
+        clusterArn: need(AURORA_OUTPUT_IDS.clusterArn),
+        secretArn: need(AURORA_OUTPUT_IDS.secretArn),
+        database: need(AURORA_OUTPUT_IDS.database),
+      }
+    : undefined;
   return {
     cell,
     stackName: stack.stackName,
@@ -151,6 +168,7 @@ export function resourcesFromOutputs(
     ),
     ...(database ? { timestreamDatabase: database } : {}),
     ...(table ? { timestreamTable: table } : {}),
+    ...(aurora ? { aurora } : {}),
     // CellAlarms' default prefix is the stack name and a dash.
     alarmNamePrefix: orDerive(CELL_OUTPUT_IDS.alarmNamePrefix, 'the stack name', () => `${stack.stackName}-`),
     stages,

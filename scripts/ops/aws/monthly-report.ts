@@ -5,19 +5,21 @@ import {
   parseTimestreamReportSpec,
   type TimestreamReportSpec,
 } from '../../../consumers/aws/timestream-report-spec.js';
+import { PostgresReportSource } from '../../../consumers/postgresql/report-source.js';
 import { REPORT_CONTENT_TYPES, renderReport } from '../../../consumers/reports/render-report.js';
 import { ReportMonthError } from '../../../consumers/reports/report-month.js';
-import { generateMonthlyReport } from '../../../consumers/reports/report-source.js';
+import { generateMonthlyReport, type MonthlyReportSource } from '../../../consumers/reports/report-source.js';
 import { CELL_OUTPUT_IDS } from '../../../stacks/cell-outputs.js';
 import { type MonthlyReportDocument, type MonthlyReportRequest, OpsError, UsageError } from '../backend.js';
-import { type AwsCell, stageResources } from './aws-cell.js';
+import { type AwsCell, auroraTarget, stageResources } from './aws-cell.js';
 import { awsError } from './aws-error.js';
 import type { CellResources } from './cell-resources.js';
 
 /**
- * `report --cell <name>`: one month's report of a deployed cell, built now from its Timestream
- * latest-state table with the same source and builder as the cell's scheduled report Lambda
- * (`TimestreamReportSource`, `generateMonthlyReport`), rendered as asked. The table, the time zone
+ * `report --cell <name>`: one month's report of a deployed cell, built now with the same source and
+ * builder as the cell's scheduled report Lambda (`generateMonthlyReport` over
+ * `TimestreamReportSource`, or `PostgresReportSource` through the Data API on an Aurora cell),
+ * rendered as asked. The table, the time zone
  * and which rows each figure reads come from the stack's outputs (`MonthlyReportSpec`), so the CLI
  * reads exactly what the deployed cell reads; the reconciliation is the Lambda's too
  * (`MetricReportReconciler`: CloudWatch sums and the stage queues' depths, approximate). The stored reports are in the report bucket
@@ -67,11 +69,25 @@ async function stageQueues(aws: AwsCell): Promise<Map<StageName, StageQueueUrls>
   return queues;
 }
 
-export async function awsMonthlyReport(
+/**
+ * The cell's report source and the time zone of its months: Aurora cells read their tables through
+ * the Data API (`PostgresReportSource`, months in the topology's zone, as the cell's Lambda does),
+ * Timestream cells the latest-state table their `MonthlyReportSpec` output names.
+ */
+async function reportSourceOf(
   aws: AwsCell,
-  request: MonthlyReportRequest,
-): Promise<MonthlyReportDocument> {
-  const resources = await aws.resources();
+  resources: CellResources,
+  reconciler: MetricReportReconciler,
+): Promise<{ source: MonthlyReportSource; timeZone: string }> {
+  const aurora = await auroraTarget(aws);
+  if (aurora) {
+    const source = new PostgresReportSource({
+      executor: aurora.executor,
+      topology: aws.topology,
+      reconciler,
+    });
+    return { source, timeZone: aws.topology.settings.timeZone };
+  }
   const tables = reportTables(resources);
   const source = new TimestreamReportSource({
     client: aws.clients.timestreamQuery,
@@ -79,19 +95,29 @@ export async function awsMonthlyReport(
     latestTable: tables.latestTable,
     spec: tables.spec,
     topology: aws.topology,
-    reconciler: new MetricReportReconciler({
-      cloudWatch: aws.clients.cloudWatch,
-      sqs: aws.clients.sqs,
-      topology: aws.topology,
-      queues: await stageQueues(aws),
-      now: aws.now,
-    }),
+    reconciler,
   });
+  return { source, timeZone: tables.spec.timeZone };
+}
+
+export async function awsMonthlyReport(
+  aws: AwsCell,
+  request: MonthlyReportRequest,
+): Promise<MonthlyReportDocument> {
+  const resources = await aws.resources();
+  const reconciler = new MetricReportReconciler({
+    cloudWatch: aws.clients.cloudWatch,
+    sqs: aws.clients.sqs,
+    topology: aws.topology,
+    queues: await stageQueues(aws),
+    now: aws.now,
+  });
+  const { source, timeZone } = await reportSourceOf(aws, resources, reconciler);
   let report: Awaited<ReturnType<typeof generateMonthlyReport>>;
   try {
     report = await generateMonthlyReport(source, {
       month: request.month,
-      timeZone: tables.spec.timeZone,
+      timeZone,
       cell: aws.cell.name,
       nowMs: aws.now(),
     });

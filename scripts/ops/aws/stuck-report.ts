@@ -8,8 +8,11 @@ import {
   findStuckInvoices,
   findStuckMessages,
   STUCK_MESSAGE_KINDS as MONITOR_MESSAGE_KINDS,
+  type StuckInvoice as MonitorStuckInvoice,
   type StageQueueStats,
 } from '../../../consumers/monitoring/stuck.js';
+import { PostgresStuckReader } from '../../../consumers/postgresql/postgres-stuck-reader.js';
+import type { SqlExecutor } from '../../../consumers/postgresql/sql-executor.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import {
   STUCK_MESSAGE_KINDS,
@@ -18,15 +21,16 @@ import {
   type StuckReport,
   type StuckRequest,
 } from '../backend.js';
-import { type AwsCell, stageResources, timestreamTable } from './aws-cell.js';
+import { type AwsCell, auroraTarget, stageResources, timestreamTable } from './aws-cell.js';
 import { awsCall } from './aws-error.js';
 import { peekDlq } from './dlq-peek.js';
 import { oldestMessageAges } from './metric-values.js';
 import { queueDepth } from './queue-depth.js';
 
 /**
- * `stuck` on a deployed cell. Business: invoices past their stage SLA, from Timestream (the same
- * query and rules as the stuck monitor). Technical: the same rules as the local cell and the alarms
+ * `stuck` on a deployed cell. Business: invoices past their stage SLA, from the cell's store with
+ * the stuck monitor's read and rules (Timestream's records; Aurora's `invoice_state` deadline
+ * index, `PostgresStuckReader`). Technical: the same rules as the local cell and the alarms
  * (`findStuckMessages`) on SQS depths and CloudWatch ages, then the DLQ messages by invoice (peeked).
  *
  * @example
@@ -36,10 +40,15 @@ export async function stuckReport(aws: AwsCell, request: StuckRequest): Promise<
   const nowMs = aws.now();
   const stages = aws.topology.stages.filter((s) => !request.stage || s.name === request.stage);
   const lookbackDays = Math.max(1, Math.round(aws.stuckLookbackSec / 86_400));
-  const business = await stuckInvoices(aws, request, lookbackDays, nowMs);
+  const aurora = await auroraTarget(aws);
+  const business = aurora
+    ? await auroraStuckInvoices(aws, aurora.executor, request, nowMs)
+    : await stuckInvoices(aws, request, lookbackDays, nowMs);
   const technical = await stuckMessages(aws, stages, nowMs);
   const notes = [
-    `business: invoices with records in the last ${lookbackDays} day(s), past their stage SLA since they entered the stage (Timestream)`,
+    aurora
+      ? `business: invoices that entered their stage in the last ${lookbackDays} day(s) and are past its SLA (Aurora invoice_state, the ${AURORA_LISTED} most overdue)`
+      : `business: invoices with records in the last ${lookbackDays} day(s), past their stage SLA since they entered the stage (Timestream)`,
     'technical: SQS depths are approximate; queue ages are CloudWatch ApproximateAgeOfOldestMessage (last 5 min); DLQ messages were peeked (held ≤ 30 s, then released)',
   ];
   return { generatedAt: isoFromMs(nowMs), business, technical, notes };
@@ -61,17 +70,38 @@ async function stuckInvoices(
   );
   return findStuckInvoices(latestFromTimestreamRows(rows), aws.topology, nowMs)
     .filter((s) => !request.stage || s.stage === request.stage)
-    .map((s) => ({
-      invoiceId: s.invoiceId,
-      stage: s.stage,
-      nextStage: s.nextStage,
-      status: s.lastStatus,
-      enteredAt: isoFromMs(s.enteredAtMs),
-      ageSec: s.ageSec,
-      slaSec: s.slaSec,
-      overdueSec: s.overdueSec,
-      ...(s.vendorId ? { vendorId: s.vendorId } : {}),
-    }));
+    .map(stuckInvoiceRow);
+}
+
+/** Stuck invoices listed from an Aurora cell (most overdue first). */
+const AURORA_LISTED = 1_000;
+
+/** Aurora: a range read of `invoice_state` by SLA deadline, as the cell's stuck monitor reads it. */
+async function auroraStuckInvoices(
+  aws: AwsCell,
+  executor: SqlExecutor,
+  request: StuckRequest,
+  nowMs: number,
+): Promise<StuckInvoice[]> {
+  const reader = new PostgresStuckReader(executor, aws.topology, { lookbackSec: aws.stuckLookbackSec });
+  const stuck = await awsCall('Aurora stuck-invoice read', () =>
+    reader.invoices(nowMs, request.stage, AURORA_LISTED),
+  );
+  return stuck.map(stuckInvoiceRow);
+}
+
+function stuckInvoiceRow(s: MonitorStuckInvoice): StuckInvoice {
+  return {
+    invoiceId: s.invoiceId,
+    stage: s.stage,
+    nextStage: s.nextStage,
+    status: s.lastStatus,
+    enteredAt: isoFromMs(s.enteredAtMs),
+    ageSec: s.ageSec,
+    slaSec: s.slaSec,
+    overdueSec: s.overdueSec,
+    ...(s.vendorId ? { vendorId: s.vendorId } : {}),
+  };
 }
 
 /** Message totals (visible + in flight) of one stage's queues. */

@@ -41,6 +41,7 @@ describe('applyMigrations', () => {
       '0001_records.sql',
       '0002_rollups.sql',
       '0003_invoice_state.sql',
+      '0004_vendors.sql',
     ]);
     expect(result).toEqual({ applied: files.map((f) => f.name), skipped: [] });
     expect(await tableNames(executor)).toEqual([
@@ -49,6 +50,7 @@ describe('applyMigrations', () => {
       'rollup_latest',
       'rollup_rows',
       'schema_migrations',
+      'vendors',
     ]);
     const { rows } = await executor.execute('SELECT version, name FROM schema_migrations ORDER BY version');
     expect(rows).toEqual(files.map((f) => ({ version: String(f.version), name: f.name })));
@@ -65,7 +67,7 @@ describe('applyMigrations', () => {
 
     // Assess
     expect(result.applied).toEqual([]);
-    expect(result.skipped).toHaveLength(3);
+    expect(result.skipped).toHaveLength(4);
     const ran = executor.statements.slice(before).map((s) => s.sql);
     expect(ran.some((sql) => /CREATE TABLE records|CREATE INDEX/.test(sql))).toBe(false);
     expect(lines).toEqual(result.skipped.map((name) => `migration ${name} already applied`));

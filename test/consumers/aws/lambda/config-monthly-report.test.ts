@@ -42,12 +42,11 @@ describe('monthlyReportConfigFrom', () => {
     expect(monthlyReportConfigFrom(ENV)).toEqual({
       cellName: 'us-east-1',
       region: 'us-east-1',
-      database: 'cell_db',
-      table: 'latest_state',
+      timeZone: 'Europe/Paris',
+      store: { kind: 'timestream', database: 'cell_db', table: 'latest_state', spec: SPEC },
       bucket: 'cell-reports',
       keyArn: 'arn:aws:kms:us-east-1:123456789012:key/k-1',
       topicArn: 'arn:aws:sns:us-east-1:123456789012:reports',
-      spec: SPEC,
       stageQueues: new Map([['ingestion', QUEUES.ingestion]]),
     });
   });

@@ -21,6 +21,7 @@ import {
   ConfigError,
   LAMBDA_ENV,
   type MonthlyReportConfig,
+  type TimestreamReportStoreConfig,
   topologyEnvValue,
 } from '../../../../consumers/aws/lambda/config.js';
 import {
@@ -51,14 +52,10 @@ const BUCKET = 'invoicecell-reports-abc123';
 const KEY_ARN = 'arn:aws:kms:us-east-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
 const TOPIC = 'arn:aws:sns:us-east-1:123456789012:InvoiceCell-MonthlyReportTopic';
 
-const CONFIG: MonthlyReportConfig = {
-  cellName: 'us-east-1',
-  region: 'us-east-1',
+const STORE: TimestreamReportStoreConfig = {
+  kind: 'timestream',
   database: 'cell_db',
   table: 'latest_state',
-  bucket: BUCKET,
-  keyArn: KEY_ARN,
-  topicArn: TOPIC,
   spec: {
     timeZone: 'UTC',
     figures: {
@@ -68,6 +65,16 @@ const CONFIG: MonthlyReportConfig = {
       open: { scope: 's_bbbbbbbbbb' },
     },
   },
+};
+
+const CONFIG: MonthlyReportConfig = {
+  cellName: 'us-east-1',
+  region: 'us-east-1',
+  timeZone: 'UTC',
+  store: STORE,
+  bucket: BUCKET,
+  keyArn: KEY_ARN,
+  topicArn: TOPIC,
   stageQueues: fakeStageQueues(CELL_TOPOLOGY.stages.map((s) => s.name)),
 };
 
@@ -145,9 +152,9 @@ function buildHandler(writer: S3ObjectWriter) {
     config: CONFIG,
     source: new TimestreamReportSource({
       client: new TimestreamQueryClient({ region: 'us-east-1' }),
-      database: CONFIG.database,
-      latestTable: CONFIG.table,
-      spec: CONFIG.spec,
+      database: STORE.database,
+      latestTable: STORE.table,
+      spec: STORE.spec,
       topology: CELL_TOPOLOGY,
       reconciler: new MetricReportReconciler({
         cloudWatch: new CloudWatchClient({ region: 'us-east-1' }),
@@ -345,12 +352,12 @@ describe('defaultMonthlyReportDeps', () => {
   const env: Readonly<Record<string, string>> = {
     [LAMBDA_ENV.cellName]: CONFIG.cellName,
     [LAMBDA_ENV.region]: CONFIG.region,
-    [LAMBDA_ENV.database]: CONFIG.database,
-    [LAMBDA_ENV.table]: CONFIG.table,
+    [LAMBDA_ENV.database]: STORE.database,
+    [LAMBDA_ENV.table]: STORE.table,
     [LAMBDA_ENV.reportBucket]: BUCKET,
     [LAMBDA_ENV.reportKeyArn]: KEY_ARN,
     [LAMBDA_ENV.reportTopicArn]: TOPIC,
-    [LAMBDA_ENV.reportSpec]: JSON.stringify(CONFIG.spec),
+    [LAMBDA_ENV.reportSpec]: JSON.stringify(STORE.spec),
     [LAMBDA_ENV.topology]: topologyEnvValue(CELL_TOPOLOGY),
     [LAMBDA_ENV.reportStageQueues]: JSON.stringify(Object.fromEntries(CONFIG.stageQueues)),
   };

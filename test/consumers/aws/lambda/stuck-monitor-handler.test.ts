@@ -1,5 +1,6 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
+import { ExecuteStatementCommand, RDSDataClient } from '@aws-sdk/client-rds-data';
 import { PublishCommand, SNSClient } from '@aws-sdk/client-sns';
 import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { mockClient } from 'aws-sdk-client-mock';
@@ -10,16 +11,22 @@ import {
   createStuckMonitorHandler,
   defaultStuckMonitorDeps,
 } from '../../../../consumers/aws/lambda/create-stuck-monitor-handler.js';
+import { TimestreamStuckReader } from '../../../../consumers/aws/timestream-stuck-reader.js';
 import {
   MONITOR_METRIC_SERVICE,
   MONITOR_METRICS_NAMESPACE,
 } from '../../../../consumers/monitoring/monitor-metrics.js';
+import {
+  POSTGRESQL_STUCK_COUNTS_SQL,
+  POSTGRESQL_STUCK_INVOICES_SQL,
+} from '../../../../consumers/postgresql/queries/stuck-state-sql.js';
 import { lambdaContext } from '../../support/builders.js';
 import { captureOutput, metricValues } from '../../support/capture-output.js';
 import { queryPage } from '../../support/timestream-fakes.js';
 
 const queryMock = mockClient(TimestreamQueryClient);
 const snsMock = mockClient(SNSClient);
+const rdsMock = mockClient(RDSDataClient);
 
 const NOW = Date.UTC(2026, 10, 20, 12, 0, 0);
 const MIN = 60_000;
@@ -30,8 +37,7 @@ const DIMS = ['service', 'stage'];
 const CONFIG: StuckMonitorConfig = {
   cellName: 'us-east-1',
   region: 'us-east-1',
-  database: 'invoices',
-  table: 'events',
+  store: { kind: 'timestream', database: 'invoices', table: 'events' },
   alertTopicArn: ALERT_TOPIC,
   lookbackHours: 168,
 };
@@ -47,7 +53,15 @@ function buildHandler(maxAlertInvoices?: number) {
   return createStuckMonitorHandler({
     config: CONFIG,
     topology: CELL_TOPOLOGY,
-    queryClient: new TimestreamQueryClient({ region: 'us-east-1' }),
+    reader: new TimestreamStuckReader(
+      {
+        queryClient: new TimestreamQueryClient({ region: 'us-east-1' }),
+        database: CONFIG.store.kind === 'timestream' ? CONFIG.store.database : '',
+        table: CONFIG.store.kind === 'timestream' ? CONFIG.store.table : '',
+        lookbackHours: CONFIG.lookbackHours,
+      },
+      CELL_TOPOLOGY,
+    ),
     snsClient: new SNSClient({ region: 'us-east-1' }),
     logger,
     metrics,
@@ -68,6 +82,7 @@ describe('stuck monitor handler', () => {
     output.restore();
     queryMock.reset();
     snsMock.reset();
+    rdsMock.reset();
     vi.useRealTimers();
   });
 
@@ -206,6 +221,108 @@ describe('stuck monitor handler', () => {
       expect(() => defaultStuckMonitorDeps({ ...env, STUCK_LOOKBACK_HOURS: '0' })).toThrow(
         'STUCK_LOOKBACK_HOURS must be a positive integer',
       );
+    });
+  });
+  describe('on an Aurora cell', () => {
+    const AURORA = {
+      resourceArn: 'arn:aws:rds:us-west-1:123456789012:cluster:invoices',
+      secretArn: 'arn:aws:secretsmanager:us-west-1:123456789012:secret:invoices-abc',
+      database: 'invoices',
+    };
+    const ENV = {
+      CELL_NAME: 'us-west-1',
+      AWS_REGION: 'us-west-1',
+      STORE_KIND: 'aurora-postgresql',
+      AURORA_CLUSTER_ARN: AURORA.resourceArn,
+      AURORA_SECRET_ARN: AURORA.secretArn,
+      AURORA_DATABASE: AURORA.database,
+      ALERT_TOPIC_ARN: ALERT_TOPIC,
+      STUCK_LOOKBACK_HOURS: '168',
+      CELL_TOPOLOGY: topologyEnvValue(CELL_TOPOLOGY),
+    };
+    const long = (n: number) => ({ longValue: n });
+    const text = (v: string) => ({ stringValue: v });
+
+    it('reads the store from the Aurora environment, with no Timestream table', () => {
+      // Act
+      const deps = defaultStuckMonitorDeps(ENV);
+
+      // Assess
+      expect(deps.config.store).toEqual({ kind: 'aurora-postgresql', ...AURORA });
+      expect(() => defaultStuckMonitorDeps({ ...ENV, AURORA_SECRET_ARN: 'nope' })).toThrow(
+        'AURORA_SECRET_ARN must be a Secrets Manager secret ARN',
+      );
+    });
+
+    it('counts and lists the overdue invoice states through the Data API, then alerts', async () => {
+      // Prepare: 2 stuck at ingestion and 1 at authorization; the list names the most overdue
+      rdsMock
+        .on(ExecuteStatementCommand, { sql: POSTGRESQL_STUCK_COUNTS_SQL })
+        .resolves({
+          columnMetadata: [{ label: 'stage_order' }, { label: 'n' }],
+          records: [
+            [long(0), text('2')],
+            [long(2), text('1')],
+          ],
+        })
+        .on(ExecuteStatementCommand, { sql: POSTGRESQL_STUCK_INVOICES_SQL })
+        .resolves({
+          columnMetadata: ['invoice_id', 'stage_order', 'status', 'entered_ms', 'vendor_id'].map((label) => ({
+            label,
+          })),
+          records: [
+            [text('INV-2'), long(2), text('ESCALATED'), text(String(NOW - 5 * 60 * MIN)), text('V-1')],
+            [text('INV-1'), long(0), text('RECEIVED'), text(String(NOW - 20 * MIN)), text('V-1')],
+          ],
+        });
+      snsMock.on(PublishCommand).resolves({ MessageId: 'm-3' });
+      const deps = defaultStuckMonitorDeps(ENV);
+
+      // Act
+      const result = await createStuckMonitorHandler(deps)({}, lambdaContext());
+
+      // Assess: the counts (all of them), then the list, on this cluster with this secret
+      const calls = rdsMock.commandCalls(ExecuteStatementCommand).map((c) => c.args[0].input);
+      expect(calls.map((c) => c.sql)).toEqual([POSTGRESQL_STUCK_COUNTS_SQL, POSTGRESQL_STUCK_INVOICES_SQL]);
+      const lookbackStart = NOW - 168 * 3_600_000;
+      expect(calls[0]).toMatchObject({
+        ...AURORA,
+        parameters: [
+          { name: 'now_ms', value: { longValue: NOW } },
+          { name: 'entered_from_ms', value: { longValue: lookbackStart } },
+          // The shortest SLA (ingestion, 15 min) past the look-back start
+          { name: 'deadline_from_ms', value: { longValue: lookbackStart + 15 * MIN } },
+        ],
+      });
+      expect(calls[1]?.parameters?.slice(3)).toEqual([
+        { name: 'stage_order', value: { isNull: true } },
+        { name: 'limit', value: { longValue: 1_000 } },
+      ]);
+      expect(result).toEqual({
+        rows: 2,
+        stuck: 3,
+        byStage: { ingestion: 2, reconciliation: 0, authorization: 1 },
+        alerted: 2,
+      });
+      expect(metricValues(output.emf(), 'StuckInvoices', DIMS).map((m) => m.value)).toEqual([2, 0, 1]);
+      const published = snsMock.commandCalls(PublishCommand)[0]?.args[0].input;
+      expect(published?.Subject).toBe('[warning] 3 stuck invoices past SLA in cell us-west-1');
+      expect(published?.Message).toContain('  ingestion: 2 (SLA 15m)');
+      expect(published?.Message).toContain('Most overdue first (showing 2 of 3):');
+    });
+
+    it('publishes zeros without listing when the counts are all 0', async () => {
+      // Prepare
+      rdsMock.on(ExecuteStatementCommand).resolves({ columnMetadata: [], records: [] });
+
+      // Act
+      const result = await createStuckMonitorHandler(defaultStuckMonitorDeps(ENV))({}, lambdaContext());
+
+      // Assess
+      expect(result.stuck).toBe(0);
+      expect(rdsMock.commandCalls(ExecuteStatementCommand)).toHaveLength(1);
+      expect(snsMock.commandCalls(PublishCommand)).toHaveLength(0);
+      expect(metricValues(output.emf(), 'StuckInvoices', DIMS).map((m) => m.value)).toEqual([0, 0, 0]);
     });
   });
 });
