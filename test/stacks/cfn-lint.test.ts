@@ -14,8 +14,8 @@ import {
 } from './cfn-lint/cfn-lint-runner.js';
 
 /**
- * cfn-lint over every template the real app synthesizes (`cdk synth`, bundles included), with the
- * QuickSight dashboards off and on: zero errors. Warnings do not fail the test but are printed, so
+ * cfn-lint over every template the real app synthesizes (`cdk synth`, bundles included), on
+ * Timestream with the QuickSight dashboards off and on, and on Aurora with them on: zero errors. Warnings do not fail the test but are printed, so
  * nobody loses sight of them. The one silenced false positive is explained in `.cfnlintrc.yaml`.
  */
 
@@ -24,21 +24,33 @@ const probe = await probeCfnLint();
 /** Two `cdk synth` runs (esbuild bundles each time) plus cfn-lint, on a shared 2-core machine. */
 const SYNTH_AND_LINT_TIMEOUT_MS = 600_000;
 
+const PRINCIPALS = 'arn:aws:quicksight:us-east-1:111111111111:user/default/someone';
+
+/** Each store with QuickSight off and on: every template the issue's combinations produce. */
 const VARIANTS = [
-  { quicksight: 'off', hasQuickSight: false, context: { quicksight: 'false' } },
   {
-    quicksight: 'on',
+    name: 'timestream, QuickSight off',
+    store: 'timestream',
+    hasQuickSight: false,
+    context: { quicksight: 'false' },
+  },
+  {
+    name: 'timestream, QuickSight on',
+    store: 'timestream',
     hasQuickSight: true,
-    context: {
-      quicksight: 'true',
-      quicksightPrincipals: 'arn:aws:quicksight:us-east-1:111111111111:user/default/someone',
-    },
+    context: { quicksight: 'true', quicksightPrincipals: PRINCIPALS },
+  },
+  {
+    name: 'aurora-postgresql, QuickSight on',
+    store: 'aurora-postgresql',
+    hasQuickSight: true,
+    context: { store: 'aurora-postgresql', quicksight: 'true', quicksightPrincipals: PRINCIPALS },
   },
 ] as const;
 
 /** Per template `N errors, M warnings`, then each distinct warning once with the templates it is in. */
 function report(variant: string, templates: readonly string[], findings: readonly CfnLintFinding[]): string {
-  const lines = [`cfn-lint, QuickSight ${variant}:`];
+  const lines = [`cfn-lint, ${variant}:`];
   for (const template of templates) {
     const own = findings.filter((f) => basename(f.Filename) === basename(template));
     const count = (level: CfnLintFinding['Level']) => own.filter((f) => f.Level === level).length;
@@ -71,10 +83,10 @@ describe('cfn-lint over every synthesized cell template', () => {
   afterAll(() => rmSync(outRoot, { recursive: true, force: true }));
 
   it.each(VARIANTS)(
-    'reports no error in any catalog cell with QuickSight $quicksight',
-    async ({ quicksight, hasQuickSight, context }) => {
+    'reports no error in any catalog cell: $name',
+    async ({ name, store, hasQuickSight, context }) => {
       // Prepare
-      const templates = await synthApp(join(outRoot, quicksight), context);
+      const templates = await synthApp(join(outRoot, name.replace(/[^a-z]+/g, '-')), context);
 
       // Act: each template against the region it deploys to
       const findings: CfnLintFinding[] = [];
@@ -90,7 +102,7 @@ describe('cfn-lint over every synthesized cell template', () => {
       // Assess
       console.warn(
         `${probe.version}\n${report(
-          quicksight,
+          name,
           templates.map((t) => t.path),
           findings,
         )}`,
@@ -99,7 +111,9 @@ describe('cfn-lint over every synthesized cell template', () => {
       expect(findings.filter((f) => f.Level === 'Error').map(describeFinding)).toEqual([]);
       for (const template of templates) {
         // The variant is real: the context reached the app.
-        expect(readFileSync(template.path, 'utf8').includes('"AWS::QuickSight::')).toBe(hasQuickSight);
+        const text = readFileSync(template.path, 'utf8');
+        expect(text.includes('"AWS::QuickSight::')).toBe(hasQuickSight);
+        expect(text.includes('"AWS::RDS::DBCluster"')).toBe(store === 'aurora-postgresql');
       }
     },
     SYNTH_AND_LINT_TIMEOUT_MS,
