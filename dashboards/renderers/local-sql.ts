@@ -84,7 +84,14 @@ function binExpression(column: string, bin: TimeBin): string {
   return `(${column} - ((${shifted} % ${width}) + ${width}) % ${width})`;
 }
 
-function measureColumn(query: RecordsQuery): string | undefined {
+/**
+ * The `records` column (or expression) a query's measure reads; undefined for `events` (counted).
+ * The same names on SQLite and PostgreSQL (the Aurora `records` mirrors the local columns).
+ *
+ * @example
+ * measureColumn({ measure: 'latency', ... }); // '(stored_at_ms - received_at_ms)'
+ */
+export function measureColumn(query: RecordsQuery): string | undefined {
   switch (query.measure) {
     case 'latency':
       return '(stored_at_ms - received_at_ms)';
@@ -98,7 +105,8 @@ function measureColumn(query: RecordsQuery): string | undefined {
   }
 }
 
-function isPercentile(aggregation: string): aggregation is PercentileAggregation {
+/** Whether an aggregation is a percentile (p50, p95, p99). */
+export function isPercentile(aggregation: string): aggregation is PercentileAggregation {
   return Object.hasOwn(PERCENTILES, aggregation);
 }
 

@@ -13,13 +13,12 @@ import { stageOrderCase } from '../../consumers/sql/sql-text.js';
 import {
   MONEY_MEASURES,
   PERCENTILES,
-  type PercentileAggregation,
   type RecordsQuery,
   type SlaQuery,
   TIME_BINS,
   type TimeBin,
 } from '../panels/panel-types.js';
-import { GROUP_COLUMNS } from './local-sql.js';
+import { GROUP_COLUMNS, isPercentile, measureColumn } from './local-sql.js';
 import { renderSlaSql } from './sla-sql.js';
 
 /**
@@ -66,24 +65,6 @@ const WEEK_OFFSET_MS = 4 * 86_400_000;
 
 function binExpression(column: string, bin: TimeBin): string {
   return floorBin(column, TIME_BINS[bin], bin === '1w' ? WEEK_OFFSET_MS : 0);
-}
-
-function measureColumn(query: RecordsQuery): string | undefined {
-  switch (query.measure) {
-    case 'latency':
-      return '(stored_at_ms - received_at_ms)';
-    case 'paymentTermsDays':
-      return 'payment_terms_days';
-    case 'amount':
-    case 'dueAmount':
-      return 'amount_minor';
-    case 'events':
-      return undefined;
-  }
-}
-
-function isPercentile(aggregation: string): aggregation is PercentileAggregation {
-  return Object.hasOwn(PERCENTILES, aggregation);
 }
 
 function aggregateExpression(query: RecordsQuery, value: string | undefined): string {
