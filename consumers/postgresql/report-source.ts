@@ -1,17 +1,6 @@
 import type { CellTopology } from '../../cells/topology.js';
-import { REPORT_PANEL_IDS } from '../../dashboards/panels/report-panels.js';
-import type { PanelRow } from '../../dashboards/rollups/read-panel.js';
-import { isoFromMs } from '../../schemas/time.js';
-import {
-  endedStatuses,
-  type MonthlyReportData,
-  type OpenRow,
-  type PaymentTermsRow,
-  type PostedRow,
-  type ReceivedRow,
-  type ReconciliationData,
-  type StuckRow,
-} from '../reports/monthly-report.js';
+import type { MonthlyReportData, ReconciliationData, StuckRow } from '../reports/monthly-report.js';
+import { type FigureRead, figureReads, figuresOf, type RollupFigureRows } from '../reports/report-figures.js';
 import type { MonthlyReportSource, ReportRange } from '../reports/report-source.js';
 import { type RollupQuery, readReportRollup } from './report-rollup-read.js';
 import { inTransaction, jsonParam, type SqlExecutor, sqlParam } from './sql-executor.js';
@@ -58,8 +47,6 @@ export interface PostgresReportSourceOptions {
 export const REPORT_VENDOR_NAMES_SQL = `SELECT vendor_id, name FROM vendors
 WHERE vendor_id IN (SELECT jsonb_array_elements_text(CAST(:vendor_ids AS jsonb)))`;
 
-const MINUTE_MS = 60_000;
-
 /** One snapshot for every figure; `SET TRANSACTION` must be the transaction's first statement. */
 export const REPORT_SNAPSHOT_SQL = 'SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY';
 
@@ -69,72 +56,22 @@ FROM invoice_state
 WHERE deadline_ms IS NOT NULL AND deadline_ms < CAST(:as_of_ms AS bigint)
 GROUP BY stage_order`;
 
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : String(value);
-}
-
-function minorOf(row: PanelRow): bigint {
-  return typeof row.value === 'bigint' ? row.value : BigInt(row.value);
-}
-
-interface RollupFigures {
-  readonly received: ReceivedRow[];
-  readonly posted: PostedRow[];
-  readonly paymentTerms: PaymentTermsRow[];
-  readonly open: OpenRow[];
-  readonly notes: string[];
-}
-
 async function readRollupFigures(
   query: RollupQuery,
   topology: CellTopology,
   range: ReportRange,
-): Promise<RollupFigures> {
-  const notes: string[] = [];
-  const read = async (panelId: string, fromMs: number, toMs: number) =>
+): Promise<RollupFigureRows & { notes: readonly string[] }> {
+  const plan = figureReads(range);
+  const read = async ({ panelId, fromMs, toMs }: FigureRead) =>
     (await readReportRollup(query, topology, panelId, { fromMs, toMs })).rows;
-  const received = (await read(REPORT_PANEL_IDS.receivedByVendor, range.fromMs, range.toMs)).map(
-    (r): ReceivedRow => ({
-      vendorId: text(r.groups.vendorId),
-      currency: text(r.groups.currency),
-      invoices: r.count,
-      minor: minorOf(r),
-    }),
-  );
-  const posted = (await read(REPORT_PANEL_IDS.postedByStatus, range.fromMs, range.toMs)).map(
-    (r): PostedRow => ({
-      currency: text(r.groups.currency),
-      status: text(r.groups.status),
-      invoices: r.count,
-      minor: minorOf(r),
-    }),
-  );
-  const paymentTerms = (await read(REPORT_PANEL_IDS.paymentTermsByCurrency, range.fromMs, range.toMs)).map(
-    (r): PaymentTermsRow => ({
-      currency: text(r.groups.currency),
-      paymentTermsDays: typeof r.groups.paymentTermsDays === 'number' ? r.groups.paymentTermsDays : null,
-      invoices: r.count,
-    }),
-  );
-  // All history up to the as-of minute (the rollups' finest edge), as the local source reads it.
-  const asOfEdge = Math.ceil(range.asOfMs / MINUTE_MS) * MINUTE_MS;
-  if (asOfEdge !== range.asOfMs) {
-    notes.push(
-      `value still open: read to the end of the as-of minute, ${isoFromMs(asOfEdge)} (rollups keep minutes)`,
-    );
-  }
-  const ended = endedStatuses(topology.stages);
-  const open = (await read(REPORT_PANEL_IDS.openBook, 0, asOfEdge))
-    .filter((r) => !ended.has(text(r.groups.status)))
-    .map(
-      (r): OpenRow => ({
-        currency: text(r.groups.currency),
-        status: text(r.groups.status),
-        invoices: r.count,
-        minor: minorOf(r),
-      }),
-    );
-  return { received, posted, paymentTerms, open, notes };
+  const { reads } = plan;
+  const rows = {
+    received: await read(reads.received),
+    posted: await read(reads.posted),
+    paymentTerms: await read(reads.paymentTerms),
+    open: await read(reads.open),
+  };
+  return { ...figuresOf(rows, topology), notes: plan.notes };
 }
 
 async function readStuck(query: RollupQuery, topology: CellTopology, asOfMs: number): Promise<StuckRow[]> {

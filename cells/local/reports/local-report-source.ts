@@ -1,20 +1,16 @@
+import type { MonthlyReportData } from '../../../consumers/reports/monthly-report.js';
 import {
-  endedStatuses,
-  type MonthlyReportData,
-  type OpenRow,
-  type PaymentTermsRow,
-  type PostedRow,
-  type ReceivedRow,
-} from '../../../consumers/reports/monthly-report.js';
+  type FigureRead,
+  figureReads,
+  figuresOf,
+  type RollupFigureRows,
+} from '../../../consumers/reports/report-figures.js';
 import type { MonthlyReportSource, ReportRange } from '../../../consumers/reports/report-source.js';
-import { REPORT_PANEL_IDS } from '../../../dashboards/panels/report-panels.js';
-import type { PanelRow } from '../../../dashboards/rollups/read-panel.js';
-import { isoFromMs } from '../../../schemas/time.js';
 import type { CellTopology } from '../../topology.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { readRollupRetention } from '../storage/retention.js';
 import { lookupVendorNames } from '../storage/vendor-names.js';
-import { type ReportPanelWindow, readReportPanel } from './read-report-panel.js';
+import { readReportPanel } from './read-report-panel.js';
 import { reportReconciliation, reportStuck } from './report-checks.js';
 
 /**
@@ -45,81 +41,29 @@ export interface LocalReportSourceDeps {
   readonly now?: () => number;
 }
 
-const MINUTE_MS = 60_000;
-
-function text(value: unknown): string {
-  return typeof value === 'string' ? value : String(value);
-}
-
-function minorOf(row: PanelRow): bigint {
-  return typeof row.value === 'bigint' ? row.value : BigInt(row.value);
-}
-
-interface RollupFigures {
-  readonly received: ReceivedRow[];
-  readonly posted: PostedRow[];
-  readonly paymentTerms: PaymentTermsRow[];
-  readonly open: OpenRow[];
-  readonly notes: string[];
-}
-
-function readRollupFigures(db: DatabaseHandle, topology: CellTopology, range: ReportRange): RollupFigures {
-  const notes: string[] = [];
+function readRollupFigures(
+  db: DatabaseHandle,
+  topology: CellTopology,
+  range: ReportRange,
+): RollupFigureRows & { notes: string[] } {
   const oldestRetainedMs = readRollupRetention(db);
-  const read = (panelId: string, window: Omit<ReportPanelWindow, 'oldestRetainedMs'>) => {
+  // The day tier is the last word (nothing older is kept anywhere): the open book starts at its
+  // oldest bin, so it is all of history and no note says the window was cut.
+  const plan = figureReads(range, oldestRetainedMs['1d'] ?? 0);
+  const notes = [...plan.notes];
+  const read = ({ panelId, ...window }: FigureRead) => {
     const result = readReportPanel(db, topology, panelId, { ...window, oldestRetainedMs });
     if (result.note) notes.push(result.note);
     return result.rows;
   };
-  const month = { fromMs: range.fromMs, toMs: range.toMs };
-  const received = read(REPORT_PANEL_IDS.receivedByVendor, { ...month, label: 'invoices received' }).map(
-    (r): ReceivedRow => ({
-      vendorId: text(r.groups.vendorId),
-      currency: text(r.groups.currency),
-      invoices: r.count,
-      minor: minorOf(r),
-    }),
-  );
-  const posted = read(REPORT_PANEL_IDS.postedByStatus, { ...month, label: 'value posted' }).map(
-    (r): PostedRow => ({
-      currency: text(r.groups.currency),
-      status: text(r.groups.status),
-      invoices: r.count,
-      minor: minorOf(r),
-    }),
-  );
-  const paymentTerms = read(REPORT_PANEL_IDS.paymentTermsByCurrency, {
-    ...month,
-    label: 'payment-terms mix',
-  }).map(
-    (r): PaymentTermsRow => ({
-      currency: text(r.groups.currency),
-      paymentTermsDays: typeof r.groups.paymentTermsDays === 'number' ? r.groups.paymentTermsDays : null,
-      invoices: r.count,
-    }),
-  );
-  // All history up to the as-of minute (the rollups' finest edge), from the oldest day bin kept:
-  // the day tier is the last word (nothing older is kept anywhere), so starting there is all of it
-  // and no note says the window was cut.
-  const asOfEdge = Math.ceil(range.asOfMs / MINUTE_MS) * MINUTE_MS;
-  const ended = endedStatuses(topology.stages);
-  if (asOfEdge !== range.asOfMs) {
-    notes.push(
-      `value still open: read to the end of the as-of minute, ${isoFromMs(asOfEdge)} (rollups keep minutes)`,
-    );
-  }
-  const sinceMs = oldestRetainedMs['1d'] ?? 0;
-  const open = read(REPORT_PANEL_IDS.openBook, { fromMs: sinceMs, toMs: asOfEdge, label: 'value still open' })
-    .filter((r) => !ended.has(text(r.groups.status)))
-    .map(
-      (r): OpenRow => ({
-        currency: text(r.groups.currency),
-        status: text(r.groups.status),
-        invoices: r.count,
-        minor: minorOf(r),
-      }),
-    );
-  return { received, posted, paymentTerms, open, notes };
+  const { reads } = plan;
+  const rows = {
+    received: read(reads.received),
+    posted: read(reads.posted),
+    paymentTerms: read(reads.paymentTerms),
+    open: read(reads.open),
+  };
+  return { ...figuresOf(rows, topology), notes };
 }
 
 /**
