@@ -130,16 +130,19 @@ export function metricStageCounts(
 
 /**
  * Runs CloudWatch `GetMetricData` over all pages (the SDK paginator), 500 queries a request, and
- * sums each query's values; a query with no data point has no entry. SDK errors pass through.
+ * reduces each query's values by sum (the default) or max; a query with no data point has no entry.
+ * SDK errors pass through. The Lambdas and the ops CLI (`metric-values.ts`) both read through it.
  *
  * @example
  * const sums = await sumMetricData(cloudWatch, queries, fromMs, toMs);
+ * const maxima = await sumMetricData(cloudWatch, queries, fromMs, toMs, 'max');
  */
 export async function sumMetricData(
   cloudWatch: CloudWatchClient,
   queries: readonly MetricDataQuery[],
   fromMs: number,
   toMs: number,
+  reduce: 'sum' | 'max' = 'sum',
 ): Promise<Map<string, number>> {
   const out = new Map<string, number>();
   for (let start = 0; start < queries.length; start += MAX_METRIC_QUERIES_PER_REQUEST) {
@@ -151,7 +154,10 @@ export async function sumMetricData(
     for await (const page of paginateGetMetricData({ client: cloudWatch }, input)) {
       for (const result of page.MetricDataResults ?? []) {
         if (!result.Id) continue;
-        for (const v of result.Values ?? []) out.set(result.Id, (out.get(result.Id) ?? 0) + v);
+        for (const v of result.Values ?? []) {
+          const prev = out.get(result.Id);
+          out.set(result.Id, prev === undefined ? v : reduce === 'sum' ? prev + v : Math.max(prev, v));
+        }
       }
     }
   }

@@ -1,19 +1,13 @@
-import {
-  type CloudWatchClient,
-  type MetricDataQuery,
-  paginateGetMetricData,
-} from '@aws-sdk/client-cloudwatch';
+import type { CloudWatchClient, MetricDataQuery } from '@aws-sdk/client-cloudwatch';
 import type { StageName, StageTopology } from '../../../cells/topology.js';
+import { sumMetricData } from '../../../consumers/aws/metric-reconcile.js';
 import { type AwsCell, stageResources } from './aws-cell.js';
 import { awsCall } from './aws-error.js';
 import { queueNameFromUrl } from './cell-resources.js';
 
-/** GetMetricData takes at most this many queries per request. */
-const MAX_QUERIES_PER_REQUEST = 500;
-
 /**
- * Runs CloudWatch `GetMetricData` over all pages (the SDK paginator), 500 queries a request, and
- * reduces each query's values by sum or max; a query with no data point has no entry.
+ * `sumMetricData` (the Lambdas' reader: all pages, 500 queries a request, sum or max per query)
+ * with an SDK failure turned into the CLI's error naming the call.
  *
  * @example
  * const sums = await metricValues(cloudWatch, queries, fromMs, toMs, 'sum');
@@ -26,26 +20,7 @@ export async function metricValues(
   toMs: number,
   reduce: 'sum' | 'max',
 ): Promise<Map<string, number>> {
-  const out = new Map<string, number>();
-  for (let start = 0; start < queries.length; start += MAX_QUERIES_PER_REQUEST) {
-    const input = {
-      MetricDataQueries: queries.slice(start, start + MAX_QUERIES_PER_REQUEST),
-      StartTime: new Date(fromMs),
-      EndTime: new Date(toMs),
-    };
-    await awsCall('CloudWatch GetMetricData', async () => {
-      for await (const page of paginateGetMetricData({ client: cloudWatch }, input)) {
-        for (const result of page.MetricDataResults ?? []) {
-          if (!result.Id) continue;
-          for (const v of result.Values ?? []) {
-            const prev = out.get(result.Id);
-            out.set(result.Id, prev === undefined ? v : reduce === 'sum' ? prev + v : Math.max(prev, v));
-          }
-        }
-      }
-    });
-  }
-  return out;
+  return awsCall('CloudWatch GetMetricData', () => sumMetricData(cloudWatch, queries, fromMs, toMs, reduce));
 }
 
 /**
