@@ -15,6 +15,7 @@ import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js'
 import { REPORT_KEY_PREFIX } from '../consumers/aws/lambda/monthly-report-notice.js';
 import { reportSpecText, type TimestreamReportSpec } from '../consumers/aws/timestream-report-spec.js';
 import { CellFunction } from './cell-function.js';
+import { privateBucketProps } from './defaults/bucket-defaults.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
 import { RETAINED } from './defaults/retained.js';
@@ -189,14 +190,8 @@ export class MonthlyReport extends Construct {
 
   private addBucket(): s3.Bucket {
     const bucket = new s3.Bucket(this, 'Reports', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
+      ...privateBucketProps(this.key),
       versioned: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RETAINED,
       // Current reports are kept; a month built again keeps its earlier version for a year.
       lifecycleRules: [{ noncurrentVersionExpiration: Duration.days(365) }],
     });

@@ -19,6 +19,7 @@ import {
 } from '../dashboards/renderers/timestream-rollup-jobs.js';
 import { bindTimestreamTables } from '../dashboards/renderers/timestream-rollup-tables.js';
 import { rollupsOf } from '../dashboards/rollups/apply-record.js';
+import { privateBucketProps } from './defaults/bucket-defaults.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';
 import { RETAINED } from './defaults/retained.js';
@@ -129,13 +130,7 @@ export class TimestreamRollups extends Construct {
 
   private addErrorReports(): s3.Bucket {
     const bucket = new s3.Bucket(this, 'ErrorReports', {
-      encryption: s3.BucketEncryption.KMS,
-      encryptionKey: this.key,
-      bucketKeyEnabled: true,
-      enforceSSL: true,
-      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
-      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      removalPolicy: RETAINED,
+      ...privateBucketProps(this.key),
       // A report matters until its run is fixed and run again; the notification names it.
       lifecycleRules: [{ expiration: Duration.days(90) }],
     });
