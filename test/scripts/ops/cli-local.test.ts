@@ -336,7 +336,8 @@ describe('invoice-ops against a local cell', () => {
       await waitFor(async () => (await storedCount('INV-OPS-DLQ')) === 1, {
         what: 'the redriven event stored',
       });
-    });
+      // Five CLI processes and a DLQ round trip: more than the default minute on a loaded 2-core machine.
+    }, 180_000);
   });
 
   describe('replay', () => {
