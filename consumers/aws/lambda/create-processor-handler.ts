@@ -100,13 +100,9 @@ export function storeFor(
 ): TimeseriesStore {
   const { store, region } = config;
   if (store.kind === 'aurora-postgresql') {
-    // The executor's default client: a module singleton without SDK retries (it retries itself,
-    // never a statement inside a transaction twice).
-    const executor = new DataApiExecutor({
-      resourceArn: store.resourceArn,
-      secretArn: store.secretArn,
-      database: store.database,
-    });
+    // The store's cluster, secret and database, on the executor's default client: a module
+    // singleton without SDK retries (the executor retries, never a statement in a transaction twice).
+    const executor = new DataApiExecutor(store);
     return new PostgresStore(executor, { topology });
   }
   return new TimestreamStore({

@@ -118,11 +118,9 @@ async function sendStuckAlert(
 function stuckReaderFor(config: StuckMonitorConfig, topology: CellTopology): StuckInvoiceReader {
   const { store } = config;
   if (store.kind === 'aurora-postgresql') {
-    const executor = new DataApiExecutor({
-      resourceArn: store.resourceArn,
-      secretArn: store.secretArn,
-      database: store.database,
-    });
+    // The store's cluster, secret and database, on the executor's default client: a module
+    // singleton without SDK retries (the executor retries, never a statement in a transaction twice).
+    const executor = new DataApiExecutor(store);
     return new PostgresStuckReader(executor, topology, { lookbackSec: config.lookbackHours * 3_600 });
   }
   return new TimestreamStuckReader(
