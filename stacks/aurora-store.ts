@@ -7,7 +7,7 @@ import * as rds from 'aws-cdk-lib/aws-rds';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { CellTopology } from '../cells/topology.js';
-import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../consumers/aws/lambda/lambda-env.js';
 import {
   ACU_LIMITS,
   AURORA_BACKUP_RETENTION,

@@ -14,7 +14,8 @@ import {
   type StageTopology,
   stageRulePattern,
 } from '../cells/topology.js';
-import { LAMBDA_ENV, topologyEnvValue } from '../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../consumers/aws/lambda/lambda-env.js';
+import { topologyEnvValue } from '../consumers/aws/lambda/topology-env.js';
 import { CellFunction } from './cell-function.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { standardDlqProps } from './defaults/queue-defaults.js';

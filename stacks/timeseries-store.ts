@@ -5,7 +5,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as timestream from 'aws-cdk-lib/aws-timestream';
 import { Construct } from 'constructs';
 import type { CellSettings } from '../cells/topology.js';
-import { LAMBDA_ENV } from '../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../consumers/aws/lambda/lambda-env.js';
 import type { InvoiceRecord } from '../consumers/record.js';
 import { cellKeyProps } from './defaults/key-defaults.js';
 import { RETAINED } from './defaults/retained.js';

@@ -4,7 +4,7 @@ import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_CATALOG } from '../../cells/catalog.js';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import { migrationsHash } from '../../stacks/aurora-migrations.js';
 import { DATA_API_ACTIONS } from '../../stacks/aurora-store.js';
 import { AURORA_OUTPUT_IDS, CELL_OUTPUT_IDS, stageOutputIds } from '../../stacks/cell-outputs.js';

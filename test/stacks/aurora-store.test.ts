@@ -4,7 +4,7 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as kms from 'aws-cdk-lib/aws-kms';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildTopology, CELL_TOPOLOGY, STAGE_SETTINGS } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import { AuroraStore, DATA_API_ACTIONS } from '../../stacks/aurora-store.js';
 import { AURORA_ENGINE_VERSION, auroraCapacity } from '../../stacks/defaults/aurora-defaults.js';
 import { logicalIdOf, logicalIdsOfType, templateJson } from './cell-fixture.js';

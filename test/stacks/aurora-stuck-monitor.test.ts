@@ -1,7 +1,7 @@
 import type { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import { MONITOR_METRIC_NAMES } from '../../consumers/monitoring/monitor-metrics.js';
 import { DATA_API_ACTIONS } from '../../stacks/aurora-store.js';
 import type { CellStack } from '../../stacks/cell-stack.js';

@@ -2,7 +2,7 @@ import type { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { CellDefinition } from '../../cells/catalog.js';
 import { buildTopology } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import { logicalIdOf, logicalIdsOfType, synthCells, templateJson } from './cell-fixture.js';
 
 /** A catalog cell that overrides settings a function reads: the relay's source, the monitor's look-back. */

@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTopology, CELL_TOPOLOGY, type CellSettings } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import { EventRouting } from '../../stacks/event-routing.js';
 import {
   actionsOf,

@@ -6,7 +6,7 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { buildTopology, CELL_TOPOLOGY, type CellTopology } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import {
   parseTimestreamReportSpec,
   type TimestreamReportSpec,

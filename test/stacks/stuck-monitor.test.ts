@@ -5,7 +5,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../cells/topology.js';
-import { LAMBDA_ENV } from '../../consumers/aws/lambda/config.js';
+import { LAMBDA_ENV } from '../../consumers/aws/lambda/lambda-env.js';
 import { CELL_OUTPUT_IDS } from '../../stacks/cell-outputs.js';
 import { StuckMonitor } from '../../stacks/stuck-monitor.js';
 import { TimeseriesStore } from '../../stacks/timeseries-store.js';

@@ -1,84 +1,19 @@
 import { DEFAULT_STORE, isStoreKind, STORE_KINDS, type StoreKind } from '../../../cells/catalog.js';
-import {
-  buildTopology,
-  type CellSettings,
-  type CellTopology,
-  DEFAULT_CELL_SETTINGS,
-  isStageName,
-  STAGE_SETTINGS,
-  type StageName,
-  type StageSettings,
-} from '../../../cells/topology.js';
+import { type CellTopology, isStageName, type StageName } from '../../../cells/topology.js';
 import type { StageQueueUrls } from '../aws-report-reconcile.js';
 import { parseTimestreamReportSpec, type TimestreamReportSpec } from '../timestream-report-spec.js';
+import { ConfigError, type Env, isPlainObject, LAMBDA_ENV, required } from './lambda-env.js';
+import { cellTopologyFrom } from './topology-env.js';
 
 /**
- * The environment contract between the CellStack (which sets these variables) and the Lambda
- * handlers (which read them once, at module load, through the parse functions below). Nothing
- * else in the code reads `process.env`.
+ * The configuration each Lambda handler reads once, at module load, from the environment its
+ * construct set (`LAMBDA_ENV` in `lambda-env.ts`); the cell topology variable is `topology-env.ts`.
  *
  * @example
- * // in a construct
- * environment: { [LAMBDA_ENV.stage]: stage.name, [LAMBDA_ENV.topicArn]: topic.topicArn }
- * // in a handler's dependencies, at module load
- * const topology = cellTopologyFrom(process.env);
+ * const config = processorConfigFrom(process.env);
  */
-export const LAMBDA_ENV = {
-  stage: 'STAGE',
-  cellName: 'CELL_NAME',
-  topicArn: 'TOPIC_ARN',
-  database: 'TIMESTREAM_DATABASE',
-  table: 'TIMESTREAM_TABLE',
-  /** Processor and stuck monitor: which store (`timestream` | `aurora-postgresql`); unset = timestream. */
-  storeKind: 'STORE_KIND',
-  /** Processor, migrations and stuck monitor (Aurora cells): the cluster the Data API statements run on. */
-  auroraClusterArn: 'AURORA_CLUSTER_ARN',
-  /** Processor and migrations (Aurora cells): the Secrets Manager secret the Data API signs in with. */
-  auroraSecretArn: 'AURORA_SECRET_ARN',
-  /** Processor and migrations (Aurora cells): the database of the records. */
-  auroraDatabase: 'AURORA_DATABASE',
-  retryBudgetMs: 'STORE_RETRY_BUDGET_MS',
-  region: 'AWS_REGION',
-  /** Stuck-invoice monitor: the SNS topic its alerts go to (the cell's warning topic). */
-  alertTopicArn: 'ALERT_TOPIC_ARN',
-  /** Stuck-invoice monitor: how far back it looks for unfinished invoices, in hours. */
-  lookbackHours: 'STUCK_LOOKBACK_HOURS',
-  /** Monthly report: the bucket it writes `reports/<YYYY-MM>.{html,json,csv}` to. */
-  reportBucket: 'REPORT_BUCKET',
-  /** Monthly report: the KMS key its objects are encrypted under. */
-  reportKeyArn: 'REPORT_KEY_ARN',
-  /** Monthly report: the SNS topic told that a report is ready (a link, never figures). */
-  reportTopicArn: 'REPORT_TOPIC_ARN',
-  /** Monthly report: which latest-state rows each figure reads (`TimestreamReportSpec` as JSON). */
-  reportSpec: 'REPORT_SOURCE_SPEC',
-  /**
-   * Monthly report: every stage's queue and DLQ URL, for the reconciliation's depths, as JSON
-   * `{"<stage>": {"queueUrl": "...", "dlqUrl": "..."}}` (written by the stack).
-   */
-  reportStageQueues: 'REPORT_STAGE_QUEUES',
-  /**
-   * Every function: its cell's topology as JSON ({@link TopologyEnv}, written by
-   * {@link topologyEnvValue}), so a cell whose catalog entry overrides a setting (e.g. `eventSource`)
-   * runs its functions on that cell's topology, not on the default one.
-   */
-  topology: 'CELL_TOPOLOGY',
-} as const;
 
-export class ConfigError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigError';
-  }
-}
-
-type Env = Readonly<Record<string, string | undefined>>;
-
-function required(env: Env, name: string): string {
-  const value = env[name];
-  if (value === undefined || value === '') throw new ConfigError(`environment variable ${name} is not set`);
-  return value;
-}
-
+/** The stage a relay or processor serves, checked against the topology's stage names. */
 function stageFrom(env: Env): StageName {
   const stage = required(env, LAMBDA_ENV.stage);
   if (!isStageName(stage))
@@ -332,113 +267,4 @@ export function monthlyReportConfigFrom(env: Env): MonthlyReportConfig {
     topicArn: required(env, LAMBDA_ENV.reportTopicArn),
     stageQueues: stageQueuesFrom(env),
   };
-}
-
-/**
- * What of a cell's resolved topology crosses to its Lambdas: the cell settings (defaults and catalog
- * overrides merged) and the stage list, from which {@link cellTopologyFrom} rebuilds the topology
- * with `buildTopology`. Subscribers stay behind: no function reads them, and their filter policies
- * could outgrow the environment.
- */
-export interface TopologyEnv {
-  readonly settings: CellSettings;
-  readonly stages: readonly StageName[];
-}
-
-/**
- * Lambda allows 4 KB for all environment variables of a function together
- * (https://docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html, "Environment
- * variables"). The topology takes about 0.5 KB today; capping it at half the quota leaves the other
- * variables (ARNs, names) room, and a topology that grows past it fails at synth, not at deploy.
- */
-export const MAX_TOPOLOGY_ENV_BYTES = 2_048;
-
-/**
- * The value of {@link LAMBDA_ENV.topology} for a cell's functions; throws when it would take more
- * than {@link MAX_TOPOLOGY_ENV_BYTES}. Pure.
- *
- * @example
- * environment: { [LAMBDA_ENV.topology]: topologyEnvValue(topology) }
- */
-export function topologyEnvValue(topology: CellTopology): string {
-  const spec: TopologyEnv = { settings: topology.settings, stages: topology.stages.map((s) => s.name) };
-  const value = JSON.stringify(spec);
-  const bytes = Buffer.byteLength(value, 'utf8');
-  if (bytes > MAX_TOPOLOGY_ENV_BYTES) {
-    throw new Error(
-      `the ${LAMBDA_ENV.topology} environment variable would take ${bytes} bytes, more than ${MAX_TOPOLOGY_ENV_BYTES}`,
-    );
-  }
-  return value;
-}
-
-function isPlainObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
-}
-
-/** Every setting present with the default's JSON type, and nothing else. */
-function settingsFrom(value: unknown): CellSettings {
-  const name = LAMBDA_ENV.topology;
-  if (!isPlainObject(value))
-    throw new ConfigError(`environment variable ${name}: settings must be an object`);
-  const expected = DEFAULT_CELL_SETTINGS as unknown as Record<string, unknown>;
-  for (const key of Object.keys(value)) {
-    if (!(key in expected)) throw new ConfigError(`environment variable ${name}: unknown setting ${key}`);
-  }
-  for (const [key, fallback] of Object.entries(expected)) {
-    const actual = value[key];
-    const valid =
-      typeof actual === typeof fallback && (typeof actual !== 'number' || Number.isFinite(actual));
-    if (!valid) {
-      throw new ConfigError(
-        `environment variable ${name}: setting ${key} must be a ${typeof fallback}, got ${JSON.stringify(actual)}`,
-      );
-    }
-  }
-  return value as unknown as CellSettings;
-}
-
-/** The settings of the named stages, in the order given; each known and named once. */
-function stagesFrom(value: unknown): StageSettings[] {
-  const name = LAMBDA_ENV.topology;
-  if (!Array.isArray(value) || value.length === 0) {
-    throw new ConfigError(`environment variable ${name}: stages must be a non-empty array of stage names`);
-  }
-  return value.map((stage: unknown, i) => {
-    const settings = STAGE_SETTINGS.find((s) => s.name === stage);
-    if (!settings) {
-      throw new ConfigError(`environment variable ${name}: ${JSON.stringify(stage)} is not a stage`);
-    }
-    if (value.indexOf(stage) !== i)
-      throw new ConfigError(`environment variable ${name}: stage ${stage} is listed twice`);
-    return settings;
-  });
-}
-
-/**
- * The cell's topology from {@link LAMBDA_ENV.topology}: parsed, checked and rebuilt with
- * `buildTopology`, so the function derives stages, detail-types and SLAs exactly as the stack did.
- * Throws a {@link ConfigError} naming the variable and the problem.
- *
- * @example
- * const topology = cellTopologyFrom(process.env);
- */
-export function cellTopologyFrom(env: Env): CellTopology {
-  const name = LAMBDA_ENV.topology;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(required(env, name));
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`environment variable ${name} is not JSON: ${(error as Error).message}`);
-  }
-  if (!isPlainObject(parsed)) throw new ConfigError(`environment variable ${name} must be a JSON object`);
-  const settings = settingsFrom(parsed.settings);
-  const stages = stagesFrom(parsed.stages);
-  try {
-    // No declared subscribers: the functions do not read them (see TopologyEnv).
-    return buildTopology(settings, stages, {});
-  } catch (error) {
-    throw new ConfigError(`environment variable ${name}: ${(error as Error).message}`);
-  }
 }

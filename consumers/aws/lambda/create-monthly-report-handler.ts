@@ -20,18 +20,14 @@ import { MetricReportReconciler, type ReportReconciler } from '../aws-report-rec
 import { DataApiExecutor } from '../data-api-executor.js';
 import { type ObjectWriter, S3ObjectWriter, type WrittenObject } from '../s3-object-writer.js';
 import { TimestreamReportSource } from '../timestream-report-source.js';
-import {
-  cellTopologyFrom,
-  checkStageQueues,
-  type MonthlyReportConfig,
-  monthlyReportConfigFrom,
-} from './config.js';
+import { checkStageQueues, type MonthlyReportConfig, monthlyReportConfigFrom } from './config.js';
 import {
   type MonthlyReportEvent,
   reportMonthOf,
   reportNotice,
   reportObjectKey,
 } from './monthly-report-notice.js';
+import { cellTopologyFrom } from './topology-env.js';
 
 /**
  * The monthly report job (EventBridge Scheduler, 1st of the month in the cell's time zone): builds

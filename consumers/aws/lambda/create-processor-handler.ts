@@ -14,8 +14,9 @@ import { processBatch } from '../../stage-processor.js';
 import type { TimeseriesStore } from '../../store.js';
 import { DataApiExecutor } from '../data-api-executor.js';
 import { TimestreamStore } from '../timestream-store.js';
-import { cellTopologyFrom, type ProcessorConfig, processorConfigFrom } from './config.js';
+import { type ProcessorConfig, processorConfigFrom } from './config.js';
 import { ProcessorTelemetry } from './processor-telemetry.js';
+import { cellTopologyFrom } from './topology-env.js';
 
 /**
  * The stage processor Lambda (SQS FIFO event source, batches of ≤ 10), as a factory over its

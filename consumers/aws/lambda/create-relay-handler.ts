@@ -15,7 +15,8 @@ import {
   type StagePublisher,
 } from '../../relay.js';
 import { SnsStagePublisher } from '../sns-publisher.js';
-import { cellTopologyFrom, relayConfigFrom } from './config.js';
+import { relayConfigFrom } from './config.js';
+import { cellTopologyFrom } from './topology-env.js';
 
 /**
  * The relay Lambda (EventBridge rule target → stage SNS FIFO topic), as a factory over its

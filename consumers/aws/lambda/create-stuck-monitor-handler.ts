@@ -16,7 +16,8 @@ import type { StuckInvoiceReader } from '../../monitoring/stuck-reader.js';
 import { PostgresStuckReader } from '../../postgresql/postgres-stuck-reader.js';
 import { DataApiExecutor } from '../data-api-executor.js';
 import { TimestreamStuckReader } from '../timestream-stuck-reader.js';
-import { cellTopologyFrom, type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
+import { type StuckMonitorConfig, stuckMonitorConfigFrom } from './config.js';
+import { cellTopologyFrom } from './topology-env.js';
 
 /**
  * The scheduled stuck-invoice monitor (EventBridge Scheduler, every 5 minutes): the AWS half of the

@@ -2,8 +2,9 @@ import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
-import { ConfigError, LAMBDA_ENV, processorConfigFrom } from '../../../../consumers/aws/lambda/config.js';
+import { processorConfigFrom } from '../../../../consumers/aws/lambda/config.js';
 import { storeFor } from '../../../../consumers/aws/lambda/create-processor-handler.js';
+import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/lambda-env.js';
 import { TimestreamStore } from '../../../../consumers/aws/timestream-store.js';
 import { PostgresStore } from '../../../../consumers/postgresql/postgres-store.js';
 

@@ -1,11 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
-import {
-  ConfigError,
-  LAMBDA_ENV,
-  monthlyReportConfigFrom,
-  topologyEnvValue,
-} from '../../../../consumers/aws/lambda/config.js';
+import { monthlyReportConfigFrom } from '../../../../consumers/aws/lambda/config.js';
+import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/lambda-env.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/topology-env.js';
 
 const SPEC = {
   timeZone: 'Europe/Paris',

@@ -5,13 +5,12 @@ import {
   DEFAULT_CELL_SETTINGS,
   STAGE_SETTINGS,
 } from '../../../../cells/topology.js';
+import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/lambda-env.js';
 import {
-  ConfigError,
   cellTopologyFrom,
-  LAMBDA_ENV,
   MAX_TOPOLOGY_ENV_BYTES,
   topologyEnvValue,
-} from '../../../../consumers/aws/lambda/config.js';
+} from '../../../../consumers/aws/lambda/topology-env.js';
 
 /** The environment of a function whose cell topology is `value` (JSON text or a value to encode). */
 function envWith(value: unknown): Record<string, string> {

@@ -10,12 +10,12 @@ import {
 import type { CloudFormationCustomResourceEvent } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/config.js';
 import {
   createMigrationsHandler,
   defaultMigrationsDeps,
   migrationsPhysicalId,
 } from '../../../../consumers/aws/lambda/create-migrations-handler.js';
+import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/lambda-env.js';
 import { migrationFiles } from '../../../../consumers/postgresql/migrations.js';
 import { splitStatements } from '../../../../consumers/postgresql/sql-text.js';
 

@@ -14,11 +14,12 @@ import { TimestreamQueryClient } from '@aws-sdk/client-timestream-query';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY, type CellTopology } from '../../../../cells/topology.js';
-import { ConfigError, LAMBDA_ENV, topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
 import {
   createMonthlyReportHandler,
   defaultMonthlyReportDeps,
 } from '../../../../consumers/aws/lambda/create-monthly-report-handler.js';
+import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/lambda-env.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/topology-env.js';
 import {
   PostgresReportSource,
   REPORT_SNAPSHOT_SQL,

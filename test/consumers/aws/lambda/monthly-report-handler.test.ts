@@ -17,19 +17,18 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
 import { MetricReportReconciler } from '../../../../consumers/aws/aws-report-reconcile.js';
-import {
-  ConfigError,
-  LAMBDA_ENV,
-  type MonthlyReportConfig,
-  type TimestreamReportStoreConfig,
-  topologyEnvValue,
+import type {
+  MonthlyReportConfig,
+  TimestreamReportStoreConfig,
 } from '../../../../consumers/aws/lambda/config.js';
 import {
   createMonthlyReportHandler,
   defaultMonthlyReportDeps,
   MONTHLY_REPORT_SERVICE,
 } from '../../../../consumers/aws/lambda/create-monthly-report-handler.js';
+import { ConfigError, LAMBDA_ENV } from '../../../../consumers/aws/lambda/lambda-env.js';
 import { MonthlyReportEventError } from '../../../../consumers/aws/lambda/monthly-report-notice.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/topology-env.js';
 import { S3ObjectWriter } from '../../../../consumers/aws/s3-object-writer.js';
 import {
   TimestreamReportError,

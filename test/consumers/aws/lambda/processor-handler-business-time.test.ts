@@ -2,7 +2,7 @@ import { TimestreamWriteClient, WriteRecordsCommand } from '@aws-sdk/client-time
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { buildTopology } from '../../../../cells/topology.js';
-import { topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/topology-env.js';
 import {
   eventFor,
   eventIdFor,

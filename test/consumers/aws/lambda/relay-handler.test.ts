@@ -4,11 +4,11 @@ import { PublishBatchCommand, SNSClient } from '@aws-sdk/client-sns';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CELL_TOPOLOGY, findStage, type StageName, type StageTopology } from '../../../../cells/topology.js';
-import { topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
 import {
   createRelayHandler,
   type RelayEvent,
 } from '../../../../consumers/aws/lambda/create-relay-handler.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/topology-env.js';
 import { SnsStagePublisher } from '../../../../consumers/aws/sns-publisher.js';
 import { METRIC_SERVICES, METRICS_NAMESPACE } from '../../../../consumers/monitoring/metric-names.js';
 import { RelayError } from '../../../../consumers/relay.js';

@@ -6,11 +6,12 @@ import { QueryCommand, TimestreamQueryClient } from '@aws-sdk/client-timestream-
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
-import { type StuckMonitorConfig, topologyEnvValue } from '../../../../consumers/aws/lambda/config.js';
+import type { StuckMonitorConfig } from '../../../../consumers/aws/lambda/config.js';
 import {
   createStuckMonitorHandler,
   defaultStuckMonitorDeps,
 } from '../../../../consumers/aws/lambda/create-stuck-monitor-handler.js';
+import { topologyEnvValue } from '../../../../consumers/aws/lambda/topology-env.js';
 import { TimestreamStuckReader } from '../../../../consumers/aws/timestream-stuck-reader.js';
 import {
   MONITOR_METRIC_SERVICE,
