@@ -9,8 +9,9 @@ import { fmt } from './results-table.js';
 import { type InvoiceDraw, InvoiceSource } from './scale-batches.js';
 import { bulkLoad } from './scale-bulk.js';
 import { benchKeys, databaseBytes, databaseFile, processRssMiB, startScaleCell } from './scale-cell.js';
+import { dataDirOf, readFill } from './scale-data-dir.js';
 import { type HttpSendResult, type IngestTarget, sendOverHttp } from './scale-fill.js';
-import { type FillRecord, readFillRecord, writeFillRecord } from './scale-fill-record.js';
+import { type FillRecord, writeFillRecord } from './scale-fill-record.js';
 import { readAs, readStats } from './scale-http.js';
 import { parseScaleOptions, type ScaleOptions, ScaleOptionsError } from './scale-options.js';
 import { measureReads, readPaths } from './scale-reads.js';
@@ -336,56 +337,13 @@ async function emptyBaseline(options: ScaleOptions): Promise<HttpSendResult> {
   }
 }
 
-/**
- * What the run that filled `dir` handed out, so this run's invoices follow on; without a record
- * (a cell filled by an older bench) ids are kept apart only by a different `--seed`, which it warns about.
- */
-function readFill(dir: string, seed: number, resume: boolean): FillRecord {
-  const record = readFillRecord(dir);
-  if (record && record.seed === seed) return record;
-  if (resume) {
-    throw new ScaleOptionsError(
-      record
-        ? `--resume: ${dir} was filled with --seed ${record.seed}, not ${seed}: give --seed ${record.seed}`
-        : `--resume: ${dir} has no fill record (${'scale-bench-fill.json'}): it was not filled by bench:scale`,
-      2,
-    );
-  }
-  if (record) return { ...record, invoices: 0 };
-  log(`warning: ${dir} has no fill record; give a --seed other than its fill's so no event id repeats`);
-  return { seed, invoices: 0, viaHttp: Number.NaN, viaBulk: Number.NaN };
-}
-
-/** The data dir to fill: the one given (it must hold no cell yet) or a fresh temp dir. */
-function dataDirOf(options: ScaleOptions): { dir: string; made: boolean } {
-  if (options.dataDir === undefined) {
-    return { dir: fs.mkdtempSync(path.join(os.tmpdir(), 'scale-bench-')), made: true };
-  }
-  const dir = path.resolve(options.dataDir);
-  if (options.measureExisting || options.resume) {
-    const flag = options.resume ? '--resume' : '--measure-existing';
-    if (!fs.existsSync(databaseFile(dir))) {
-      throw new ScaleOptionsError(
-        `${flag}: --data-dir ${dir} holds no cell to ${options.resume ? 'resume' : 'measure'}`,
-        2,
-      );
-    }
-    return { dir, made: false };
-  }
-  if (fs.existsSync(databaseFile(dir))) {
-    throw new ScaleOptionsError(`--data-dir ${dir} already holds a cell; give an empty or new directory`, 2);
-  }
-  fs.mkdirSync(dir, { recursive: true });
-  return { dir, made: false };
-}
-
 async function main(): Promise<void> {
   const options = parseScaleOptions(process.argv.slice(2));
   const { dir, made } = dataDirOf(options);
   const bench = new ScaleBench(
     options,
     dir,
-    options.measureExisting || options.resume ? readFill(dir, options.seed, options.resume) : undefined,
+    options.measureExisting || options.resume ? readFill(dir, options.seed, options.resume, log) : undefined,
   );
   try {
     await bench.run();

@@ -19,17 +19,18 @@ export interface FillRecord {
   readonly viaBulk: number;
 }
 
-const FILE_NAME = 'scale-bench-fill.json';
+/** The fill record's file name inside the data dir. */
+export const FILL_RECORD_FILE = 'scale-bench-fill.json';
 
 export function writeFillRecord(dataDir: string, record: FillRecord): void {
-  fs.writeFileSync(path.join(dataDir, FILE_NAME), `${JSON.stringify(record)}\n`);
+  fs.writeFileSync(path.join(dataDir, FILL_RECORD_FILE), `${JSON.stringify(record)}\n`);
 }
 
 /** The record of `dataDir`, or undefined when there is none or it is not one. */
 export function readFillRecord(dataDir: string): FillRecord | undefined {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(fs.readFileSync(path.join(dataDir, FILE_NAME), 'utf8'));
+    parsed = JSON.parse(fs.readFileSync(path.join(dataDir, FILL_RECORD_FILE), 'utf8'));
   } catch {
     return undefined;
   }
