@@ -1,30 +1,29 @@
-import { Duration, Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
-import type * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
+import { Fn, Lazy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type * as kms from 'aws-cdk-lib/aws-kms';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { DEFAULT_CELL_ALARM_SETTINGS } from '../cells/alarm-rules.js';
 import { assertRegionSupported, type CellDefinition, type StoreKind, storeOf } from '../cells/catalog.js';
 import type { CellTopology, StageName } from '../cells/topology.js';
-import { AuroraMigrations } from './aurora-migrations.js';
-import { AuroraStore } from './aurora-store.js';
+import type { AuroraMigrations } from './aurora-migrations.js';
+import type { AuroraStore } from './aurora-store.js';
 import { CellAlarms } from './cell-alarms.js';
+import { CELL_CONSTRUCT_IDS, type CellLogRetention } from './cell-construct-ids.js';
 import { CellDashboard } from './cell-dashboard.js';
 import { addCellOutputs } from './cell-stack-outputs.js';
+import { addCellStore, addStoreReaders } from './cell-store.js';
 import type { CellMetricResources, StageMetricQueues } from './cloudwatch-signals.js';
 import { DeadLetterKey } from './dead-letter-key.js';
 import { EventRouting } from './event-routing.js';
 import { IngestApi } from './ingest-api.js';
 import type { LambdaCodeProvider } from './lambda-code.js';
 import { LogsKey } from './logs-key.js';
-import { MonthlyReport } from './monthly-report.js';
-import { reportRunTime, timestreamReportSpec } from './monthly-report-spec.js';
+import type { MonthlyReport } from './monthly-report.js';
 import { QuickSightAuroraDashboards } from './quicksight-aurora.js';
 import { QuickSightDashboards } from './quicksight-dashboards.js';
 import { StageConsumer } from './stage-consumer.js';
-import { StuckMonitor, type StuckMonitorStore } from './stuck-monitor.js';
-import { TimeseriesStore } from './timeseries-store.js';
-import { TimestreamRollups } from './timestream-rollups.js';
+import type { StuckMonitor } from './stuck-monitor.js';
+import type { TimeseriesStore } from './timeseries-store.js';
+import type { TimestreamRollups } from './timestream-rollups.js';
 
 export interface CellStackProps extends StackProps {
   readonly cell: CellDefinition;
@@ -37,27 +36,6 @@ export interface CellStackProps extends StackProps {
   readonly quicksightPrincipals?: readonly string[];
   readonly logRetention?: logs.RetentionDays;
 }
-
-/** The log retention every construct of the cell is given, when the stack props set one. */
-type CellLogRetention = { readonly logRetention?: logs.RetentionDays };
-
-/** Construct ids of the cell's parts; part of every logical id, so never rename them. */
-export const CELL_CONSTRUCT_IDS = {
-  logsKey: 'LogsKey',
-  dlqKey: 'DlqKey',
-  store: 'Store',
-  routing: 'Routing',
-  api: 'Api',
-  alarms: 'Alarms',
-  stuckMonitor: 'StuckMonitor',
-  monthlyReport: 'MonthlyReport',
-  rollups: 'Rollups',
-  dashboard: 'Dashboard',
-  quicksight: 'QuickSight',
-  /** An Aurora cell's store: its own id, so no logical id is shared with a Timestream store. */
-  auroraStore: 'AuroraStore',
-  auroraMigrations: 'AuroraMigrations',
-} as const;
 
 /**
  * One cell: ingest API → event bus + archive → per stage relay → FIFO topic → FIFO queue + DLQ →
@@ -98,9 +76,9 @@ export class CellStack extends Stack {
   readonly aurora?: AuroraStore;
   readonly auroraMigrations?: AuroraMigrations;
   /** The scheduled stuck-invoice check (Timestream's stuck-state rollup, or Aurora's `invoice_state`). */
-  readonly stuckMonitor?: StuckMonitor;
+  readonly stuckMonitor: StuckMonitor;
   /** The scheduled monthly report (issue 13): Timestream latest state or Aurora rollups → S3 reports, SNS notice. */
-  readonly monthlyReport?: MonthlyReport;
+  readonly monthlyReport: MonthlyReport;
   /** Timestream cells: the panel-derived rollups as Timestream scheduled queries. */
   readonly rollups?: TimestreamRollups;
   readonly dashboard: CellDashboard;
@@ -138,7 +116,13 @@ export class CellStack extends Stack {
     const logsKey = new LogsKey(this, CELL_CONSTRUCT_IDS.logsKey).key;
     const dlqKey = new DeadLetterKey(this, CELL_CONSTRUCT_IDS.dlqKey).key;
 
-    const store = this.addStore(topology, lambdaCode, logsKey, logRetention);
+    const store = addCellStore(this, {
+      storeKind: this.storeKind,
+      topology,
+      lambdaCode,
+      logsKey,
+      logRetention,
+    });
     this.timestream = store.timestream;
     this.aurora = store.aurora;
     this.auroraMigrations = store.migrations;
@@ -161,36 +145,23 @@ export class CellStack extends Stack {
 
     const resources = this.metricResources();
     this.alarms = new CellAlarms(this, CELL_CONSTRUCT_IDS.alarms, { topology, resources });
-    const readerAlarms: cloudwatch.IAlarm[] = [];
-    if (this.timestream) {
-      const readers = this.addTimestreamReaders(
-        this.timestream,
-        topology,
-        lambdaCode,
-        { logsKey, dlqKey },
-        logRetention,
-      );
-      this.rollups = readers.rollups;
-      this.stuckMonitor = readers.stuckMonitor;
-      this.monthlyReport = readers.monthlyReport;
-      readerAlarms.push(readers.rollups.failedRunsAlarm, readers.monthlyReport.failedAlarm);
-    }
-    if (this.aurora) {
-      const readers = this.addAuroraReaders(
-        this.aurora,
-        topology,
-        lambdaCode,
-        { logsKey, dlqKey },
-        logRetention,
-      );
-      this.stuckMonitor = readers.stuckMonitor;
-      this.monthlyReport = readers.monthlyReport;
-      readerAlarms.push(readers.monthlyReport.failedAlarm);
-    }
+    const readers = addStoreReaders(this, {
+      ...store,
+      cellName: cell.name,
+      topology,
+      lambdaCode,
+      keys: { logsKey, dlqKey },
+      logRetention,
+      alarms: this.alarms,
+      consumers: this.consumers,
+    });
+    this.rollups = readers.rollups;
+    this.stuckMonitor = readers.stuckMonitor;
+    this.monthlyReport = readers.monthlyReport;
     this.dashboard = new CellDashboard(this, CELL_CONSTRUCT_IDS.dashboard, {
       topology,
       resources,
-      alarms: [...this.alarms.allAlarms, ...readerAlarms],
+      alarms: [...this.alarms.allAlarms, ...readers.alarms],
       rules: this.alarms.rules,
       title: `Invoice cell ${cell.name} (${cell.region})`,
     });
@@ -205,72 +176,6 @@ export class CellStack extends Stack {
    */
   override get availabilityZones(): string[] {
     return [0, 1].map((i) => Fn.select(i, Fn.getAzs()));
-  }
-
-  /** The cell's store, by its kind: Timestream, or the Aurora cluster and its migrations. */
-  private addStore(
-    topology: CellTopology,
-    lambdaCode: LambdaCodeProvider,
-    logsKey: kms.IKey,
-    logRetention: CellLogRetention,
-  ): {
-    store: TimeseriesStore | AuroraStore;
-    timestream?: TimeseriesStore;
-    aurora?: AuroraStore;
-    migrations?: AuroraMigrations;
-  } {
-    if (this.storeKind === 'aurora-postgresql') {
-      const aurora = new AuroraStore(this, CELL_CONSTRUCT_IDS.auroraStore, {
-        topology,
-        logsKey,
-        ...logRetention,
-      });
-      const migrations = new AuroraMigrations(this, CELL_CONSTRUCT_IDS.auroraMigrations, {
-        store: aurora,
-        code: lambdaCode.migrations(),
-        logsKey,
-        ...logRetention,
-      });
-      return { store: aurora, aurora, migrations };
-    }
-    const timestream = new TimeseriesStore(this, CELL_CONSTRUCT_IDS.store, { settings: topology.settings });
-    return { store: timestream, timestream };
-  }
-
-  /** What reads Timestream: the rollup scheduled queries, the stuck monitor, the monthly report. */
-  private addTimestreamReaders(
-    store: TimeseriesStore,
-    topology: CellTopology,
-    lambdaCode: LambdaCodeProvider,
-    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
-    logRetention: CellLogRetention,
-  ): { rollups: TimestreamRollups; stuckMonitor: StuckMonitor; monthlyReport: MonthlyReport } {
-    const rollups = new TimestreamRollups(this, CELL_CONSTRUCT_IDS.rollups, {
-      topology,
-      store,
-      alarmTopic: this.alarms.warningTopic,
-      alarmNamePrefix: this.alarms.alarmNamePrefix,
-      failedRunsKey: keys.dlqKey,
-    });
-    // The stuck state the rollup queries keep, not the records.
-    const stuckMonitor = this.addStuckMonitor(store.latestState, topology, lambdaCode, keys, logRetention);
-    const monthlyReport = this.addMonthlyReport(store, rollups, topology, lambdaCode, keys, logRetention);
-    return { rollups, stuckMonitor, monthlyReport };
-  }
-
-  /** What reads Aurora: the stuck monitor and the monthly report. */
-  private addAuroraReaders(
-    aurora: AuroraStore,
-    topology: CellTopology,
-    lambdaCode: LambdaCodeProvider,
-    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
-    logRetention: CellLogRetention,
-  ): { stuckMonitor: StuckMonitor; monthlyReport: MonthlyReport } {
-    // Reads `invoice_state` by its SLA deadline, which the processors keep in the write transaction.
-    const stuckMonitor = this.addStuckMonitor(aurora, topology, lambdaCode, keys, logRetention);
-    // The monthly report from the PostgreSQL rollups and `invoice_state` (no Timestream spec).
-    const monthlyReport = this.addMonthlyReport(aurora, undefined, topology, lambdaCode, keys, logRetention);
-    return { stuckMonitor, monthlyReport };
   }
 
   /** The QuickSight dashboards on the cell's store: the same views, its own source and SQL. */
@@ -312,57 +217,6 @@ export class CellStack extends Stack {
           ...logRetention,
         }),
     );
-  }
-
-  /** The scheduled stuck-invoice check on the cell's store, alerting the warning topic. */
-  private addStuckMonitor(
-    store: StuckMonitorStore,
-    topology: CellTopology,
-    lambdaCode: LambdaCodeProvider,
-    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
-    logRetention: CellLogRetention,
-  ): StuckMonitor {
-    return new StuckMonitor(this, CELL_CONSTRUCT_IDS.stuckMonitor, {
-      topology,
-      cellName: this.cell.name,
-      store,
-      alertTopic: this.alarms.warningTopic,
-      alertKey: this.alarms.key,
-      code: lambdaCode.stuckMonitor(),
-      ...keys,
-      ...logRetention,
-      // The `<stage>-stuck-invoices` alarms evaluate one period of the metric the monitor publishes.
-      period: Duration.seconds(DEFAULT_CELL_ALARM_SETTINGS.stuckCheckPeriodSec),
-      // Timestream's memory store, fast to query; Aurora keeps the same look-back, so a cell's check
-      // means the same whatever its store: an invoice stuck longer than that drops out of it.
-      lookbackHours: topology.settings.memoryRetentionHours,
-    });
-  }
-
-  /** The monthly report: Timestream's latest-state rows the rollups keep, or the Aurora store. */
-  private addMonthlyReport(
-    store: TimeseriesStore | AuroraStore,
-    rollups: TimestreamRollups | undefined,
-    topology: CellTopology,
-    lambdaCode: LambdaCodeProvider,
-    keys: { readonly logsKey: kms.IKey; readonly dlqKey: kms.IKey },
-    logRetention: CellLogRetention,
-  ): MonthlyReport {
-    return new MonthlyReport(this, CELL_CONSTRUCT_IDS.monthlyReport, {
-      topology,
-      cellName: this.cell.name,
-      // Timestream: the latest-state rows the rollup queries keep, not the records.
-      store: store instanceof AuroraStore ? store : store.latestState,
-      stageQueues: this.consumers.map((c) => ({ stage: c.stage.name, queue: c.queue, dlq: c.dlq })),
-      ...(rollups ? { spec: timestreamReportSpec(topology, rollups.plan) } : {}),
-      // After the rollup runs have seen the month's late events (default rollup options).
-      runAt: reportRunTime({}),
-      code: lambdaCode.monthlyReport(),
-      ...keys,
-      ...logRetention,
-      alarmTopic: this.alarms.warningTopic,
-      alarmNamePrefix: this.alarms.alarmNamePrefix,
-    });
   }
 
   /** The queues and API the alarms' and dashboard's metrics are about, by stage. */
