@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { FastifyInstance } from 'fastify';
+import { type Clock, SYSTEM_CLOCK } from '../../consumers/clock.js';
 import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../topology.js';
 import { ApiKeyStore } from './api/api-keys.js';
 import { buildHttpApi } from './api/http-api.js';
@@ -12,7 +13,6 @@ import { IngestClient } from './bus/ingest-client.js';
 import type { EntryResult, IngestBatch } from './bus/ingest-committer.js';
 import { ReplayService } from './bus/replay-service.js';
 import { applyStageOverrides, isLoopbackHost } from './cell-config.js';
-import { type Clock, SYSTEM_CLOCK } from './clock.js';
 import type { EngineSnapshot } from './engine/engine.js';
 import { type EngineHandle, type EngineThreadMode, startEngine } from './engine/engine-host.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from './logger.js';

@@ -1,4 +1,5 @@
 import type { CellTopology } from '../../cells/topology.js';
+import { type Clock, SYSTEM_CLOCK } from '../clock.js';
 import type { InvoiceRecord } from '../record.js';
 import {
   type AggregateQuery,
@@ -13,17 +14,11 @@ import { type InsertCandidate, insertCandidates, planInsert } from './record-ins
 import { aggregateRowOf, aggregateStatement, recordOfRow, TIMELINE_SQL } from './record-queries.js';
 import { inTransaction, jsonParam, type SqlExecutor, type SqlTransaction, sqlParam } from './sql-executor.js';
 
-/** The store's only source of time: the first-write stamp `stored_at_ms`. */
-export interface StoreClock {
-  /** Epoch milliseconds. */
-  now(): number;
-}
-
 export interface PostgresStoreOptions {
   /** Stage positions (timeline order, rollups) and SLAs (invoice state). */
   readonly topology: CellTopology;
-  /** Default: the wall clock. */
-  readonly clock?: StoreClock;
+  /** Stamps the first write's `stored_at_ms`. Default: the wall clock. */
+  readonly clock?: Clock;
 }
 
 /**
@@ -67,13 +62,13 @@ const LOCK_INVOICES_SQL = `SELECT count(*) AS locked FROM (
 export class PostgresStore implements TimeseriesStore {
   readonly #executor: SqlExecutor;
   readonly #topology: CellTopology;
-  readonly #clock: StoreClock;
+  readonly #clock: Clock;
   readonly #stageOrder: ReadonlyMap<string, number>;
 
   constructor(executor: SqlExecutor, options: PostgresStoreOptions) {
     this.#executor = executor;
     this.#topology = options.topology;
-    this.#clock = options.clock ?? { now: () => Date.now() };
+    this.#clock = options.clock ?? SYSTEM_CLOCK;
     this.#stageOrder = new Map(options.topology.stages.map((s) => [s.name, s.order]));
   }
 

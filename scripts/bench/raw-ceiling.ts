@@ -3,11 +3,11 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type Database from 'better-sqlite3';
-import { SYSTEM_CLOCK } from '../../cells/local/clock.js';
 import { FifoQueue } from '../../cells/local/messaging/fifo-queue.js';
 import type { SampleEvents } from '../../cells/local/sample-events.js';
 import { openCellDatabase, type SynchronousMode } from '../../cells/local/storage/db.js';
 import type { CellTopology, StageTopology } from '../../cells/topology.js';
+import { SYSTEM_CLOCK } from '../../consumers/clock.js';
 import { type InvoiceRecord, toInvoiceRecord } from '../../consumers/record.js';
 
 /**

@@ -2,7 +2,6 @@ import { businessTimeWindow } from '../../cells/business-time.js';
 import { EventArchive } from '../../cells/local/bus/event-archive.js';
 import { toWireEvent } from '../../cells/local/bus/event-bus.js';
 import { busEventOf } from '../../cells/local/bus/ingest-client.js';
-import { ManualClock } from '../../cells/local/clock.js';
 import { acquireDataDirLock } from '../../cells/local/storage/data-dir-lock.js';
 import {
   databaseExists,
@@ -12,6 +11,7 @@ import {
 } from '../../cells/local/storage/db.js';
 import { createRecordStore } from '../../cells/local/storage/record-store.js';
 import type { CellTopology } from '../../cells/topology.js';
+import { ManualClock } from '../../consumers/clock.js';
 import type { CellIdentity } from '../../consumers/record.js';
 import { MAX_RECORDS_PER_WRITE } from '../../consumers/store.js';
 import type { InvoiceDraw } from './scale-batches.js';

@@ -1,7 +1,7 @@
 import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import type { Statement } from 'better-sqlite3';
+import type { Clock } from '../../../consumers/clock.js';
 import type { Role } from '../../../schemas/api/index.js';
-import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
 
 /**

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../../consumers/clock.js';
 import { INGEST_UNAVAILABLE_STATUS, ingestAnswerStatus } from '../../../schemas/api/index.js';
 import { validateRequestBody } from '../../../schemas/index.js';
 import { businessTimeWindow } from '../../business-time.js';
 import type { CellTopology, StageTopology } from '../../topology.js';
 import { type IngestClient, IngestUnavailableError } from '../bus/ingest-client.js';
 import type { EntryResult } from '../bus/ingest-committer.js';
-import type { Clock } from '../clock.js';
 import { isDiskFullError } from '../storage/db.js';
 import { contractApp, contractRoute } from './contract-route.js';
 import { diskFullHttpError } from './error-handler.js';

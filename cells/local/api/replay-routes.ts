@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../../consumers/clock.js';
 import type { FieldError } from '../../../schemas/index.js';
 import { isoFromMs, parseRfc3339Ms } from '../../../schemas/time.js';
 import { type CellTopology, findStage } from '../../topology.js';
 import { ReplayExistsError, type ReplayService } from '../bus/replay-service.js';
-import type { Clock } from '../clock.js';
 import { contractApp, contractRoute } from './contract-route.js';
 import { HttpError } from './http-error.js';
 import { objectBody, optionalBoolean, optionalString, requireJson } from './request-body.js';

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { fastifyCookie, Signer } from '@fastify/cookie';
 import type { FastifyRequest } from 'fastify';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../../consumers/clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import type { ApiKeyStore, KeyIdentity } from './api-keys.js';
 

@@ -1,9 +1,9 @@
 import type { Statement } from 'better-sqlite3';
+import type { Clock } from '../../../consumers/clock.js';
 import type { BusEvent } from '../../../consumers/relay.js';
 import type { ReplayStatusAnswer } from '../../../schemas/api/index.js';
 import { isoFromMs } from '../../../schemas/time.js';
 import type { StageName, StageTopology } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { type EventBus, toWireEvent } from './event-bus.js';

@@ -1,6 +1,6 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
+import type { Clock } from '../../../consumers/clock.js';
 import type { CellTopology } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { pruneDedup } from '../messaging/dedup-window.js';
 import { type DatabaseHandle, isDiskFullError, type WriteBatcher } from '../storage/db.js';

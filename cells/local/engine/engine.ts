@@ -1,3 +1,4 @@
+import { type Clock, SYSTEM_CLOCK } from '../../../consumers/clock.js';
 import type { CellIdentity } from '../../../consumers/record.js';
 import {
   type FailureKind,
@@ -15,7 +16,6 @@ import {
   IngestCommitter,
   type IngestStats,
 } from '../bus/ingest-committer.js';
-import { type Clock, SYSTEM_CLOCK } from '../clock.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from '../logger.js';
 import type { FifoQueue } from '../messaging/fifo-queue.js';
 import { openStageQueues } from '../messaging/stage-queues.js';

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { SQSRecord } from 'aws-lambda';
+import type { Clock } from '../../../consumers/clock.js';
 import type { BatchResponse } from '../../../consumers/stage-processor.js';
 import type { StageTopology } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { FifoQueue, ReceivedMessage } from '../messaging/fifo-queue.js';
 import type { WriteBatcher } from '../storage/db.js';

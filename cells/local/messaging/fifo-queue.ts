@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../../consumers/clock.js';
 import { type DatabaseHandle, queueIds } from '../storage/db.js';
 import { DedupWindow } from './dedup-window.js';
 import { type DlqMessage, dlqMessageOf } from './describe-queue-message.js';

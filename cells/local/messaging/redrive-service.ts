@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { setTimeout as delay } from 'node:timers/promises';
+import type { Clock } from '../../../consumers/clock.js';
 import type { RedriveStatusAnswer } from '../../../schemas/api/index.js';
 import type { StageName } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { type DatabaseHandle, runWrite } from '../storage/db.js';
 import type { FifoQueue } from './fifo-queue.js';

@@ -1,5 +1,5 @@
+import type { Clock } from '../../../consumers/clock.js';
 import type { CellTopology, StageName, StageTopology } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { FifoQueue, type FifoQueueConfig } from './fifo-queue.js';
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../../consumers/clock.js';
 import type { CellTopology, StageSubscriberTopology, StageTopology } from '../../topology.js';
 import { contractApp, contractRoute } from '../api/contract-route.js';
 import { HttpError } from '../api/http-error.js';
 import { requireJson } from '../api/request-body.js';
-import type { Clock } from '../clock.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { describeQueueMessage } from './describe-queue-message.js';
 import { FifoQueue } from './fifo-queue.js';

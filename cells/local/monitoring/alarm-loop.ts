@@ -1,3 +1,4 @@
+import type { Clock } from '../../../consumers/clock.js';
 import {
   type AlarmState,
   type AlarmTransition,
@@ -7,7 +8,6 @@ import type { AlarmNotifier } from '../../../consumers/monitoring/alarm-notifier
 import { buildAlarmReadings, type StageSignalInputs } from '../../../consumers/monitoring/alarm-readings.js';
 import { type AlarmRule, DEFAULT_CELL_ALARM_SETTINGS, deriveAlarmRules } from '../../alarm-rules.js';
 import type { CellTopology, StageName } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { AlarmTransitionStore, TransitionRow } from './alarm-store.js';
 import type { CellStats } from './cell-stats.js';

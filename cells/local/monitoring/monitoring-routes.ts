@@ -1,8 +1,8 @@
 import type { FastifyInstance } from 'fastify';
+import type { Clock } from '../../../consumers/clock.js';
 import type { Dashboard } from '../../../dashboards/panels/panels.js';
 import { contractApp, contractRoute } from '../api/contract-route.js';
 import { HttpError } from '../api/http-error.js';
-import type { Clock } from '../clock.js';
 import { type DashboardDataSources, dashboardData, dashboardSummaries } from './dashboard-data.js';
 import { cellParam, historySecParam, queryOf, stageParam, windowParam } from './query-params.js';
 

@@ -1,8 +1,8 @@
+import type { Clock } from '../../../consumers/clock.js';
 import type { MonthlyReport } from '../../../consumers/reports/monthly-report.js';
 import { REPORT_FORMATS, type ReportFormat, renderReport } from '../../../consumers/reports/render-report.js';
 import { monthRange, parseReportMonth, ReportMonthError } from '../../../consumers/reports/report-month.js';
 import { generateMonthlyReport, type MonthlyReportSource } from '../../../consumers/reports/report-source.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { ReportFiles, ReportRenderings } from './report-files.js';
 

@@ -1,3 +1,4 @@
+import type { Clock } from '../../../consumers/clock.js';
 import {
   monthOf,
   monthRange,
@@ -5,7 +6,6 @@ import {
   previousMonth,
 } from '../../../consumers/reports/report-month.js';
 import { isoFromMs } from '../../../schemas/time.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { SETTLE_MS, type StoreReason } from './monthly-reports.js';

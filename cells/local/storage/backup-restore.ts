@@ -1,7 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
+import type { Clock } from '../../../consumers/clock.js';
 import { isoFromMs } from '../../../schemas/time.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import { fsyncDir, fsyncFile, tempNameBeside } from './backup-copy.js';
 import { type VerifiedBackup, verifyBackupFile } from './backup-verify.js';

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { type Clock, SYSTEM_CLOCK } from '../clock.js';
+import { type Clock, SYSTEM_CLOCK } from '../../../consumers/clock.js';
 import type { Logger } from '../logger.js';
 import { backupTimeMs, listBackups, type WrittenBackup } from './backup-files.js';
 

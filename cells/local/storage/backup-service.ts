@@ -1,7 +1,7 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../../consumers/clock.js';
 import type { Logger } from '../logger.js';
 import { type CopyProgress, fsyncDir } from './backup-copy.js';
 import { backupFileName, listBackups, type WrittenBackup } from './backup-files.js';

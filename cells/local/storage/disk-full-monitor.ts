@@ -1,6 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
-import type { Clock } from '../clock.js';
+import type { Clock } from '../../../consumers/clock.js';
 import type { Logger } from '../logger.js';
 import { type DatabaseHandle, isDiskFullError, setMaxPageCount } from './db.js';
 

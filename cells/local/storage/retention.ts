@@ -1,9 +1,9 @@
 import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
+import type { Clock } from '../../../consumers/clock.js';
 import { TIME_BINS } from '../../../dashboards/panels/panel-types.js';
 import { ROLLUP_TIERS, type RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import type { CellTopology } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import type { Logger } from '../logger.js';
 import type { DatabaseHandle, WriteBatcher } from './db.js';
 import { pruneInvoiceState } from './invoice-state-writer.js';

@@ -1,4 +1,5 @@
 import type { Statement } from 'better-sqlite3';
+import type { Clock } from '../../../consumers/clock.js';
 import type { InvoiceRecord } from '../../../consumers/record.js';
 import {
   type AggregateQuery,
@@ -12,7 +13,6 @@ import {
 import type { RollupRecord } from '../../../dashboards/rollups/contributions.js';
 import { toRollupRecord } from '../../../dashboards/rollups/rollup-record.js';
 import type { CellTopology, StageName } from '../../topology.js';
-import type { Clock } from '../clock.js';
 import { type DatabaseHandle, WriteBatcher } from './db.js';
 import type { FirstWriteHook } from './first-write-hook.js';
 import { numberOrNull, type RecordRow, recordOfRow } from './record-row.js';

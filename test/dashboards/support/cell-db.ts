@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { ManualClock } from '../../../cells/local/clock.js';
 import { type DatabaseHandle, openCellDatabase, queueIds } from '../../../cells/local/storage/db.js';
 import { createRecordStore } from '../../../cells/local/storage/record-store.js';
 import type { SqliteStore } from '../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../../../cells/topology.js';
+import { ManualClock } from '../../../consumers/clock.js';
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../consumers/record.js';
 
 /**

@@ -6,10 +6,10 @@ import { registerIngestRoutes } from '../../../cells/local/api/ingest-routes.js'
 import { registerJsonBodyParser } from '../../../cells/local/api/request-body.js';
 import { EventBus } from '../../../cells/local/bus/event-bus.js';
 import { IngestClient } from '../../../cells/local/bus/ingest-client.js';
-import { ManualClock } from '../../../cells/local/clock.js';
 import { createLogger } from '../../../cells/local/logger.js';
 import { SampleEvents } from '../../../cells/local/sample-events.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../cells/topology.js';
+import { ManualClock } from '../../../consumers/clock.js';
 import {
   ErrorAnswerSchema,
   INGEST_ERROR_CODES,

@@ -3,8 +3,8 @@ import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKeyError, ApiKeyStore, KeyNameTakenError } from '../../../../cells/local/api/api-keys.js';
 import { provisionApiKeys } from '../../../../cells/local/api/key-provisioning.js';
-import { ManualClock, SYSTEM_CLOCK } from '../../../../cells/local/clock.js';
 import { type DatabaseHandle, openCellDatabase } from '../../../../cells/local/storage/db.js';
+import { ManualClock, SYSTEM_CLOCK } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
 const PRODUCER = 'producer-key-0123456789-abcdefgh';

@@ -6,7 +6,6 @@ import { registerJsonBodyParser } from '../../../../cells/local/api/request-body
 import { EventBus } from '../../../../cells/local/bus/event-bus.js';
 import { IngestClient } from '../../../../cells/local/bus/ingest-client.js';
 import type { EntryResult, IngestBatch } from '../../../../cells/local/bus/ingest-committer.js';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import { SampleEvents } from '../../../../cells/local/sample-events.js';
 import {
@@ -15,6 +14,7 @@ import {
   type CellTopology,
   type StageTopology,
 } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 
 /** The cell clock's time of every request below. */
 const NOW_MS = Date.parse('2026-11-29T20:40:00Z');

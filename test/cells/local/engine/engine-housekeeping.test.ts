@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { EngineHousekeeping } from '../../../../cells/local/engine/engine-housekeeping.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import { type DatabaseHandle, openCellDatabase, WriteBatcher } from '../../../../cells/local/storage/db.js';
@@ -11,6 +10,7 @@ import { resolveRetention } from '../../../../cells/local/storage/retention-opti
 import { META_HOOK_VERSIONS, readBackfillStatus } from '../../../../cells/local/storage/rollup-backfill.js';
 import { SqliteStore } from '../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { randomStream } from '../../../dashboards/rollups/support/random-records.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 import { waitFor } from '../helpers/wait-for.js';

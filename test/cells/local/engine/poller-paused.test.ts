@@ -2,13 +2,13 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { SQSRecord } from 'aws-lambda';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { QueuePoller } from '../../../../cells/local/engine/poller.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import type { FifoQueue } from '../../../../cells/local/messaging/fifo-queue.js';
 import { openStageQueues } from '../../../../cells/local/messaging/stage-queues.js';
 import { type DatabaseHandle, openCellDatabase, WriteBatcher } from '../../../../cells/local/storage/db.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 import { waitFor } from '../helpers/wait-for.js';
 

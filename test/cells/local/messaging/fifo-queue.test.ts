@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { pruneDedup } from '../../../../cells/local/messaging/dedup-window.js';
 import {
   FifoQueue,
@@ -9,6 +8,7 @@ import {
   type ReceivedMessage,
 } from '../../../../cells/local/messaging/fifo-queue.js';
 import { type DatabaseHandle, openCellDatabase } from '../../../../cells/local/storage/db.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
 const CONFIG: FifoQueueConfig = {

@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import { FifoQueue, type FifoQueueConfig } from '../../../../cells/local/messaging/fifo-queue.js';
 import {
@@ -15,6 +14,7 @@ import {
 } from '../../../../cells/local/messaging/subscriber-delivery-signing.js';
 import { type DatabaseHandle, openCellDatabase } from '../../../../cells/local/storage/db.js';
 import { buildTopology, STAGE_SETTINGS, type StageTopology } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import type { SubscriberNotification } from '../../../../schemas/api/index.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 import { waitFor } from '../helpers/wait-for.js';

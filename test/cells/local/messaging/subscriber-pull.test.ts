@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { HttpError } from '../../../../cells/local/api/http-error.js';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { FifoQueue } from '../../../../cells/local/messaging/fifo-queue.js';
 import {
   ackRequestOf,
@@ -10,6 +9,7 @@ import {
   SubscriberPull,
 } from '../../../../cells/local/messaging/subscriber-pull.js';
 import { type DatabaseHandle, openCellDatabase } from '../../../../cells/local/storage/db.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
 /**

@@ -1,11 +1,11 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import { AlarmLoop, localAlarmRules } from '../../../../cells/local/monitoring/alarm-loop.js';
 import { AlarmTransitionStore } from '../../../../cells/local/monitoring/alarm-store.js';
 import { assembleStats } from '../../../../cells/local/monitoring/cell-stats.js';
 import { StuckReport } from '../../../../cells/local/monitoring/stuck-answer.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import type { AlarmTransition } from '../../../../consumers/monitoring/alarm-evaluator.js';
 import { openTestCellDb, recordOf, type TestCellDb } from '../../../dashboards/support/cell-db.js';
 

@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { type LocalCell, type LocalCellPlugin, startLocalCell } from '../../../../cells/local/local-cell.js';
 import { defaultPlugins } from '../../../../cells/local/plugins/default-plugins.js';
 import { type ReportsPluginOptions, reportsPlugin } from '../../../../cells/local/reports/reports-plugin.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import type { ReportReadyNotification, ReportsAnswer } from '../../../../schemas/api/index.js';
 import { CellClient } from '../helpers/cell-client.js';
 import { runCellCli, TEST_API_KEY, TEST_OPERATOR_KEY, tempDataDir } from '../helpers/cell-process.js';

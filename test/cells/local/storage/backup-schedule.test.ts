@@ -2,7 +2,6 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { startLocalCell } from '../../../../cells/local/local-cell.js';
 import {
   backupFileName,
@@ -15,6 +14,7 @@ import {
 } from '../../../../cells/local/storage/backup-schedule.js';
 import { CellBackups } from '../../../../cells/local/storage/backup-service.js';
 import { verifyBackupFile } from '../../../../cells/local/storage/backup-verify.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { waitFor } from '../helpers/wait-for.js';
 import { makeCellDatabase } from './support/cell-db-file.js';
 

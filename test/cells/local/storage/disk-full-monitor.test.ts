@@ -1,10 +1,10 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import type { LogFields, Logger } from '../../../../cells/local/logger.js';
 import { type DatabaseHandle, openCellDatabase } from '../../../../cells/local/storage/db.js';
 import { DiskFullMonitor } from '../../../../cells/local/storage/disk-full-monitor.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
 interface LogLine {

@@ -1,11 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { openCellDatabase } from '../../../../cells/local/storage/db.js';
 import { FaultInjectingStore } from '../../../../cells/local/storage/fault-injecting-store.js';
 import { SqliteStore } from '../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 import { record, T0 } from './support/records.js';
 

@@ -4,9 +4,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { ApiKeyStore } from '../../../../cells/local/api/api-keys.js';
-import { SYSTEM_CLOCK } from '../../../../cells/local/clock.js';
 import { openCellDatabase, SCHEMA_VERSION } from '../../../../cells/local/storage/db.js';
 import { MIGRATIONS } from '../../../../cells/local/storage/migrations.js';
+import { SYSTEM_CLOCK } from '../../../../consumers/clock.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
 /** The data dir of the schema before key roles: its keys keep working, as producer keys. */

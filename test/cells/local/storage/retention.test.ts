@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import type { FifoQueue } from '../../../../cells/local/messaging/fifo-queue.js';
 import { openStageQueues } from '../../../../cells/local/messaging/stage-queues.js';
@@ -16,6 +15,7 @@ import {
 import { resolveRetention } from '../../../../cells/local/storage/retention-options.js';
 import type { SqliteStore } from '../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type StageTopology } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import type { RollupRecord } from '../../../../dashboards/rollups/contributions.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 import { capturingLogger, type LogLine, writeRecords } from './support/hook-data.js';

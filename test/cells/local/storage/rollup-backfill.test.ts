@@ -1,7 +1,6 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { createLogger } from '../../../../cells/local/logger.js';
 import { type DatabaseHandle, openCellDatabase, WriteBatcher } from '../../../../cells/local/storage/db.js';
 import type { FirstWriteHook } from '../../../../cells/local/storage/first-write-hook.js';
@@ -15,6 +14,7 @@ import {
 } from '../../../../cells/local/storage/rollup-backfill.js';
 import { SqliteStore } from '../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import type { RollupRecord } from '../../../../dashboards/rollups/contributions.js';
 import { randomStream } from '../../../dashboards/rollups/support/random-records.js';
 import { tempDataDir } from '../helpers/cell-process.js';

@@ -1,5 +1,5 @@
-import { ManualClock } from '../../../../cells/local/clock.js';
 import { CELL_TOPOLOGY, type CellTopology } from '../../../../cells/topology.js';
+import { ManualClock } from '../../../../consumers/clock.js';
 import { applyMigrations } from '../../../../consumers/postgresql/migrations.js';
 import { PostgresStore } from '../../../../consumers/postgresql/postgres-store.js';
 import type { SqlExecutor } from '../../../../consumers/postgresql/sql-executor.js';

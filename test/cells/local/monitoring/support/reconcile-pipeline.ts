@@ -4,7 +4,6 @@ import { businessTimeWindow } from '../../../../../cells/business-time.js';
 import { EventArchive } from '../../../../../cells/local/bus/event-archive.js';
 import { EventBus, toWireEvent } from '../../../../../cells/local/bus/event-bus.js';
 import { type EntryResult, IngestCommitter } from '../../../../../cells/local/bus/ingest-committer.js';
-import { ManualClock } from '../../../../../cells/local/clock.js';
 import { QueuePoller } from '../../../../../cells/local/engine/poller.js';
 import { openStageTopics } from '../../../../../cells/local/engine/stage-topics.js';
 import { createLogger } from '../../../../../cells/local/logger.js';
@@ -20,6 +19,7 @@ import {
 import { createRecordStore } from '../../../../../cells/local/storage/record-store.js';
 import type { SqliteStore } from '../../../../../cells/local/storage/sqlite-store.js';
 import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../../../../../cells/topology.js';
+import { ManualClock } from '../../../../../consumers/clock.js';
 import type { BusEvent } from '../../../../../consumers/relay.js';
 import { processBatch } from '../../../../../consumers/stage-processor.js';
 import type { InvoiceEvent } from '../../../../../schemas/types.js';

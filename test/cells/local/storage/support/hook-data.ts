@@ -1,10 +1,10 @@
 import Database from 'better-sqlite3';
-import type { ManualClock } from '../../../../../cells/local/clock.js';
 import type { LogFields, Logger } from '../../../../../cells/local/logger.js';
 import type { DatabaseHandle } from '../../../../../cells/local/storage/db.js';
 import type { FirstWriteHook } from '../../../../../cells/local/storage/first-write-hook.js';
 import { MIGRATIONS } from '../../../../../cells/local/storage/migrations.js';
 import type { SqliteStore } from '../../../../../cells/local/storage/sqlite-store.js';
+import type { ManualClock } from '../../../../../consumers/clock.js';
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../../../consumers/record.js';
 import type { RollupRecord } from '../../../../../dashboards/rollups/contributions.js';
 

@@ -1,8 +1,8 @@
-import type { ManualClock } from '../../../../../cells/local/clock.js';
 import type { DatabaseHandle } from '../../../../../cells/local/storage/db.js';
 import { type LatestRow, latestRecordOf } from '../../../../../cells/local/storage/rollup-writer.js';
 import type { SqliteStore } from '../../../../../cells/local/storage/sqlite-store.js';
 import type { StageName } from '../../../../../cells/topology.js';
+import type { ManualClock } from '../../../../../consumers/clock.js';
 import { INVOICE_MEASURE_NAME, type InvoiceRecord } from '../../../../../consumers/record.js';
 import type { RollupRecord } from '../../../../../dashboards/rollups/contributions.js';
 import { int, mixSeed, mulberry32 } from '../../../../../scripts/ops/seeded-random.js';

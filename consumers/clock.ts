@@ -1,6 +1,7 @@
 /**
- * The local cell's only source of time. Queues, dedup windows, visibility timeouts and stored-at
- * stamps read it, so unit tests can move time by hand instead of sleeping.
+ * The only source of time of the local cell and the stores: queues, dedup windows, visibility
+ * timeouts and stored-at stamps (the local cell's and `PostgresStore`'s) read it, so unit tests can
+ * move time by hand instead of sleeping.
  *
  * @example
  * const clock = new ManualClock(Date.parse('2026-11-20T09:00:00Z'));
