@@ -73,7 +73,8 @@ const RECORD_VALUE_COLUMNS = [
   'payment_terms_days',
 ] as const;
 
-const INSERT_COLUMNS = ['event_id', ...RECORD_VALUE_COLUMNS, 'stage_order'] as const;
+/** The `records` columns a write inserts, besides `stored_at_ms`. */
+export const INSERT_COLUMNS = ['event_id', ...RECORD_VALUE_COLUMNS, 'stage_order'] as const;
 
 function amountProblem(amountMinor: string): string | undefined {
   let amount: bigint;
@@ -154,7 +155,8 @@ export function planInsert(
   return { candidates, repeats, rejected };
 }
 
-const RECORDSET_COLUMNS = `idx integer, event_id text, measure_name text, time_ms bigint, cell text,
+/** The JSON rows of {@link insertRowOf} as `jsonb_to_recordset` columns. */
+export const RECORDSET_COLUMNS = `idx integer, event_id text, measure_name text, time_ms bigint, cell text,
     region text, stage text, invoice_id text, vendor_id text, currency text, version bigint,
     status text, amount_minor bigint, vendor_name text, received_at_ms bigint, due_date_ms bigint,
     payment_terms_days integer, stage_order integer`;
@@ -186,7 +188,13 @@ SELECT i.idx,
   EXISTS (SELECT 1 FROM records e WHERE e.event_id = i.event_id) AS existed
 FROM input i ORDER BY i.idx`;
 
-function rowOf(c: InsertCandidate): Record<string, unknown> {
+/**
+ * A candidate as the JSON row the insert reads (see {@link RECORDSET_COLUMNS}).
+ *
+ * @example
+ * insertRowOf({ index: 0, record, stageOrder: 1 }).amount_minor; // "125000" (exact, a string)
+ */
+export function insertRowOf(c: InsertCandidate): Record<string, unknown> {
   const d = c.record.dimensions;
   const m = c.record.measures;
   return {
@@ -224,7 +232,7 @@ export async function insertCandidates(
   storedAtMs: number,
 ): Promise<InsertOutcome> {
   const { rows } = await tx.execute(INSERT_RECORDS_SQL, [
-    jsonParam('records', candidates.map(rowOf)),
+    jsonParam('records', candidates.map(insertRowOf)),
     sqlParam('storedAtMs', storedAtMs),
   ]);
   const byIndex = new Map(candidates.map((c) => [c.index, c]));

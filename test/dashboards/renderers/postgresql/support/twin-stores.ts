@@ -2,6 +2,11 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
 import { CELL_TOPOLOGY } from '../../../../../cells/topology.js';
+import {
+  INSERT_COLUMNS,
+  insertRowOf,
+  RECORDSET_COLUMNS,
+} from '../../../../../consumers/postgresql/record-insert.js';
 import type { InvoiceRecord } from '../../../../../consumers/record.js';
 import { PROJECT_ROOT } from '../../../../support/project-root.js';
 import { openTestCellDb, type TestCellDb } from '../../../support/cell-db.js';
@@ -38,64 +43,21 @@ export interface TwinStores {
 
 const MIGRATION = path.join(PROJECT_ROOT, 'consumers/postgresql/migrations/0001_records.sql');
 const STAGE_ORDER = new Map(CELL_TOPOLOGY.stages.map((s) => [s.name as string, s.order]));
-const INSERT_CHUNK = 200;
-const COLUMNS = [
-  'event_id',
-  'measure_name',
-  'time_ms',
-  'cell',
-  'region',
-  'stage',
-  'stage_order',
-  'invoice_id',
-  'vendor_id',
-  'currency',
-  'version',
-  'status',
-  'amount_minor',
-  'vendor_name',
-  'received_at_ms',
-  'due_date_ms',
-  'payment_terms_days',
-  'stored_at_ms',
-] as const;
+const INSERT_CHUNK = 500;
 
-function rowValues({ record, storedAtMs }: StoredInvoiceRecord): (string | number | bigint | null)[] {
-  const d = record.dimensions;
-  const m = record.measures;
-  return [
-    d.eventId,
-    record.measureName,
-    record.timeMs,
-    d.cell,
-    d.region,
-    d.stage,
-    STAGE_ORDER.get(d.stage) ?? -1,
-    d.invoiceId,
-    d.vendorId,
-    d.currency,
-    record.version,
-    m.status,
-    BigInt(m.amountMinor),
-    m.vendorName,
-    m.receivedAtMs,
-    m.dueDateMs,
-    m.paymentTermsDays,
-    storedAtMs,
-  ];
-}
+/** The rows as the Aurora store's insert builds them, each with its own stored-at time. */
+const LOAD_SQL = `INSERT INTO records (${INSERT_COLUMNS.join(', ')}, stored_at_ms)
+  SELECT ${INSERT_COLUMNS.join(', ')}, stored_at_ms
+  FROM jsonb_to_recordset(CAST($1 AS jsonb)) AS r(${RECORDSET_COLUMNS}, stored_at_ms bigint)`;
 
 async function loadPg(db: PGlite, records: readonly StoredInvoiceRecord[]): Promise<void> {
   await db.exec(fs.readFileSync(MIGRATION, 'utf8'));
   for (let i = 0; i < records.length; i += INSERT_CHUNK) {
-    const chunk = records.slice(i, i + INSERT_CHUNK);
-    const tuples = chunk.map(
-      (_r, row) => `(${COLUMNS.map((_c, col) => `$${row * COLUMNS.length + col + 1}`).join(', ')})`,
-    );
-    await db.query(
-      `INSERT INTO records (${COLUMNS.join(', ')}) VALUES ${tuples.join(', ')}`,
-      chunk.flatMap(rowValues),
-    );
+    const rows = records.slice(i, i + INSERT_CHUNK).map(({ record, storedAtMs }, index) => ({
+      ...insertRowOf({ index, record, stageOrder: STAGE_ORDER.get(record.dimensions.stage) ?? -1 }),
+      stored_at_ms: storedAtMs,
+    }));
+    await db.query(LOAD_SQL, [JSON.stringify(rows)]);
   }
 }
 
