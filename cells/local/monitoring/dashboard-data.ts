@@ -25,6 +25,7 @@ import {
 } from './empty-reason.js';
 import { errorText } from './error-text.js';
 import { type LocalPanelParams, type RollupRowCache, runLocalPanel } from './panel-runner.js';
+import type { PercentileCache } from './percentile-panel.js';
 
 /**
  * `GET /dashboards` and `GET /dashboards/:view/data`: the dashboard definitions without their
@@ -46,6 +47,8 @@ export interface DashboardDataSources {
   readonly rowCache?: RollupRowCache;
   /** Per request: windows merged by an earlier panel of the view (`readPanel`). */
   readonly mergeCache?: PanelMergeCache;
+  /** Per request: percentile windows an earlier panel of the view read (`readPercentilePanel`). */
+  readonly percentileCache?: PercentileCache;
   readonly logger: Logger;
   stats(): Promise<CellStats>;
   stuck(stage: StageName | undefined): Promise<StuckAnswer>;
@@ -92,6 +95,7 @@ export async function dashboardData(
     stats: async () => (stats ??= await sources.stats()),
     rowCache: new Map(),
     mergeCache: new Map(),
+    percentileCache: new Map(),
   };
   const panels: Record<string, PanelData> = {};
   for (const panel of dashboard.panels) {
@@ -189,7 +193,11 @@ function panelParams(
     cellName,
     rowCache,
     mergeCache,
-  }: Pick<DashboardDataSources, 'db' | 'topology' | 'cellName' | 'rowCache' | 'mergeCache'>,
+    percentileCache,
+  }: Pick<
+    DashboardDataSources,
+    'db' | 'topology' | 'cellName' | 'rowCache' | 'mergeCache' | 'percentileCache'
+  >,
 ): LocalPanelParams {
   const { fromMs, toMs, nowMs, cell } = params;
   const oldestRetainedMs = readRollupRetention(db);
@@ -203,6 +211,7 @@ function panelParams(
     ...(Object.keys(oldestRetainedMs).length > 0 ? { oldestRetainedMs } : {}),
     ...(rowCache !== undefined ? { rowCache } : {}),
     ...(mergeCache !== undefined ? { mergeCache } : {}),
+    ...(percentileCache !== undefined ? { percentileCache } : {}),
   };
 }
 

@@ -19,6 +19,7 @@ import { formatMinorUnits } from '../../../schemas/money.js';
 import { rollupReaderOf } from '../storage/rollup-reader.js';
 import { readSlaRollups } from '../storage/sla-rollup-reader.js';
 import { lookupVendorNames } from '../storage/vendor-names.js';
+import { type PercentileCache, readPercentilePanel, servesPercentiles } from './percentile-panel.js';
 import { localReconcileReport } from './reconcile-answer.js';
 import { StuckReport } from './stuck-answer.js';
 
@@ -85,8 +86,10 @@ export interface LocalPanelParams {
   readonly topology: CellTopology;
   /** Rollup rows read earlier in the same request, reused by panels of the same rollup. */
   readonly rowCache?: RollupRowCache;
-  /** Windows merged earlier in the same request (the p50, p95 and p99 panels share one). */
+  /** Windows merged earlier in the same request. */
   readonly mergeCache?: PanelMergeCache;
+  /** Percentile windows read earlier in the same request (the p50, p95 and p99 panels share one). */
+  readonly percentileCache?: PercentileCache;
 }
 
 /**
@@ -252,13 +255,16 @@ function runRecords(
     ...(params.mergeCache ? { mergeCache: params.mergeCache } : {}),
   };
   // One read transaction: the segment reads see one snapshot, never half of a concurrent write.
+  const servedQuery = served.panel.query as RecordsQuery;
   const read = db.transaction(() =>
-    readPanel(
-      served.spec,
-      served.panel,
-      options,
-      cachedReader(served.spec, rollupReaderOf(db).rowsOf(served.spec), params.rowCache),
-    ),
+    servesPercentiles(served.spec, servedQuery)
+      ? readPercentilePanel(db, served.spec, servedQuery, options, params.percentileCache)
+      : readPanel(
+          served.spec,
+          served.panel,
+          options,
+          cachedReader(served.spec, rollupReaderOf(db).rowsOf(served.spec), params.rowCache),
+        ),
   )();
   const rows = read.rows
     .filter((r) => served.stage === undefined || r.groups.stage === served.stage)
