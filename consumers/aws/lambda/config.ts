@@ -2,7 +2,7 @@ import { DEFAULT_STORE, isStoreKind, STORE_KINDS, type StoreKind } from '../../.
 import { type CellTopology, isStageName, type StageName } from '../../../cells/topology.js';
 import type { StageQueueUrls } from '../aws-report-reconcile.js';
 import { parseTimestreamReportSpec, type TimestreamReportSpec } from '../timestream-report-spec.js';
-import { ConfigError, type Env, isPlainObject, LAMBDA_ENV, required } from './lambda-env.js';
+import { ConfigError, type Env, isPlainObject, LAMBDA_ENV, required, requiredJson } from './lambda-env.js';
 import { cellTopologyFrom } from './topology-env.js';
 
 /**
@@ -178,13 +178,7 @@ const QUEUE_URL = /^https:\/\/[^\s/]+\/\S+$/;
 /** {@link LAMBDA_ENV.reportStageQueues}, checked: known stages, each with both URLs. */
 function stageQueuesFrom(env: Env): Map<StageName, StageQueueUrls> {
   const name = LAMBDA_ENV.reportStageQueues;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(required(env, name));
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`environment variable ${name} is not JSON: ${(error as Error).message}`);
-  }
+  const parsed = requiredJson(env, name);
   if (!isPlainObject(parsed) || Object.keys(parsed).length === 0) {
     throw new ConfigError(
       `environment variable ${name} must be a JSON object of stages, got ${JSON.stringify(parsed)}`,

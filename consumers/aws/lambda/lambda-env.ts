@@ -67,6 +67,16 @@ export function required(env: Env, name: string): string {
   return value;
 }
 
+/** The variable's value parsed as JSON; a {@link ConfigError} naming it when unset or not JSON. */
+export function requiredJson(env: Env, name: string): unknown {
+  const text = required(env, name);
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new ConfigError(`environment variable ${name} is not JSON: ${(error as Error).message}`);
+  }
+}
+
 /** An object, not an array or null: the shape JSON-valued variables must have. */
 export function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);

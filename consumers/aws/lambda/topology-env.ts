@@ -7,7 +7,7 @@ import {
   type StageName,
   type StageSettings,
 } from '../../../cells/topology.js';
-import { ConfigError, type Env, isPlainObject, LAMBDA_ENV, required } from './lambda-env.js';
+import { ConfigError, type Env, isPlainObject, LAMBDA_ENV, requiredJson } from './lambda-env.js';
 
 /**
  * What of a cell's resolved topology crosses to its Lambdas: the cell settings (defaults and catalog
@@ -96,13 +96,7 @@ function stagesFrom(value: unknown): StageSettings[] {
  */
 export function cellTopologyFrom(env: Env): CellTopology {
   const name = LAMBDA_ENV.topology;
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(required(env, name));
-  } catch (error) {
-    if (error instanceof ConfigError) throw error;
-    throw new ConfigError(`environment variable ${name} is not JSON: ${(error as Error).message}`);
-  }
+  const parsed = requiredJson(env, name);
   if (!isPlainObject(parsed)) throw new ConfigError(`environment variable ${name} must be a JSON object`);
   const settings = settingsFrom(parsed.settings);
   const stages = stagesFrom(parsed.stages);
