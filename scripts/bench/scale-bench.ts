@@ -14,6 +14,7 @@ import { type HttpSendResult, type IngestTarget, sendOverHttp } from './scale-fi
 import { type FillRecord, writeFillRecord } from './scale-fill-record.js';
 import { readAs, readStats } from './scale-http.js';
 import { parseScaleOptions, type ScaleOptions, ScaleOptionsError } from './scale-options.js';
+import { type IngestProbe, medianProbe } from './scale-probe.js';
 import { measureReads, readPaths } from './scale-reads.js';
 import {
   createScaleTraffic,
@@ -26,6 +27,7 @@ import {
 import {
   loadLine,
   machineLine,
+  probeRates,
   type SizeResult,
   sizeTable,
   summaryTable,
@@ -167,6 +169,19 @@ class ScaleBench {
     return result;
   }
 
+  /**
+   * `--ingest-rounds` probes of `--ingest-probe` live events one after another; the median probe
+   * (by events/s), with every round's rate, since one probe on this 2-core machine swings by ±20 %.
+   */
+  async #ingestProbe(label: string): Promise<IngestProbe> {
+    const rounds: HttpSendResult[] = [];
+    for (let i = 1; i <= this.#options.ingestRounds; i++) {
+      const round = `${label}${this.#options.ingestRounds > 1 ? ` ${i}/${this.#options.ingestRounds}` : ''}`;
+      rounds.push(await this.#sendOverHttp(this.#options.ingestProbe, round, 'live'));
+    }
+    return medianProbe(rounds);
+  }
+
   /** HTTP up to `--http-records`, then the bulk loader (cell stopped) up to `size`. */
   async #fillTo(size: number): Promise<void> {
     const httpTarget = Math.min(size, this.#options.httpRecords);
@@ -215,7 +230,7 @@ class ScaleBench {
     const reads = await measureReads(cell.port, this.#keys.operator, paths, this.#options.reads, log);
     const pid = cell.child.pid ?? 0;
     const rssAfterReadsMiB = processRssMiB(pid);
-    const ingest = await this.#sendOverHttp(this.#options.ingestProbe, 'ingest probe', 'live');
+    const ingest = await this.#ingestProbe('ingest probe');
     const result: SizeResult = {
       size,
       stored,
@@ -239,7 +254,7 @@ class ScaleBench {
     out(machineLine());
     out(
       `options: sizes ${o.sizes.map((s) => fmt(s)).join(', ')}; first ${fmt(o.httpRecords)} records through HTTP; ` +
-        `${o.reads} reads per path; ingest probe ${fmt(o.ingestProbe)} events; soak ${o.soakMinutes} min at ${fmt(o.soakRate)} events/s; ` +
+        `${o.reads} reads per path; ingest probe ${fmt(o.ingestProbe)} events × ${o.ingestRounds} (median); soak ${o.soakMinutes} min at ${fmt(o.soakRate)} events/s; ` +
         `synchronous ${o.synchronous}; seed ${o.seed}; data dir ${this.#dataDir}`,
     );
     out(
@@ -250,7 +265,8 @@ class ScaleBench {
     );
     const empty = o.measureExisting || o.resume ? await emptyBaseline(o) : await this.emptyIngest();
     out(
-      `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s`,
+      `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s ` +
+        `(median of ${probeRates(empty)})`,
     );
     const results: SizeResult[] = [];
     if (o.measureExisting) {
@@ -290,10 +306,10 @@ class ScaleBench {
   }
 
   /** The dashboards' views, then the ingest probe on this (empty) cell: the baseline. */
-  async emptyIngest(): Promise<HttpSendResult> {
+  async emptyIngest(): Promise<IngestProbe> {
     const cell = await this.#start();
     await this.#readViews(cell);
-    return this.#sendOverHttp(this.#options.ingestProbe, 'ingest probe (empty cell)', 'live');
+    return this.#ingestProbe('ingest probe (empty cell)');
   }
 
   async #readViews(cell: CellChild): Promise<void> {
@@ -326,7 +342,7 @@ class ScaleBench {
 }
 
 /** The empty-cell ingest baseline of a `--measure-existing` run: a fresh temp cell, deleted after. */
-async function emptyBaseline(options: ScaleOptions): Promise<HttpSendResult> {
+async function emptyBaseline(options: ScaleOptions): Promise<IngestProbe> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-baseline-'));
   const bench = new ScaleBench(options, dir);
   try {

@@ -17,6 +17,8 @@ export interface ScaleOptions {
   readonly reads: number;
   /** Events sent through HTTP at each size (and on the empty cell) to measure the ingest rate. */
   readonly ingestProbe: number;
+  /** Ingest probes per size (and on the empty cell); the median one is reported. */
+  readonly ingestRounds: number;
   /** 0 = no soak. */
   readonly soakMinutes: number;
   /** Soak events per second, sent open loop in 10-event batches. */
@@ -95,6 +97,12 @@ function program(): Command {
         .argParser(parseCount)
         .default(20_000),
     )
+    .option(
+      '--ingest-rounds <n>',
+      'ingest probes at each size and on the empty cell; the median is compared (one probe swings ±20 % here)',
+      integer(1, 9),
+      3,
+    )
     .option('--soak-minutes <n>', 'soak duration (0: no soak)', integer(0, 24 * 60), 30)
     .option('--soak-rate <n>', 'soak events/s (open loop, 10-event batches)', integer(10, 100_000), 1_500)
     .option('--skip-soak', 'no soak (same as --soak-minutes 0)', false)
@@ -123,6 +131,7 @@ interface RawOptions {
   httpRecords: number;
   reads: number;
   ingestProbe: number;
+  ingestRounds: number;
   soakMinutes: number;
   soakRate: number;
   skipSoak: boolean;
@@ -163,6 +172,7 @@ export function parseScaleOptions(args: readonly string[]): ScaleOptions {
     httpRecords: raw.httpRecords,
     reads: raw.reads,
     ingestProbe: raw.ingestProbe,
+    ingestRounds: raw.ingestRounds,
     soakMinutes: raw.skipSoak ? 0 : raw.soakMinutes,
     soakRate: raw.soakRate,
     dataDir: raw.dataDir,

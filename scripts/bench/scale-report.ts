@@ -1,6 +1,6 @@
 import os from 'node:os';
 import { fmt } from './results-table.js';
-import type { HttpSendResult } from './scale-fill.js';
+import type { IngestProbe } from './scale-probe.js';
 import { READ_P95_TARGET_MS, type ReadFigures } from './scale-reads.js';
 
 /**
@@ -29,7 +29,8 @@ export interface SizeResult {
   /** Spawn to `cell ready` after the restart. */
   readonly startSec: number;
   readonly reads: readonly ReadFigures[];
-  readonly ingest: HttpSendResult;
+  /** The median ingest probe and every probe's rate. */
+  readonly ingest: IngestProbe;
   /** `cell.sqlite` + `cell.sqlite-wal` after the probe. */
   readonly dbBytes: number;
   readonly rssAfterReadsMiB: number;
@@ -81,6 +82,17 @@ function metOrMissed(met: boolean): string {
 }
 
 /** Ingest at a size as a share of the empty cell's rate, e.g. `-4.2 %`. */
+/**
+ * The probes' rates as printed: `3 probes: 3,100, 3,250, 2,900 events/s`.
+ *
+ * @example
+ * probeRates({ ...probe, rounds: [3100, 3250] }); // '2 probes: 3,100, 3,250 events/s'
+ */
+export function probeRates(probe: IngestProbe): string {
+  const n = probe.rounds.length;
+  return `${n} probe${n === 1 ? '' : 's'}: ${probe.rounds.map((r) => count(r)).join(', ')} events/s`;
+}
+
 function ingestChange(perSec: number, emptyPerSec: number): string {
   return `${fmt((100 * (perSec - emptyPerSec)) / emptyPerSec, 1)} %`;
 }
@@ -109,8 +121,8 @@ export function sizeTable(result: SizeResult, emptyIngestPerSec: number): string
     ),
     '',
     `ingest through HTTP: ${count(ingest.events)} events in ${fmt(ingest.sec, 1)} s = ${count(ingest.eventsPerSec)} events/s ` +
-      `(empty cell ${count(emptyIngestPerSec)}/s, ${ingestChange(ingest.eventsPerSec, emptyIngestPerSec)}; ` +
-      `${count(ingest.retries)} requests retried)`,
+      `(median of ${probeRates(ingest)}; empty cell ${count(emptyIngestPerSec)}/s, ` +
+      `${ingestChange(ingest.eventsPerSec, emptyIngestPerSec)}; ${count(ingest.retries)} requests retried)`,
     `disk: ${fmt(result.dbBytes / 1e6, 1)} MB (cell.sqlite + -wal) = ${fmt(result.dbBytes / Math.max(1, ingest.stored), 0)} bytes per stored record`,
     `cell RSS: ${fmt(result.rssAfterReadsMiB, 0)} MiB after the reads, ${fmt(result.rssAfterIngestMiB, 0)} MiB after the ingest probe; ` +
       `restart to ready: ${fmt(result.startSec, 1)} s; ${result.load}`,

@@ -24,6 +24,7 @@ describe('parseScaleOptions', () => {
       httpRecords: 1_000_000,
       reads: 20,
       ingestProbe: 20_000,
+      ingestRounds: 3,
       soakMinutes: 30,
       soakRate: 1_500,
       dataDir: undefined,
@@ -39,6 +40,7 @@ describe('parseScaleOptions', () => {
     // Act
     const options = parseScaleOptions([
       ...['--sizes', '300,1k', '--http-records', '200', '--reads', '2', '--ingest-probe', '50'],
+      ...['--ingest-rounds', '5'],
       ...['--soak-minutes', '3', '--soak-rate', '200', '--data-dir', '/tmp/x', '--keep'],
       ...['--synchronous', 'normal', '--seed', '9'],
     ]);
@@ -49,6 +51,7 @@ describe('parseScaleOptions', () => {
       httpRecords: 200,
       reads: 2,
       ingestProbe: 50,
+      ingestRounds: 5,
       soakMinutes: 3,
       soakRate: 200,
       dataDir: '/tmp/x',

@@ -28,6 +28,7 @@ function sizeResult(size: number, overrides: Partial<SizeResult> = {}): SizeResu
       sec: 4,
       eventsPerSec: 5_000,
       stored: size + 20_000,
+      rounds: [4_800, 5_000, 5_200],
     },
     dbBytes: (size + 20_000) * 500,
     rssAfterReadsMiB: 300,
@@ -84,7 +85,7 @@ describe('sizeTable', () => {
     );
     expect(lines.find((l) => l.startsWith('| stats'))).toMatch(/\| +1 \| +MISSED \|$/);
     expect(lines).toContain(
-      'ingest through HTTP: 20,000 events in 4.0 s = 5,000 events/s (empty cell 5,500/s, -9.1 %; 0 requests retried)',
+      'ingest through HTTP: 20,000 events in 4.0 s = 5,000 events/s (median of 3 probes: 4,800, 5,000, 5,200 events/s; empty cell 5,500/s, -9.1 %; 0 requests retried)',
     );
     expect(lines).toContain('disk: 2,510.0 MB (cell.sqlite + -wal) = 500 bytes per stored record');
     expect(lines).toContain(
@@ -114,7 +115,15 @@ describe('targetVerdicts', () => {
         sizeResult(1_000_000, { rssAfterIngestMiB: 600 }),
         sizeResult(10_000_000, {
           reads: [read('executive 30 d', 250), read('stuck', 10)],
-          ingest: { events: 20_000, requests: 2_000, retries: 0, sec: 5, eventsPerSec: 4_600, stored: 1 },
+          ingest: {
+            events: 20_000,
+            requests: 2_000,
+            retries: 0,
+            sec: 5,
+            eventsPerSec: 4_600,
+            stored: 1,
+            rounds: [4_600],
+          },
         }),
       ],
       5_000,
