@@ -336,6 +336,9 @@ class ScaleBench {
       rate: soakRate,
       log: out,
     });
+    // The soak drew invoices from the same numbering: a later run on this data dir must start after them.
+    this.#viaHttp += minutes.reduce((sum, m) => sum + m.acceptedEvents, 0);
+    this.#recordFill();
     for (const line of soakVerdicts(minutes, soakRate)) out(line);
     out(`machine at the end of the soak: ${loadLine()}`);
   }
