@@ -10,6 +10,7 @@ import {
   TIME_BINS,
   type TimeBin,
 } from '../panels/panel-types.js';
+import { WEEK_OFFSET_MS } from '../rollups/bin-start.js';
 import { renderSlaSql } from './sla-sql.js';
 
 /**
@@ -53,8 +54,6 @@ export const GROUP_COLUMNS: Readonly<Record<GroupByField, string>> = {
 /** Split point of the exact money sum. */
 /** Money sums are split in two integer columns (hi * factor + lo) so SQLite never overflows. */
 export const MONEY_SPLIT_FACTOR = 1_000_000_000;
-/** Monday 1970-01-05 00:00 UTC, where week bins start. */
-const WEEK_OFFSET_MS = 4 * 86_400_000;
 
 export type LocalSqlParam = string | number | null;
 
@@ -77,7 +76,7 @@ export class LocalQueryError extends Error {
  * zero, so `(t / w) * w` would put -1 ms in the bin starting at 0), as `bin-start.ts` and the
  * rollups bin.
  */
-function binExpression(column: string, bin: TimeBin): string {
+export function binExpression(column: string, bin: TimeBin): string {
   const width = TIME_BINS[bin];
   const offset = bin === '1w' ? WEEK_OFFSET_MS : 0;
   const shifted = offset === 0 ? column : `(${column} - ${offset})`;

@@ -2,10 +2,9 @@ import type { Statement } from 'better-sqlite3';
 import {
   PERCENTILES,
   type PercentileAggregation,
-  TIME_BINS,
   type TimeBin,
 } from '../../../dashboards/panels/panel-types.js';
-import { WEEK_OFFSET_MS } from '../../../dashboards/rollups/bin-start.js';
+import { binExpression } from '../../../dashboards/renderers/local-sql.js';
 import { sortedBuckets } from '../../../dashboards/rollups/histogram.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { SegmentRun } from '../../../dashboards/rollups/window-plan.js';
@@ -43,21 +42,9 @@ type Row = [number | null, string, string];
 const PERCENTILE_NAMES = Object.keys(PERCENTILES) as PercentileAggregation[];
 const AGGREGATE = 'histogram_percentiles';
 
-/**
- * `bin_start_ms` floored to the panel bin in integer SQL (SQLite's `%` keeps the dividend's sign,
- * so `((x % w) + w) % w` is the floor modulus), as `binStartOf` does; the bins of a week start on
- * a Monday.
- */
-function binExpression(panelBin: TimeBin | undefined): string {
-  if (panelBin === undefined) return 'NULL';
-  const width = TIME_BINS[panelBin];
-  const offset = panelBin === '1w' ? WEEK_OFFSET_MS : 0;
-  const x = `(bin_start_ms - ${offset})`;
-  return `(${x} - ((${x} % ${width}) + ${width}) % ${width} + ${offset})`;
-}
-
 function percentileSql(runs: number, panelBin: TimeBin | undefined): string {
-  const range = `SELECT ${binExpression(panelBin)} AS pb, key_values AS k, bucket, count AS n FROM rollup_rows
+  const pb = panelBin === undefined ? 'NULL' : binExpression('bin_start_ms', panelBin);
+  const range = `SELECT ${pb} AS pb, key_values AS k, bucket, count AS n FROM rollup_rows
     WHERE spec_id = ? AND tier = ? AND bin_start_ms >= ? AND bin_start_ms < ?`;
   return `SELECT pb, k, ${AGGREGATE}(bucket, n)
   FROM (${Array.from({ length: runs }, () => range).join('\n  UNION ALL ')})
