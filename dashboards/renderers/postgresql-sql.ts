@@ -18,6 +18,7 @@ import {
   TIME_BINS,
   type TimeBin,
 } from '../panels/panel-types.js';
+import { WEEK_OFFSET_MS } from '../rollups/bin-start.js';
 import { GROUP_COLUMNS, isPercentile, measureColumn } from './local-sql.js';
 import { renderSlaSql } from './sla-sql.js';
 
@@ -59,9 +60,6 @@ export class PostgresqlQueryError extends Error {
     this.name = 'PostgresqlQueryError';
   }
 }
-
-/** Monday 1970-01-05 00:00 UTC, where week bins start. */
-const WEEK_OFFSET_MS = 4 * 86_400_000;
 
 function binExpression(column: string, bin: TimeBin): string {
   return floorBin(column, TIME_BINS[bin], bin === '1w' ? WEEK_OFFSET_MS : 0);
