@@ -35,6 +35,7 @@ import { setCellMaxPageCount } from './storage/disk-full-monitor.js';
 import { createRecordStore } from './storage/record-store.js';
 import type { RetentionOptions } from './storage/retention-options.js';
 import type { SqliteStore } from './storage/sqlite-store.js';
+import type { StartupCheck } from './storage/startup-check.js';
 
 /**
  * Composition root of the local cell: one data directory (lock file + SQLite database), the API
@@ -69,6 +70,8 @@ export interface LocalCellOptions {
   /** Overrides parts of the HTTP push policy of endpoint subscribers (tests use fast retries). */
   readonly subscriberDelivery?: Partial<DeliveryPolicy>;
   readonly synchronous?: SynchronousMode;
+  /** `quick_check` the whole file before starting, history tables included (see `startup-check.ts`). */
+  readonly fullCheck?: boolean;
   readonly enableFaultInjection?: boolean;
   readonly cellName?: string;
   readonly processorThread?: EngineThreadMode;
@@ -138,6 +141,7 @@ interface CellConfig {
   readonly dbFile: string;
   readonly cellName: string;
   readonly synchronous: SynchronousMode;
+  readonly startupCheck: StartupCheck;
   readonly faultInjection: boolean;
   readonly backup: LocalCellBackupOptions;
   readonly subscriberDelivery?: Partial<DeliveryPolicy>;
@@ -186,6 +190,7 @@ function resolveConfig(options: LocalCellOptions): CellConfig {
     dbFile: path.join(dataDir, DB_FILE_NAME),
     cellName: options.cellName ?? 'local',
     synchronous: options.synchronous ?? 'FULL',
+    startupCheck: options.fullCheck === true ? 'full' : 'work',
     faultInjection: options.enableFaultInjection === true,
     backup: options.backup ?? {},
     ...(options.subscriberDelivery ? { subscriberDelivery: options.subscriberDelivery } : {}),
@@ -342,7 +347,12 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
   let app: FastifyInstance | undefined;
   try {
     if (config.backup.restoreFrom !== undefined) restoreOnStart(config.backup.restoreFrom, config);
-    db = openCellDatabase({ file: config.dbFile, synchronous: config.synchronous, role: 'api' });
+    db = openCellDatabase({
+      file: config.dbFile,
+      synchronous: config.synchronous,
+      role: 'api',
+      check: config.startupCheck,
+    });
     const apiDb = db;
     const services = createApiServices(apiDb, config, runtime);
     const { apiKey, apiKeyGenerated, hasOperatorKey } = provisionApiKeys(services.keys, options);

@@ -70,7 +70,17 @@ export function defaultLogFormat(stdoutIsTty: boolean | undefined): LogFormat {
   return stdoutIsTty === true ? 'pretty' : 'json';
 }
 
-/** Turns errors into plain JSON (name, message, code, stack) so they survive `JSON.stringify`. */
+/**
+ * What an operator does about SQLite finding a damaged page while the cell runs (the start-up
+ * check leaves history tables to backups: `storage/startup-check.ts`).
+ */
+export const CORRUPT_DATABASE_HINT =
+  'the database file has a damaged page: restore the latest verified backup (npm start -- --restore <file>)';
+
+/**
+ * Turns errors into plain JSON (name, message, code, stack) so they survive `JSON.stringify`; a
+ * damaged database (`SQLITE_CORRUPT`) also gets the {@link CORRUPT_DATABASE_HINT}.
+ */
 export function serializeError(error: unknown): Record<string, unknown> {
   if (error instanceof Error) {
     const code = (error as { code?: unknown }).code;
@@ -78,6 +88,7 @@ export function serializeError(error: unknown): Record<string, unknown> {
       name: error.name,
       message: error.message,
       ...(code !== undefined ? { code } : {}),
+      ...(code === 'SQLITE_CORRUPT' ? { hint: CORRUPT_DATABASE_HINT } : {}),
       stack: error.stack,
     };
   }

@@ -108,6 +108,11 @@ const program = new Command()
       .choices(SYNCHRONOUS_MODES.map((m) => m.toLowerCase()))
       .default('full'),
   )
+  .option(
+    '--full-check',
+    'check the whole database before starting, history tables included (minutes at millions of records); by default a start checks the tables it resumes from and backups check the rest',
+    false,
+  )
   .addOption(
     new Option(
       '--processor-thread <mode>',
@@ -185,6 +190,7 @@ const opts = program.opts<{
   processorThread: EngineThreadMode;
   cellName: string;
   enableFaultInjection: boolean;
+  fullCheck: boolean;
   subscribers?: string;
   alarmWebhook?: string;
   monthlyReport: boolean;
@@ -237,6 +243,7 @@ async function run(): Promise<void> {
     ...(opts.visibilityTimeoutSec !== undefined ? { visibilityTimeoutSec: opts.visibilityTimeoutSec } : {}),
     ...(opts.maxReceiveCount !== undefined ? { maxReceiveCount: opts.maxReceiveCount } : {}),
     synchronous: opts.synchronous.toUpperCase() as SynchronousMode,
+    fullCheck: opts.fullCheck,
     processorThread: opts.processorThread,
     cellName: opts.cellName,
     enableFaultInjection: opts.enableFaultInjection,

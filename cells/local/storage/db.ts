@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { setTimeout as delay } from 'node:timers/promises';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations.js';
+import { type StartupCheck, startupCheckProblems } from './startup-check.js';
 
 /**
  * The local cell's one SQLite file: schema, migrations, pragmas, integrity check, and the write
@@ -87,6 +88,8 @@ export interface OpenDatabaseOptions {
    * `readonly` is for tools and tests.
    */
   readonly role: 'api' | 'engine' | 'readonly';
+  /** What the `api` role checks before it migrates (see `startup-check.ts`); `work` by default. */
+  readonly check?: StartupCheck;
 }
 
 /**
@@ -117,9 +120,8 @@ export function openCellDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   }
   try {
     if (role === 'api') {
-      const check = db.pragma('quick_check', { simple: false }) as { quick_check: string }[];
-      const problems = check.map((r) => r.quick_check).filter((r) => r !== 'ok');
-      if (problems.length > 0) throw new CorruptDatabaseError(file, problems.slice(0, 3).join('; '));
+      const problems = startupCheckProblems(db, options.check ?? 'work');
+      if (problems.length > 0) throw new CorruptDatabaseError(file, problems.join('; '));
       db.pragma('journal_mode = WAL');
     }
     db.pragma(`synchronous = ${options.synchronous}`);

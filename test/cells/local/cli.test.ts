@@ -3,6 +3,7 @@ import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { CellClient } from './helpers/cell-client.js';
 import { runCellCli, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
+import { addArchiveRows, damageLeafPage, makeCellDatabase } from './storage/support/cell-db-file.js';
 
 const dirs: string[] = [];
 function dir(): string {
@@ -35,6 +36,7 @@ describe('local cell CLI', () => {
         '--max-receive-count',
         '--synchronous',
         '--enable-fault-injection',
+        '--full-check',
       ]) {
         expect(out).toContain(option);
       }
@@ -101,6 +103,23 @@ describe('local cell CLI', () => {
 
       // Act
       const { code, out } = await runCellCli(['--port', '0', '--data-dir', dataDir]);
+
+      // Assess
+      expect(code).toBe(1);
+      expect(out).toContain(file);
+      expect(out).toContain('corrupt');
+    });
+
+    it('with --full-check refuses a damaged page of a history table, naming the file', async () => {
+      // Prepare: the default start leaves history tables to backups (startup-check.test.ts)
+      const dataDir = dir();
+      const file = path.join(dataDir, 'cell.sqlite');
+      makeCellDatabase(file, { rows: 1 });
+      addArchiveRows(file, 200);
+      damageLeafPage(file, 'archive');
+
+      // Act
+      const { code, out } = await runCellCli(['--port', '0', '--data-dir', dataDir, '--full-check']);
 
       // Assess
       expect(code).toBe(1);

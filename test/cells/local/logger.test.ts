@@ -1,10 +1,16 @@
+import fs from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import {
+  CORRUPT_DATABASE_HINT,
   createLogger,
   defaultLogFormat,
   isLogFormat,
   type LoggerOptions,
 } from '../../../cells/local/logger.js';
+import { tempDataDir } from './helpers/cell-process.js';
+import { addArchiveRows, damageLeafPage, makeCellDatabase } from './storage/support/cell-db-file.js';
 
 /** A logger whose lines land in an array. */
 function capture(options: LoggerOptions = {}) {
@@ -67,6 +73,36 @@ describe('createLogger', () => {
       expect(entry.error).toMatchObject({ name: 'RangeError', message: 'too big', code: 'E_BIG' });
       expect(entry.error.stack).toContain('too big');
       expect(entry.amountMinor).toBe('12345678901234567890');
+      expect(entry.error.hint).toBeUndefined();
+    });
+
+    it('tells the operator to restore a backup when SQLite reads a damaged page', () => {
+      // Prepare: a real SQLITE_CORRUPT from a history page the start-up check leaves to backups
+      const dir = tempDataDir('logger-corrupt-');
+      const file = path.join(dir, 'cell.sqlite');
+      makeCellDatabase(file, { rows: 1 });
+      addArchiveRows(file, 200);
+      damageLeafPage(file, 'archive');
+      const db = new Database(file, { readonly: true });
+      let error: unknown;
+      try {
+        db.prepare('SELECT sum(length(body)) FROM archive').get();
+      } catch (caught) {
+        error = caught;
+      } finally {
+        db.close();
+        fs.rmSync(dir, { recursive: true, force: true });
+      }
+      const { logger, lines } = capture();
+
+      // Act
+      logger.error('housekeeping failed', { error });
+
+      // Assess
+      const entry = JSON.parse(lines[0] ?? '');
+      expect(entry.error.code).toBe('SQLITE_CORRUPT');
+      expect(entry.error.hint).toBe(CORRUPT_DATABASE_HINT);
+      expect(entry.error.hint).toContain('--restore');
     });
 
     it('gives a child its bindings, a later value replacing an earlier one', () => {

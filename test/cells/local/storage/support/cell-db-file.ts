@@ -48,3 +48,41 @@ export function metaRowCount(file: string): number {
 export function sha256(file: string): string {
   return crypto.createHash('sha256').update(fs.readFileSync(file)).digest('hex');
 }
+
+/** Adds `rows` archived events of 1 KiB bodies to a closed cell database (a history table). */
+export function addArchiveRows(file: string, rows: number): void {
+  const db = new Database(file);
+  const insert = db.prepare(
+    `INSERT INTO archive (event_id, bus_event_id, detail_type, invoice_id, received_at_ms, body)
+     VALUES (?, ?, 'ingestion', ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (let i = 0; i < rows; i++) insert.run(`e-${i}`, `b-${i}`, `INV-${i}`, i, 'x'.repeat(1024));
+  })();
+  db.pragma('wal_checkpoint(TRUNCATE)');
+  db.close();
+}
+
+/**
+ * Overwrites the header of one leaf page of `table` in a closed database file, as a failing disk
+ * would: SQLite reports that page, and only that b-tree, as malformed. Answers the page number.
+ */
+export function damageLeafPage(file: string, table: string): number {
+  const db = new Database(file, { readonly: true });
+  const pageSize = db.pragma('page_size', { simple: true }) as number;
+  const leaf = db
+    .prepare(
+      "SELECT pageno FROM dbstat WHERE name = ? AND pagetype = 'leaf' ORDER BY pageno LIMIT 1 OFFSET 1",
+    )
+    .pluck()
+    .get(table) as number | undefined;
+  db.close();
+  if (leaf === undefined) throw new Error(`table ${table} has fewer than two leaf pages`);
+  const fd = fs.openSync(file, 'r+');
+  try {
+    fs.writeSync(fd, Buffer.from([0x77, 0x77, 0x77, 0x77]), 0, 4, (leaf - 1) * pageSize);
+  } finally {
+    fs.closeSync(fd);
+  }
+  return leaf;
+}
