@@ -27,7 +27,6 @@ import {
 import {
   loadLine,
   machineLine,
-  probeRates,
   type SizeResult,
   sizeTable,
   summaryTable,
@@ -170,16 +169,31 @@ class ScaleBench {
   }
 
   /**
-   * `--ingest-rounds` probes of `--ingest-probe` live events one after another; the median probe
-   * (by events/s), with every round's rate, since one probe on this 2-core machine swings by ±20 %.
+   * `--ingest-rounds` rounds of `--ingest-probe` live events, each first on an empty cell (a fresh
+   * temp data dir, deleted after) and then on this one; the median round of each, with every
+   * round's rate. One probe on this 2-core machine swings by ±20 % and the machine drifts over
+   * minutes (empty-cell probes of one day: 2,675 to 4,046 events/s), so the baseline is measured
+   * in turn with the filled cell, not once at the start of a run.
    */
-  async #ingestProbe(label: string): Promise<IngestProbe> {
-    const rounds: HttpSendResult[] = [];
-    for (let i = 1; i <= this.#options.ingestRounds; i++) {
-      const round = `${label}${this.#options.ingestRounds > 1 ? ` ${i}/${this.#options.ingestRounds}` : ''}`;
-      rounds.push(await this.#sendOverHttp(this.#options.ingestProbe, round, 'live'));
+  async #pairedIngest(): Promise<{ ingest: IngestProbe; emptyIngest: IngestProbe }> {
+    const rounds = this.#options.ingestRounds;
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-baseline-'));
+    const empty = new ScaleBench(this.#options, dir);
+    const filled: HttpSendResult[] = [];
+    const baseline: HttpSendResult[] = [];
+    try {
+      for (let i = 1; i <= rounds; i++) {
+        const of = rounds > 1 ? ` ${i}/${rounds}` : '';
+        baseline.push(
+          await empty.#sendOverHttp(this.#options.ingestProbe, `ingest probe (empty cell)${of}`, 'live'),
+        );
+        filled.push(await this.#sendOverHttp(this.#options.ingestProbe, `ingest probe${of}`, 'live'));
+      }
+    } finally {
+      await empty.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
     }
-    return medianProbe(rounds);
+    return { ingest: medianProbe(filled), emptyIngest: medianProbe(baseline) };
   }
 
   /** HTTP up to `--http-records`, then the bulk loader (cell stopped) up to `size`. */
@@ -216,7 +230,7 @@ class ScaleBench {
   }
 
   /** Fill, restart, reads, ingest probe, disk and RSS at one size. */
-  async #measure(size: number, emptyIngestPerSec: number): Promise<SizeResult> {
+  async #measure(size: number): Promise<SizeResult> {
     await this.#fillTo(size);
     const cell = await this.#restart();
     if (this.#views.length === 0) await this.#readViews(cell);
@@ -230,7 +244,7 @@ class ScaleBench {
     const reads = await measureReads(cell.port, this.#keys.operator, paths, this.#options.reads, log);
     const pid = cell.child.pid ?? 0;
     const rssAfterReadsMiB = processRssMiB(pid);
-    const ingest = await this.#ingestProbe('ingest probe');
+    const { ingest, emptyIngest } = await this.#pairedIngest();
     const result: SizeResult = {
       size,
       stored,
@@ -239,12 +253,13 @@ class ScaleBench {
       startSec: this.#startSec,
       reads,
       ingest,
+      emptyIngest,
       dbBytes: databaseBytes(this.#dataDir),
       rssAfterReadsMiB,
       rssAfterIngestMiB: processRssMiB(pid),
       load: loadLine(),
     };
-    for (const line of sizeTable(result, emptyIngestPerSec)) out(line);
+    for (const line of sizeTable(result)) out(line);
     return result;
   }
 
@@ -263,17 +278,12 @@ class ScaleBench {
         `(lifecycles of the last day, as a feed sends); ${SCALE_LATE_SHARE * 100} % late events (1–72 h), ` +
         `${SCALE_FAILURE_RATE * 100} % failing and ${SCALE_STALL_RATE * 100} % stalling invoices, 8 currencies, 20 vendors`,
     );
-    const empty = o.measureExisting || o.resume ? await emptyBaseline(o) : await this.emptyIngest();
-    out(
-      `ingest on the empty cell: ${fmt(empty.events)} events in ${fmt(empty.sec, 1)} s = ${fmt(empty.eventsPerSec)} events/s ` +
-        `(median of ${probeRates(empty)})`,
-    );
     const results: SizeResult[] = [];
     if (o.measureExisting) {
       const cell = await this.#start();
       this.#stored = (await readStats(cell.port, this.#keys.operator)).totals.stored;
       out(`measuring the cell in ${this.#dataDir} as it is: ${fmt(this.#stored)} records stored`);
-      results.push(await this.#measure(this.#stored, empty.eventsPerSec));
+      results.push(await this.#measure(this.#stored));
     } else {
       if (o.resume) await this.#resumeAt();
       for (const size of o.sizes) {
@@ -281,11 +291,11 @@ class ScaleBench {
           out(`${fmt(size)} records: passed before this run resumed, not measured again`);
           continue;
         }
-        results.push(await this.#measure(size, empty.eventsPerSec));
+        results.push(await this.#measure(size));
       }
     }
-    for (const line of summaryTable(results, empty.eventsPerSec)) out(line);
-    for (const line of targetVerdicts(results, empty.eventsPerSec)) out(line);
+    for (const line of summaryTable(results)) out(line);
+    for (const line of targetVerdicts(results)) out(line);
     if (o.soakMinutes > 0) await this.#soak();
   }
 
@@ -303,13 +313,6 @@ class ScaleBench {
           : `, ${fmt(this.#stored - known)} by a phase that was cut before it was recorded`) +
         `; invoices from #${fmt(this.#source.count)} on`,
     );
-  }
-
-  /** The dashboards' views, then the ingest probe on this (empty) cell: the baseline. */
-  async emptyIngest(): Promise<IngestProbe> {
-    const cell = await this.#start();
-    await this.#readViews(cell);
-    return this.#ingestProbe('ingest probe (empty cell)');
   }
 
   async #readViews(cell: CellChild): Promise<void> {
@@ -341,18 +344,6 @@ class ScaleBench {
     this.#recordFill();
     for (const line of soakVerdicts(minutes, soakRate)) out(line);
     out(`machine at the end of the soak: ${loadLine()}`);
-  }
-}
-
-/** The empty-cell ingest baseline of a `--measure-existing` run: a fresh temp cell, deleted after. */
-async function emptyBaseline(options: ScaleOptions): Promise<IngestProbe> {
-  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scale-baseline-'));
-  const bench = new ScaleBench(options, dir);
-  try {
-    return await bench.emptyIngest();
-  } finally {
-    await bench.stop();
-    fs.rmSync(dir, { recursive: true, force: true });
   }
 }
 

@@ -50,7 +50,9 @@ describe('bench:scale', () => {
     // Assess
     expect(code, stderr).toBe(0);
     expect(stdout).toMatch(/^machine: \d+ × .+, node v\d+/m);
-    expect(stdout).toMatch(/^ingest on the empty cell: \d+ events in /m);
+    expect(stdout).toMatch(
+      /^ingest on an empty cell, probed in turn: [\d,]+ events\/s \(median of 3 probes: /m,
+    );
     expect(stdout).toMatch(/^http fill: \d+ events in /m);
     expect(stdout).toMatch(/^bulk load: \d+ records in /m);
     expect(stdout).toMatch(
