@@ -19,6 +19,7 @@ import { formatMinorUnits } from '../../../schemas/money.js';
 import { rollupReaderOf } from '../storage/rollup-reader.js';
 import { readSlaRollups } from '../storage/sla-rollup-reader.js';
 import { lookupVendorNames } from '../storage/vendor-names.js';
+import { readCountPanel, servesCounts } from './count-panel.js';
 import { type PercentileCache, readPercentilePanel, servesPercentiles } from './percentile-panel.js';
 import { localReconcileReport } from './reconcile-answer.js';
 import { StuckReport } from './stuck-answer.js';
@@ -259,12 +260,14 @@ function runRecords(
   const read = db.transaction(() =>
     servesPercentiles(served.spec, servedQuery)
       ? readPercentilePanel(db, served.spec, servedQuery, options, params.percentileCache)
-      : readPanel(
-          served.spec,
-          served.panel,
-          options,
-          cachedReader(served.spec, rollupReaderOf(db).rowsOf(served.spec), params.rowCache),
-        ),
+      : servesCounts(served.spec, servedQuery)
+        ? readCountPanel(db, served.spec, servedQuery, options)
+        : readPanel(
+            served.spec,
+            served.panel,
+            options,
+            cachedReader(served.spec, rollupReaderOf(db).rowsOf(served.spec), params.rowCache),
+          ),
   )();
   const rows = read.rows
     .filter((r) => served.stage === undefined || r.groups.stage === served.stage)
