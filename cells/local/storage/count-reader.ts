@@ -1,9 +1,8 @@
-import type { Statement } from 'better-sqlite3';
 import type { TimeBin } from '../../../dashboards/panels/panel-types.js';
-import { binExpression } from '../../../dashboards/renderers/local-sql.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { SegmentRun } from '../../../dashboards/rollups/window-plan.js';
 import type { DatabaseHandle } from './db.js';
+import { panelBinColumn, rollupRunParams, rollupRunsSql, StatementsByShape } from './rollup-runs-sql.js';
 
 /**
  * Counts of a count rollup added up while SQLite reads it: the window's rows (one range read per
@@ -31,37 +30,14 @@ export interface CountGroup {
 }
 
 function countSql(runs: number, panelBin: TimeBin | undefined, keyIndexes: readonly number[]): string {
-  const pb = panelBin === undefined ? 'NULL' : binExpression('bin_start_ms', panelBin);
   const projected = keyIndexes.map((index, i) => `coalesce(key_values -> '$[${index}]', 'null') AS g${i}`);
-  const range = `SELECT ${[`${pb} AS pb`, ...projected, 'count AS n'].join(', ')} FROM rollup_rows
-    WHERE spec_id = ? AND tier = ? AND bin_start_ms >= ? AND bin_start_ms < ?`;
   const groups = ['pb', ...keyIndexes.map((_, i) => `g${i}`)].join(', ');
   return `SELECT ${groups}, sum(n)
-  FROM (${Array.from({ length: runs }, () => range).join('\n  UNION ALL ')})
+  FROM (${rollupRunsSql([`${panelBinColumn(panelBin)} AS pb`, ...projected, 'count AS n'].join(', '), runs)})
   GROUP BY ${groups}`;
 }
 
-const statements = new WeakMap<DatabaseHandle, Map<string, Statement<unknown[], unknown[]>>>();
-
-function statementOf(
-  db: DatabaseHandle,
-  runs: number,
-  panelBin: TimeBin | undefined,
-  keyIndexes: readonly number[],
-): Statement<unknown[], unknown[]> {
-  let byShape = statements.get(db);
-  if (!byShape) {
-    byShape = new Map();
-    statements.set(db, byShape);
-  }
-  const key = `${runs}|${panelBin ?? ''}|${keyIndexes.join(',')}`;
-  let statement = byShape.get(key);
-  if (!statement) {
-    statement = db.prepare<unknown[], unknown[]>(countSql(runs, panelBin, keyIndexes)).raw(true);
-    byShape.set(key, statement);
-  }
-  return statement;
-}
+const statements = new StatementsByShape<unknown[]>();
 
 /**
  * The count groups of a count `spec` over the segment runs of a window plan, re-binned to
@@ -81,9 +57,10 @@ export function readCounts(
 ): CountGroup[] {
   if (spec.value !== 'count') throw new Error(`rollup ${spec.id} is not a count rollup`);
   if (runs.length === 0) return [];
-  const params = runs.flatMap((r) => [spec.id, r.tier, r.fromMs, r.toMs]);
+  const shape = `${runs.length}|${panelBin ?? ''}|${keyIndexes.join(',')}`;
+  const statement = statements.of(db, shape, () => countSql(runs.length, panelBin, keyIndexes));
   const groups: CountGroup[] = [];
-  for (const row of statementOf(db, runs.length, panelBin, keyIndexes).all(...params)) {
+  for (const row of statement.all(...rollupRunParams(spec.id, runs))) {
     const count = row[row.length - 1] as number;
     if (!(count > 0)) continue;
     const pb = row[0] as number | null;

@@ -1,14 +1,13 @@
-import type { Statement } from 'better-sqlite3';
 import {
   PERCENTILES,
   type PercentileAggregation,
   type TimeBin,
 } from '../../../dashboards/panels/panel-types.js';
-import { binExpression } from '../../../dashboards/renderers/local-sql.js';
 import { sortedBuckets } from '../../../dashboards/rollups/histogram.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { SegmentRun } from '../../../dashboards/rollups/window-plan.js';
 import type { DatabaseHandle } from './db.js';
+import { panelBinColumn, rollupRunParams, rollupRunsSql, StatementsByShape } from './rollup-runs-sql.js';
 
 /**
  * Percentiles of a histogram rollup computed while SQLite reads it: the window's bucket rows (one
@@ -43,11 +42,8 @@ const PERCENTILE_NAMES = Object.keys(PERCENTILES) as PercentileAggregation[];
 const AGGREGATE = 'histogram_percentiles';
 
 function percentileSql(runs: number, panelBin: TimeBin | undefined): string {
-  const pb = panelBin === undefined ? 'NULL' : binExpression('bin_start_ms', panelBin);
-  const range = `SELECT ${pb} AS pb, key_values AS k, bucket, count AS n FROM rollup_rows
-    WHERE spec_id = ? AND tier = ? AND bin_start_ms >= ? AND bin_start_ms < ?`;
   return `SELECT pb, k, ${AGGREGATE}(bucket, n)
-  FROM (${Array.from({ length: runs }, () => range).join('\n  UNION ALL ')})
+  FROM (${rollupRunsSql(`${panelBinColumn(panelBin)} AS pb, key_values AS k, bucket, count AS n`, runs)})
   GROUP BY pb, k`;
 }
 
@@ -81,27 +77,7 @@ function registerAggregate(db: DatabaseHandle): void {
   });
 }
 
-const statements = new WeakMap<DatabaseHandle, Map<string, Statement<unknown[], Row>>>();
-
-function statementOf(
-  db: DatabaseHandle,
-  runs: number,
-  panelBin: TimeBin | undefined,
-): Statement<unknown[], Row> {
-  let byShape = statements.get(db);
-  if (!byShape) {
-    registerAggregate(db);
-    byShape = new Map();
-    statements.set(db, byShape);
-  }
-  const key = `${runs}|${panelBin ?? ''}`;
-  let statement = byShape.get(key);
-  if (!statement) {
-    statement = db.prepare<unknown[], Row>(percentileSql(runs, panelBin)).raw(true);
-    byShape.set(key, statement);
-  }
-  return statement;
-}
+const statements = new StatementsByShape<Row>(registerAggregate);
 
 /**
  * The percentile groups of a histogram `spec` over the segment runs of a window plan, re-binned to
@@ -119,9 +95,11 @@ export function readPercentiles(
 ): PercentileGroup[] {
   if (spec.value !== 'histogram') throw new Error(`rollup ${spec.id} is not a histogram`);
   if (runs.length === 0) return [];
-  const params = runs.flatMap((r) => [spec.id, r.tier, r.fromMs, r.toMs]);
+  const statement = statements.of(db, `${runs.length}|${panelBin ?? ''}`, () =>
+    percentileSql(runs.length, panelBin),
+  );
   const groups: PercentileGroup[] = [];
-  for (const [pb, keyText, answer] of statementOf(db, runs.length, panelBin).all(...params)) {
+  for (const [pb, keyText, answer] of statement.all(...rollupRunParams(spec.id, runs))) {
     const [count, ...picked] = JSON.parse(answer) as [number, ...(number | null)[]];
     // As `readPanel`: a group without a count above zero, or without a bucket above zero, has no value.
     if (!(count > 0) || picked.some((b) => b === null)) continue;
