@@ -5,7 +5,13 @@ import { binStartOf } from './bin-start.js';
 import type { KeyValue } from './contributions.js';
 import { bucketBounds, type SortedBuckets, sortedBuckets } from './histogram.js';
 import { canonicalJson, type RollupSpec, RollupSpecError, specShapeOf } from './rollup-specs.js';
-import { planWindow, type RollupTier, segmentRuns, type WindowPlanOptions } from './window-plan.js';
+import {
+  planWindow,
+  type RollupTier,
+  segmentRuns,
+  type WindowPlan,
+  type WindowPlanOptions,
+} from './window-plan.js';
 
 /**
  * A `records` panel read from its rollup: the window is planned into tier segments
@@ -183,6 +189,21 @@ export function readPanel(
   return { rows, fromMs: window.fromMs, toMs: window.toMs };
 }
 
+/**
+ * The tier segments of a panel read over `options`' window, built for `windowBin` (undefined for
+ * an unbinned or due-date panel); shared by `readPanel` and the local cell's SQL readers.
+ */
+export function planPanelWindow(
+  spec: RollupSpec,
+  options: Pick<PanelReadOptions, 'fromMs' | 'toMs' | 'oldestRetainedMs'>,
+  windowBin: TimeBin | undefined,
+): WindowPlan {
+  return planWindow(options.fromMs, options.toMs, spec.tiers, {
+    ...(options.oldestRetainedMs ? { oldestRetainedMs: options.oldestRetainedMs } : {}),
+    ...(windowBin ? { panelBin: windowBin } : {}),
+  });
+}
+
 /** The window's rollup rows, re-binned to the panel bin and merged per group. */
 function mergeWindow(
   spec: RollupSpec,
@@ -192,10 +213,7 @@ function mergeWindow(
   read: RollupRowReader,
 ): MergedWindow {
   const dueAt = spec.keys.findIndex((k) => k.startsWith('dueBin:'));
-  const plan = planWindow(options.fromMs, options.toMs, spec.tiers, {
-    ...(options.oldestRetainedMs ? { oldestRetainedMs: options.oldestRetainedMs } : {}),
-    ...(windowBin ? { panelBin: windowBin } : {}),
-  });
+  const plan = planPanelWindow(spec, options, windowBin);
   const merged = new Map<string, Group>();
   for (const run of segmentRuns(plan.segments)) {
     for (const row of read(run.tier, run.fromMs, run.toMs)) {

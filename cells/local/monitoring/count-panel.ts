@@ -5,9 +5,10 @@ import {
   type PanelReadOptions,
   type PanelRow,
   panelRowOrder,
+  planPanelWindow,
 } from '../../../dashboards/rollups/read-panel.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
-import { planWindow, segmentRuns } from '../../../dashboards/rollups/window-plan.js';
+import { segmentRuns } from '../../../dashboards/rollups/window-plan.js';
 import { readCounts } from '../storage/count-reader.js';
 import type { DatabaseHandle } from '../storage/db.js';
 
@@ -46,10 +47,7 @@ export function readCountPanel(
 ): PanelRead {
   const panelBin = query.timeBin ? options.panelBin : undefined;
   if (query.timeBin && panelBin === undefined) throw new Error('panelBin is required for a binned panel');
-  const plan = planWindow(options.fromMs, options.toMs, spec.tiers, {
-    ...(options.oldestRetainedMs ? { oldestRetainedMs: options.oldestRetainedMs } : {}),
-    ...(panelBin ? { panelBin } : {}),
-  });
+  const plan = planPanelWindow(spec, options, panelBin);
   const keyIndexes = query.groupBy.map((field) => spec.keys.indexOf(field));
   const rows: PanelRow[] = readCounts(db, spec, segmentRuns(plan.segments), panelBin, keyIndexes).map((g) => {
     const groups: Partial<Record<GroupByField, KeyValue>> = {};

@@ -10,9 +10,10 @@ import {
   type PanelReadOptions,
   type PanelRow,
   panelRowOrder,
+  planPanelWindow,
 } from '../../../dashboards/rollups/read-panel.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
-import { planWindow, segmentRuns } from '../../../dashboards/rollups/window-plan.js';
+import { segmentRuns } from '../../../dashboards/rollups/window-plan.js';
 import type { DatabaseHandle } from '../storage/db.js';
 import { type PercentileGroup, readPercentiles } from '../storage/percentile-reader.js';
 
@@ -71,10 +72,7 @@ export function readPercentilePanel(
   ]);
   let window = cache?.get(key);
   if (!window) {
-    const plan = planWindow(options.fromMs, options.toMs, spec.tiers, {
-      ...(options.oldestRetainedMs ? { oldestRetainedMs: options.oldestRetainedMs } : {}),
-      ...(panelBin ? { panelBin } : {}),
-    });
+    const plan = planPanelWindow(spec, options, panelBin);
     const groups = readPercentiles(db, spec, segmentRuns(plan.segments), panelBin);
     window = { groups, fromMs: plan.fromMs, toMs: plan.toMs };
     cache?.set(key, window);
