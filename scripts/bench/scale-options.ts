@@ -15,9 +15,9 @@ export interface ScaleOptions {
   readonly httpRecords: number;
   /** Timed requests per read path per size. */
   readonly reads: number;
-  /** Events sent through HTTP at each size (and on the empty cell) to measure the ingest rate. */
+  /** Events sent through HTTP per probe, at each size and on its empty cell, to measure the ingest rate. */
   readonly ingestProbe: number;
-  /** Ingest probes per size (and on the empty cell); the median one is reported. */
+  /** Ingest rounds per size, each an empty-cell probe then a filled-cell probe; the medians are compared. */
   readonly ingestRounds: number;
   /** 0 = no soak. */
   readonly soakMinutes: number;
@@ -99,7 +99,7 @@ function program(): Command {
     )
     .option(
       '--ingest-rounds <n>',
-      'ingest probes at each size and on the empty cell; the median is compared (one probe swings ±20 % here)',
+      'ingest rounds at each size, each an empty-cell probe then a filled-cell probe; the medians are compared (one probe swings ±20 % here)',
       integer(1, 9),
       3,
     )
