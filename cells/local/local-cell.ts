@@ -30,7 +30,12 @@ import { createCellMetrics } from './monitoring/cell-metrics.js';
 import { assembleStats, type CellState, type CellStats } from './monitoring/cell-stats.js';
 import { CellBackups, type LocalCellBackupOptions, restoreOnStart } from './storage/backup-service.js';
 import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js';
-import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './storage/db.js';
+import {
+  type DatabaseHandle,
+  type MigrationStep,
+  openCellDatabase,
+  type SynchronousMode,
+} from './storage/db.js';
 import { setCellMaxPageCount } from './storage/disk-full-monitor.js';
 import { createRecordStore } from './storage/record-store.js';
 import type { RetentionOptions } from './storage/retention-options.js';
@@ -333,6 +338,14 @@ async function drain(
   logger.info('stopped', { url });
 }
 
+/** Upgrading an existing data dir: each migration in the log, as some take a minute at scale. */
+function logMigration(logger: Logger, step: MigrationStep): void {
+  if (step.from === 0) return; // a new database: nothing to wait for
+  const { version, of, ms } = step;
+  if (step.phase === 'start') logger.info('migrating the database', { version, of });
+  else logger.info('migrated the database', { version, of, ms });
+}
+
 /**
  * Starts a cell on `options.dataDir`: lock, API connection and services, HTTP API (with subscriber
  * and plugin routes) listening, then the engine; resolves once it is ready. On failure everything
@@ -352,6 +365,7 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
       synchronous: config.synchronous,
       role: 'api',
       check: config.startupCheck,
+      onMigration: (step) => logMigration(logger, step),
     });
     const apiDb = db;
     const services = createApiServices(apiDb, config, runtime);

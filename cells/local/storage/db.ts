@@ -90,6 +90,23 @@ export interface OpenDatabaseOptions {
   readonly role: 'api' | 'engine' | 'readonly';
   /** What the `api` role checks before it migrates (see `startup-check.ts`); `work` by default. */
   readonly check?: StartupCheck;
+  /**
+   * Told before and after each migration the `api` role applies: some rebuild an index over a
+   * table as big as the history (a minute or more at 10 M records), so a caller can say why the
+   * start takes longer, once.
+   */
+  readonly onMigration?: (step: MigrationStep) => void;
+}
+
+/** One migration being applied: `version` is the schema version it leads to. */
+export interface MigrationStep {
+  readonly phase: 'start' | 'done';
+  /** The file's schema version when it was opened: 0 for a new database. */
+  readonly from: number;
+  readonly version: number;
+  readonly of: number;
+  /** Set when `phase` is `done`. */
+  readonly ms?: number;
 }
 
 /**
@@ -135,7 +152,7 @@ export function openCellDatabase(options: OpenDatabaseOptions): DatabaseHandle {
     db.pragma('mmap_size = 0');
     db.pragma('journal_size_limit = 67108864');
     db.pragma(`wal_autocheckpoint = ${role === 'engine' ? 4000 : 0}`);
-    if (role === 'api') migrate(db, file);
+    if (role === 'api') migrate(db, file, options.onMigration);
     else assertSchemaVersion(db, file);
   } catch (error) {
     db.close();
@@ -146,7 +163,7 @@ export function openCellDatabase(options: OpenDatabaseOptions): DatabaseHandle {
   return db;
 }
 
-function migrate(db: DatabaseHandle, file: string): void {
+function migrate(db: DatabaseHandle, file: string, onMigration?: (step: MigrationStep) => void): void {
   const version = db.pragma('user_version', { simple: true }) as number;
   if (version > SCHEMA_VERSION) {
     throw new CorruptDatabaseError(
@@ -156,10 +173,14 @@ function migrate(db: DatabaseHandle, file: string): void {
   }
   for (let v = version; v < SCHEMA_VERSION; v++) {
     const sql = MIGRATIONS[v] as string;
+    const step = { from: version, version: v + 1, of: SCHEMA_VERSION };
+    onMigration?.({ phase: 'start', ...step });
+    const t0 = performance.now();
     db.transaction(() => {
       db.exec(sql);
       db.pragma(`user_version = ${v + 1}`);
     }).immediate();
+    onMigration?.({ phase: 'done', ...step, ms: Math.round(performance.now() - t0) });
   }
 }
 

@@ -333,4 +333,15 @@ export const MIGRATIONS: readonly string[] = [
       sum(accepted), sum(stored), count(*), sum(accepted != stored OR unaccepted != 0)
     FROM reconcile_bins WHERE true GROUP BY 1, 2;
   `,
+  // 10: sla_entries indexes that an outcome change does not move (sla-rollup-reader.ts). The
+  // index (outcome, stage_order, entered_ms) moved an entry from 'open' to 'met' each time its
+  // invoice entered the next stage: a delete and an insert at random leaves of an index as big as
+  // the table (measured: 2,610 of the 6,809 pages 5,000 events dirtied on an 18 M-record cell).
+  // Now retention walks the entered time (an entry enters it once) and the pending count reads a
+  // partial index of the open entries only, which stays as small as the invoices in flight.
+  `
+  DROP INDEX sla_entries_outcome;
+  CREATE INDEX sla_entries_entered ON sla_entries (entered_ms);
+  CREATE INDEX sla_entries_open ON sla_entries (stage_order, entered_ms) WHERE outcome = 'open';
+  `,
 ];

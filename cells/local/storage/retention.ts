@@ -38,8 +38,9 @@ import { pruneSlaEntries } from './sla-rollup-reader.js';
  *   bins; an invoice that gets a new event after that is counted anew (see the README).
  * - `invoice_state`: finished invoices (no SLA deadline) that entered their stage before the same
  *   cutoff (`pruneInvoiceState`).
- * - `sla_entries`: SLA entries entered before the same cutoff whose outcome no longer changes
- *   (`pruneSlaEntries`; the SLA bins keep their counts). Needs the topology's stages.
+ * - `sla_entries`: SLA entries entered before the same cutoff, open ones included once past
+ *   every stage SLA (`pruneSlaEntries`; the SLA bins keep their counts). Needs the topology's
+ *   stages.
  * - `archive`: events received more than `archiveRetentionDays` ago.
  * - rollup bins (`rollup_rows`, `sla_bins`): per tier, bins that start before the tier's retention.
  *
@@ -215,7 +216,7 @@ export class RetentionPruner {
       ...(this.#hasInvoiceState
         ? [{ name: 'invoice_state', chunk: (limit: number) => pruneInvoiceState(db, storedBefore, limit) }]
         : []),
-      ...this.#slaEntriesTarget(storedBefore),
+      ...this.#slaEntriesTarget(storedBefore, now),
       {
         name: 'archive',
         chunk: (limit) => this.#archive.run([now - retention.archiveRetentionDays * DAY_MS], limit),
@@ -235,11 +236,13 @@ export class RetentionPruner {
     return summary;
   }
 
-  /** `sla_entries` grow by one row per invoice and stage: the settled ones go with the records. */
-  #slaEntriesTarget(beforeMs: number): PruneTarget[] {
+  /** `sla_entries` grow by one row per invoice and stage: they go with the records. */
+  #slaEntriesTarget(beforeMs: number, nowMs: number): PruneTarget[] {
     const { db, topology } = this.#options;
     if (!this.#hasSlaEntries || !topology) return [];
-    return [{ name: 'sla_entries', chunk: (limit) => pruneSlaEntries(db, topology, beforeMs, limit) }];
+    return [
+      { name: 'sla_entries', chunk: (limit) => pruneSlaEntries(db, topology, { beforeMs, nowMs }, limit) },
+    ];
   }
 
   /** Records first written before this are pruned: the retention, held back by queued events. */

@@ -16,8 +16,8 @@ import { SLA_TIERS, type SlaBinCounts } from './sla-rollup-writer.js';
  *   reads over the window's tier segments (`planWindow`: the window snaps to minute bins at its
  *   edges — start down, end up — and the read says which window it covers);
  * - the open ones (next stage not entered, not ended) are counted in the bins too; those still
- *   within their SLA at `nowMs` are counted with one index range read of `sla_entries`
- *   (`outcome = 'open'`, entered since `nowMs − SLA`: bounded by the SLA, not by the window), and
+ *   within their SLA at `nowMs` are counted with one range read of the partial index of open
+ *   `sla_entries` (entered since `nowMs − SLA`: bounded by the SLA, not by the window), and
  *   the rest of the open ones are missed.
  * Equal to the raw reference SQL (`renderLocalSql` of an `sla` query, over all history) for the
  * effective window.
@@ -69,7 +69,7 @@ export function readSlaRollups(db: DatabaseHandle, topology: CellTopology, optio
     }
   }
   const pending = db.prepare<[number, number, number], { n: number }>(
-    `SELECT count(*) AS n FROM sla_entries
+    `SELECT count(*) AS n FROM sla_entries INDEXED BY sla_entries_open
      WHERE outcome = 'open' AND stage_order = ? AND entered_ms >= ? AND entered_ms < ?`,
   );
   const rows = topology.stages
@@ -84,43 +84,33 @@ export function readSlaRollups(db: DatabaseHandle, topology: CellTopology, optio
 }
 
 /**
- * Deletes up to `limit` SLA entries entered before `beforeMs` whose outcome no longer changes with
- * time (met, missed, ended, or at the last stage), oldest first per stage; open entries stay, the
- * panel counts pending ones from them. The bins keep their counts. For the retention job, which
- * calls it in a loop of small transactions; returns the rows deleted. A record stored later for
- * such an entry starts a new one (counted again), so prune only what raw retention no longer keeps.
+ * Deletes up to `limit` SLA entries entered before `beforeMs`, oldest first, whatever their
+ * outcome, but never an open entry the panel may still count as pending: the cut is held back to
+ * `nowMs` minus the longest stage SLA. One range read of the entered-time index per call (migration
+ * 10), so a chunk costs the same however many entries stay. For the retention job, which calls it
+ * in a loop of small transactions; returns the rows deleted.
+ *
+ * The bins keep their counts: a pruned open entry is past its SLA, so it stays counted as missed,
+ * as it was. A record stored later for a pruned entry starts a new one (counted again), and a next
+ * stage stored later no longer settles it, so prune only what raw retention no longer keeps.
  *
  * @example
- * pruneSlaEntries(db, topology, Date.now() - 90 * 86_400_000, 1_000);
+ * pruneSlaEntries(db, topology, { beforeMs: Date.now() - 90 * 86_400_000, nowMs: Date.now() }, 1_000);
  */
 export function pruneSlaEntries(
   db: DatabaseHandle,
   topology: CellTopology,
-  beforeMs: number,
+  cut: { readonly beforeMs: number; readonly nowMs: number },
   limit: number,
 ): number {
-  const byOutcome = db.prepare<[string, number, number, number]>(
-    `DELETE FROM sla_entries WHERE (invoice_id, stage_order) IN (
-       SELECT invoice_id, stage_order FROM sla_entries
-       WHERE outcome = ? AND stage_order = ? AND entered_ms < ? ORDER BY entered_ms LIMIT ?)`,
-  );
-  const unjudged = db.prepare<[number, number, number]>(
-    `DELETE FROM sla_entries WHERE (invoice_id, stage_order) IN (
-       SELECT invoice_id, stage_order FROM sla_entries
-       WHERE outcome IS NULL AND stage_order = ? AND entered_ms < ? ORDER BY entered_ms LIMIT ?)`,
-  );
-  let deleted = 0;
-  for (const { order: stage } of topology.stages) {
-    for (const outcome of ['met', 'missed', 'ended', null] as const) {
-      if (deleted >= limit) return deleted;
-      const left = limit - deleted;
-      deleted +=
-        outcome === null
-          ? unjudged.run(stage, beforeMs, left).changes
-          : byOutcome.run(outcome, stage, beforeMs, left).changes;
-    }
-  }
-  return deleted;
+  const pendingFrom = Math.min(...topology.stages.map((s) => pendingSinceMs(topology, s.order, cut.nowMs)));
+  return db
+    .prepare<[number, number]>(
+      `DELETE FROM sla_entries WHERE (invoice_id, stage_order) IN (
+         SELECT invoice_id, stage_order FROM sla_entries INDEXED BY sla_entries_entered
+         WHERE entered_ms < ? ORDER BY entered_ms LIMIT ?)`,
+    )
+    .run(Math.min(cut.beforeMs, pendingFrom), limit).changes;
 }
 
 /**

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { SCHEMA_VERSION } from '../../../cells/local/storage/db.js';
 import { CellClient } from './helpers/cell-client.js';
 import { runCellCli, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
 import { addArchiveRows, damageLeafPage, makeCellDatabase } from './storage/support/cell-db-file.js';
@@ -76,6 +77,32 @@ describe('local cell CLI', () => {
       expect(secondReady?.apiKey).toBeUndefined();
       const db = fs.readFileSync(path.join(dataDir, 'cell.sqlite'));
       expect(db.includes(Buffer.from(key))).toBe(false); // stored hashed only
+    });
+  });
+
+  describe('upgrade', () => {
+    it('logs each migration it applies to a data dir of an older schema, and none on a new one', async () => {
+      // Prepare
+      const oldDir = dir();
+      makeCellDatabase(path.join(oldDir, 'cell.sqlite'), { rows: 1, version: SCHEMA_VERSION - 1 });
+      const migrations = (lines: readonly string[]) =>
+        lines
+          .map((l) => JSON.parse(l) as { msg: string; version?: number; of?: number })
+          .filter((l) => l.msg.startsWith('migrat'))
+          .map(({ msg, version, of }) => ({ msg, version, of }));
+
+      // Act
+      const upgraded = await startCellProcess({ dataDir: oldDir });
+      await upgraded.stop();
+      const fresh = await startCellProcess({ dataDir: dir() });
+      await fresh.stop();
+
+      // Assess
+      expect(migrations(upgraded.lines)).toEqual([
+        { msg: 'migrating the database', version: SCHEMA_VERSION, of: SCHEMA_VERSION },
+        { msg: 'migrated the database', version: SCHEMA_VERSION, of: SCHEMA_VERSION },
+      ]);
+      expect(migrations(fresh.lines)).toEqual([]);
     });
   });
 

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { readAlarmTransitions } from '../../../../cells/local/monitoring/alarm-store.js';
-import { openCellDatabase, SCHEMA_VERSION } from '../../../../cells/local/storage/db.js';
+import { type MigrationStep, openCellDatabase, SCHEMA_VERSION } from '../../../../cells/local/storage/db.js';
 import { MIGRATIONS } from '../../../../cells/local/storage/migrations.js';
 import { tempDataDir } from '../helpers/cell-process.js';
 
@@ -81,5 +81,66 @@ describe('MIGRATIONS', () => {
     }
     const engine = openCellDatabase({ file, synchronous: 'NORMAL', role: 'engine' });
     engine.close();
+  });
+
+  it('tells each migration it applies before and after, with the version the file had', () => {
+    // Prepare: a data dir two versions behind.
+    const old = new Database(file);
+    for (const sql of MIGRATIONS.slice(0, SCHEMA_VERSION - 2)) old.exec(sql);
+    old.pragma(`user_version = ${SCHEMA_VERSION - 2}`);
+    old.close();
+    const steps: MigrationStep[] = [];
+
+    // Act
+    openCellDatabase({ file, synchronous: 'NORMAL', role: 'api', onMigration: (s) => steps.push(s) }).close();
+    openCellDatabase({ file, synchronous: 'NORMAL', role: 'api', onMigration: (s) => steps.push(s) }).close();
+
+    // Assess: two migrations, each started then done; none on the second open.
+    const from = SCHEMA_VERSION - 2;
+    expect(steps.map(({ ms, ...step }) => step)).toEqual([
+      { phase: 'start', from, version: from + 1, of: SCHEMA_VERSION },
+      { phase: 'done', from, version: from + 1, of: SCHEMA_VERSION },
+      { phase: 'start', from, version: from + 2, of: SCHEMA_VERSION },
+      { phase: 'done', from, version: from + 2, of: SCHEMA_VERSION },
+    ]);
+    expect(steps.filter((s) => s.phase === 'done').every((s) => typeof s.ms === 'number')).toBe(true);
+  });
+
+  it('moves the SLA entries of a version 9 data dir off the index keyed by outcome', () => {
+    // Prepare: the version 9 schema with an open and a met entry.
+    const old = new Database(file);
+    for (const sql of MIGRATIONS.slice(0, 9)) old.exec(sql);
+    old.pragma('user_version = 9');
+    const entry = old.prepare(
+      `INSERT INTO sla_entries (invoice_id, stage_order, entered_ms, status, status_time_ms, status_event_id, outcome)
+       VALUES (?, 0, ?, 'RECEIVED', ?, ?, ?)`,
+    );
+    entry.run('INV-1', 1_000, 1_000, 'e1', 'open');
+    entry.run('INV-2', 2_000, 2_000, 'e2', 'met');
+    old.close();
+
+    // Act
+    const db = openCellDatabase({ file, synchronous: 'NORMAL', role: 'api' });
+
+    // Assess
+    try {
+      const names = db
+        .prepare(
+          "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sla_entries' ORDER BY 1",
+        )
+        .pluck()
+        .all();
+      expect(names).toEqual(['sla_entries_entered', 'sla_entries_open']);
+      const open = db.prepare(
+        "SELECT invoice_id FROM sla_entries INDEXED BY sla_entries_open WHERE outcome = 'open'",
+      );
+      expect(open.pluck().all()).toEqual(['INV-1']);
+      const byEntered = db.prepare(
+        'SELECT invoice_id FROM sla_entries INDEXED BY sla_entries_entered ORDER BY entered_ms',
+      );
+      expect(byEntered.pluck().all()).toEqual(['INV-1', 'INV-2']);
+    } finally {
+      db.close();
+    }
   });
 });
