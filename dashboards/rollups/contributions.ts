@@ -162,6 +162,9 @@ export function isNewer(
  * @example
  * partitionKeyOf('invoiceStage', record); // '["inv-1","posting"]'
  */
-export function partitionKeyOf(partition: LatestPartition, record: RollupRecord): string {
+export function partitionKeyOf(
+  partition: LatestPartition,
+  record: { readonly invoiceId: string; readonly stage: string },
+): string {
   return partition === 'invoice' ? record.invoiceId : JSON.stringify([record.invoiceId, record.stage]);
 }

@@ -3,15 +3,14 @@ import type { DatabaseHandle } from './db.js';
 
 /**
  * The deletes of the retention job, each bounded to `limit` rows so a transaction stays short
- * (the API thread and the ingest path wait for the write lock meanwhile). Three shapes:
+ * (the API thread and the ingest path wait for the write lock meanwhile). Two shapes:
  *
  * - {@link deleteOldRecords}: `records` by first-write time, as a prefix of the rowid order
  *   (rows are inserted in `stored_at_ms` order, so the oldest are the first ids): no index needed.
  * - {@link KeyedChunkDelete}: any table by a WHERE on a leading index range, deleting by primary
  *   key (`WITHOUT ROWID` tables have no rowid to delete by).
- * - {@link KeyWalk}: a table with no index on the column to prune by, walked in primary-key order
- *   with short reads outside any write transaction; only the rows found are deleted, their
- *   condition checked again in the delete.
+ * No shape walks a table: a table with no index on what it is pruned by goes with the rows that
+ * lead to it (the latest-state rows with their records: `retention.ts`).
  *
  * @example
  * const chunk = new KeyedChunkDelete(db, 'archive', 'received_at_ms < ?');
@@ -39,36 +38,53 @@ function quoteId(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }
 
+/** A record {@link deleteOldRecords} deletes: what its latest-state rows are keyed by. */
+export interface PrunedRecord {
+  readonly eventId: string;
+  readonly invoiceId: string;
+  readonly stage: string;
+}
+
 /**
  * Deletes up to `limit` of the oldest records whose `stored_at_ms` is before `storedBeforeMs`:
  * the leading run of the rowid order that qualifies, stopping at the first record that does not
  * (a clock stepped back may leave a younger record before older ones; it waits for its turn).
- * Returns how many were deleted.
+ * `beforeDelete` gets them first, in the same transaction. Returns how many were deleted.
  */
 export function deleteOldRecords(
-  statements: { head: Statement<[number], [number, number]>; upTo: Statement<[number]> },
+  statements: RecordDeletes,
   storedBeforeMs: number,
   limit: number,
+  beforeDelete?: (records: readonly PrunedRecord[]) => void,
 ): number {
   let last: number | undefined;
-  let n = 0;
-  for (const [id, storedAtMs] of statements.head.all(limit)) {
+  const pruned: PrunedRecord[] = [];
+  for (const [id, storedAtMs, eventId, invoiceId, stage] of statements.head.all(limit)) {
     if (storedAtMs >= storedBeforeMs) break;
     last = id;
-    n++;
+    pruned.push({ eventId, invoiceId, stage });
   }
-  if (last !== undefined) statements.upTo.run(last);
-  return n;
+  if (last === undefined) return 0;
+  beforeDelete?.(pruned);
+  statements.upTo.run(last);
+  return pruned.length;
 }
 
+type RecordHead = [id: number, storedAtMs: number, eventId: string, invoiceId: string, stage: string];
+
 /** The statements {@link deleteOldRecords} runs. */
-export function prepareRecordDeletes(db: DatabaseHandle): {
-  head: Statement<[number], [number, number]>;
-  upTo: Statement<[number]>;
-} {
+export interface RecordDeletes {
+  readonly head: Statement<[number], RecordHead>;
+  readonly upTo: Statement<[number]>;
+}
+
+/** Prepares {@link RecordDeletes}. */
+export function prepareRecordDeletes(db: DatabaseHandle): RecordDeletes {
   return {
     head: db
-      .prepare<[number], [number, number]>('SELECT id, stored_at_ms FROM records ORDER BY id LIMIT ?')
+      .prepare<[number], RecordHead>(
+        'SELECT id, stored_at_ms, event_id, invoice_id, stage FROM records ORDER BY id LIMIT ?',
+      )
       .raw(),
     upTo: db.prepare<[number]>('DELETE FROM records WHERE id <= ?'),
   };
@@ -92,62 +108,5 @@ export class KeyedChunkDelete {
   /** Deletes up to `limit` rows matching the WHERE with `params`; returns how many. */
   run(params: readonly unknown[], limit: number): number {
     return this.#statement.run(...params, limit).changes;
-  }
-}
-
-/**
- * A walk over a table in primary-key order for rows whose `column` is below a cutoff, for tables
- * with no index on that column (an index would cost every write; the walk costs one short read
- * per `limit` rows, once per retention run). {@link KeyWalk.next} reads the next keys (no write
- * lock); {@link KeyWalk.remove} deletes the rows found, in a write transaction, only if they still
- * qualify (a row rewritten since the read is kept).
- */
-export class KeyWalk {
-  readonly #key: string[];
-  readonly #read: Statement<unknown[], unknown[]>;
-  readonly #first: Statement<[number], unknown[]>;
-  readonly #remove: Statement<unknown[]>;
-  #after: unknown[] | undefined;
-
-  constructor(db: DatabaseHandle, table: string, column: string) {
-    this.#key = primaryKeyOf(db, table);
-    const t = quoteId(table);
-    const key = this.#key.map(quoteId).join(', ');
-    const c = quoteId(column);
-    const marks = this.#key.map(() => '?').join(', ');
-    this.#first = db
-      .prepare<[number], unknown[]>(`SELECT ${key}, ${c} FROM ${t} ORDER BY ${key} LIMIT ?`)
-      .raw();
-    this.#read = db
-      .prepare<unknown[], unknown[]>(
-        `SELECT ${key}, ${c} FROM ${t} WHERE (${key}) > (${marks}) ORDER BY ${key} LIMIT ?`,
-      )
-      .raw();
-    this.#remove = db.prepare(`DELETE FROM ${t} WHERE (${key}) = (${marks}) AND ${c} < ?`);
-  }
-
-  /** Starts again from the first key. */
-  restart(): void {
-    this.#after = undefined;
-  }
-
-  /**
-   * Reads the next `limit` rows; returns the keys of those below `beforeMs`, and whether the walk
-   * reached the end of the table.
-   */
-  next(beforeMs: number, limit: number): { keys: unknown[][]; done: boolean } {
-    const rows = this.#after === undefined ? this.#first.all(limit) : this.#read.all(...this.#after, limit);
-    const width = this.#key.length;
-    const keys = rows.filter((r) => (r[width] as number) < beforeMs).map((r) => r.slice(0, width));
-    const last = rows[rows.length - 1];
-    if (last) this.#after = last.slice(0, width);
-    return { keys, done: rows.length < limit };
-  }
-
-  /** Deletes the rows of `keys` still below `beforeMs`; returns how many. */
-  remove(keys: readonly unknown[][], beforeMs: number): number {
-    let n = 0;
-    for (const key of keys) n += this.#remove.run(...key, beforeMs).changes;
-    return n;
   }
 }

@@ -2,6 +2,8 @@ import { setImmediate as yieldToLoop } from 'node:timers/promises';
 import type { Statement } from 'better-sqlite3';
 import type { Clock } from '../../../consumers/clock.js';
 import { TIME_BINS } from '../../../dashboards/panels/panel-types.js';
+import { cellRollups } from '../../../dashboards/rollups/cell-rollups.js';
+import { partitionKeyOf } from '../../../dashboards/rollups/contributions.js';
 import { ROLLUP_TIERS, type RollupTier } from '../../../dashboards/rollups/window-plan.js';
 import type { CellTopology } from '../../topology.js';
 import type { Logger } from '../logger.js';
@@ -12,7 +14,7 @@ import {
   columnsOf,
   deleteOldRecords,
   KeyedChunkDelete,
-  KeyWalk,
+  type PrunedRecord,
   prepareRecordDeletes,
   primaryKeyOf,
   tableExists,
@@ -34,8 +36,9 @@ import { pruneSlaEntries } from './sla-rollup-reader.js';
  *   time, not `occurredAt`, so a late event (old `occurredAt`, written today) is kept as long as
  *   its replays and redrives can still arrive — and never one whose event still has a message in
  *   a stage queue or DLQ (older than the oldest queued message's send time).
- * - `rollup_latest`: latest-state rows whose record was pruned. Their contributions stay in the
- *   bins; an invoice that gets a new event after that is counted anew (see the README).
+ * - `rollup_latest`: latest-state rows whose record was pruned, deleted with it (by primary key,
+ *   in its chunk). Their contributions stay in the bins; an invoice that gets a new event after
+ *   that is counted anew (see the README). Needs the topology (the latest-state scopes).
  * - `invoice_state`: finished invoices (no SLA deadline) that entered their stage before the same
  *   cutoff (`pruneInvoiceState`).
  * - `sla_entries`: SLA entries entered before the same cutoff, open ones included once past
@@ -149,9 +152,7 @@ export function readRollupRetention(db: DatabaseHandle): Partial<Record<RollupTi
 interface PruneTarget {
   readonly name: string;
   /** Deletes one chunk in a write transaction; returns rows deleted (fewer than the limit: done). */
-  readonly chunk?: (limit: number) => number;
-  /** For a key walk: a read outside the write lock, then a delete of what it found. */
-  readonly walk?: { readonly walk: KeyWalk; readonly beforeMs: number };
+  readonly chunk: (limit: number) => number;
 }
 
 export class RetentionPruner {
@@ -161,7 +162,10 @@ export class RetentionPruner {
   readonly #oldestQueued: Statement<[number], number>;
   readonly #upsertMeta: Statement<[string, string]>;
   readonly #archive: KeyedChunkDelete;
-  readonly #latest: KeyWalk | undefined;
+  /** Deletes the latest-state rows of pruned records (none without `rollup_latest` or a topology). */
+  readonly #latest: ((records: readonly PrunedRecord[]) => number) | undefined;
+  /** Latest-state rows deleted with the records of the current run. */
+  #latestRemoved = 0;
   readonly #hasInvoiceState: boolean;
   readonly #hasReconcileBins: boolean;
   readonly #hasSlaEntries: boolean;
@@ -179,9 +183,10 @@ export class RetentionPruner {
       'INSERT INTO meta (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value',
     );
     this.#archive = new KeyedChunkDelete(db, 'archive', 'received_at_ms < ?');
-    this.#latest = tableExists(db, 'rollup_latest')
-      ? new KeyWalk(db, 'rollup_latest', 'stored_at_ms')
-      : undefined;
+    this.#latest =
+      tableExists(db, 'rollup_latest') && options.topology
+        ? latestRowsOfRecords(db, options.topology)
+        : undefined;
     this.#hasInvoiceState = tableExists(db, 'invoice_state');
     this.#hasReconcileBins = tableExists(db, 'reconcile_bins');
     this.#hasSlaEntries = tableExists(db, 'sla_entries');
@@ -210,9 +215,6 @@ export class RetentionPruner {
           ]
         : []),
       { name: 'records', chunk: (limit) => this.#recordChunk(storedBefore, limit) },
-      ...(this.#latest
-        ? [{ name: 'rollup_latest', walk: { walk: this.#latest, beforeMs: storedBefore } }]
-        : []),
       ...(this.#hasInvoiceState
         ? [{ name: 'invoice_state', chunk: (limit: number) => pruneInvoiceState(db, storedBefore, limit) }]
         : []),
@@ -224,11 +226,13 @@ export class RetentionPruner {
       ...this.#tierTargets(now),
     ];
     const summary: Record<string, number> = {};
+    this.#latestRemoved = 0;
     for (const target of targets) {
       if (this.#stopped) break;
       const removed = await this.#run(target);
       summary[target.name] = (summary[target.name] ?? 0) + removed;
     }
+    if (this.#latest) summary.rollup_latest = this.#latestRemoved;
     if (!this.#stopped) await this.#options.batcher.run(() => this.#writeRetainedFrom(now));
     for (const [target, removed] of Object.entries(summary)) {
       if (removed > 0) this.#options.logger.info('retention pruned', { target, removed });
@@ -256,7 +260,16 @@ export class RetentionPruner {
   }
 
   #recordChunk(storedBefore: number, limit: number): number {
-    const n = deleteOldRecords(this.#records, storedBefore, limit);
+    const latest = this.#latest;
+    const n = deleteOldRecords(
+      this.#records,
+      storedBefore,
+      limit,
+      latest &&
+        ((records) => {
+          this.#latestRemoved += latest(records);
+        }),
+    );
     if (n > 0) {
       // A pruned record was stored before `storedBefore`, so its time was before this (time ≤
       // received + skew ≤ stored + skew): every record from here on is still stored.
@@ -307,18 +320,10 @@ export class RetentionPruner {
   async #run(target: PruneTarget): Promise<number> {
     const { batcher } = this.#options;
     let total = 0;
-    target.walk?.walk.restart();
     while (!this.#stopped) {
-      if (target.walk) {
-        const { walk, beforeMs } = target.walk;
-        const { keys, done } = walk.next(beforeMs, this.#chunkRows);
-        if (keys.length > 0) total += await batcher.run(() => walk.remove(keys, beforeMs));
-        if (done) break;
-      } else {
-        const n = await batcher.run(() => target.chunk?.(this.#chunkRows) ?? 0);
-        total += n;
-        if (n < this.#chunkRows) break;
-      }
+      const n = await batcher.run(() => target.chunk(this.#chunkRows));
+      total += n;
+      if (n < this.#chunkRows) break;
       await yieldToLoop();
     }
     return total;
@@ -328,4 +333,29 @@ export class RetentionPruner {
     const tiers = oldestRetainedMs(this.#options.retention, now);
     this.#upsertMeta.run(META_ROLLUP_RETAINED_FROM, JSON.stringify(tiers));
   }
+}
+
+/**
+ * Deletes, per latest-state scope, the row of each pruned record's partition while that record
+ * is still its latest: a primary-key delete per record and scope, in the records' transaction.
+ * Returns the rows deleted. (Walking `rollup_latest` for old rows instead read the whole table,
+ * as big as the invoices of the history, on the engine thread at every retention run.)
+ */
+function latestRowsOfRecords(
+  db: DatabaseHandle,
+  topology: CellTopology,
+): (records: readonly PrunedRecord[]) => number {
+  const { scopes } = cellRollups(topology);
+  const remove = db.prepare<[string, string, string]>(
+    'DELETE FROM rollup_latest WHERE scope_id = ? AND partition_key = ? AND event_id = ?',
+  );
+  return (records) => {
+    let n = 0;
+    for (const record of records) {
+      for (const scope of scopes) {
+        n += remove.run(scope.id, partitionKeyOf(scope.partition, record), record.eventId).changes;
+      }
+    }
+    return n;
+  };
 }

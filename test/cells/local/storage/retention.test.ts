@@ -167,6 +167,39 @@ describe('RetentionPruner', () => {
       expect(db.prepare("SELECT count(*) AS n FROM rollup_rows WHERE tier = '1d'").get()).toEqual(binsBefore);
     });
 
+    it("keeps a partition's latest-state rows when a newer record of it is kept", async () => {
+      // Prepare: one invoice with an old record (pruned) and a newer one at the next stage (kept):
+      // the invoice-wide rows now hold the newer record, the old stage's own rows the old one.
+      const old = rec('old', NOW - 401 * DAY, NOW - 401 * DAY, 'inv-x');
+      await write([old]);
+      await write([
+        {
+          ...old,
+          eventId: 'newer',
+          stage: nextStage.name,
+          stageOrder: nextStage.order,
+          storedAtMs: NOW - DAY,
+          timeMs: NOW - DAY,
+        },
+      ]);
+      const latestOf = () =>
+        db.prepare('SELECT scope_id, partition_key, event_id FROM rollup_latest ORDER BY 1, 2').all() as {
+          partition_key: string;
+          event_id: string;
+        }[];
+      const before = latestOf();
+
+      // Act
+      const removed = await pruner().prune();
+
+      // Assess: exactly the rows that still held the pruned record went.
+      const held = before.filter((r) => r.event_id === 'old');
+      expect(held.length).toBeGreaterThan(0);
+      expect(removed.rollup_latest).toBe(held.length);
+      expect(latestOf()).toEqual(before.filter((r) => r.event_id !== 'old'));
+      expect(latestOf().some((r) => r.event_id === 'newer')).toBe(true);
+    });
+
     it('deletes settled SLA entries of pruned records and keeps the SLA bins they were counted in', async () => {
       // Prepare: an invoice that moved on long ago (its first stage's entry is settled) and a recent one.
       const old = rec('old-1', NOW - 401 * DAY, NOW - 401 * DAY, 'inv-old');
