@@ -13,6 +13,7 @@ import { IngestClient } from './bus/ingest-client.js';
 import type { EntryResult, IngestBatch } from './bus/ingest-committer.js';
 import { ReplayService } from './bus/replay-service.js';
 import { applyStageOverrides, isLoopbackHost } from './cell-config.js';
+import { logMigration, warmCache } from './db-startup.js';
 import type { EngineSnapshot } from './engine/engine.js';
 import { type EngineHandle, type EngineThreadMode, startEngine } from './engine/engine-host.js';
 import { createLogger, type LogFormat, type Logger, type LogLevel } from './logger.js';
@@ -29,13 +30,9 @@ import { openSubscriberQueues, registerSubscriberRoutes } from './messaging/subs
 import { createCellMetrics } from './monitoring/cell-metrics.js';
 import { assembleStats, type CellState, type CellStats } from './monitoring/cell-stats.js';
 import { CellBackups, type LocalCellBackupOptions, restoreOnStart } from './storage/backup-service.js';
+import type { CacheWarmup } from './storage/cache-warmup.js';
 import { acquireDataDirLock, type DataDirLock } from './storage/data-dir-lock.js';
-import {
-  type DatabaseHandle,
-  type MigrationStep,
-  openCellDatabase,
-  type SynchronousMode,
-} from './storage/db.js';
+import { type DatabaseHandle, openCellDatabase, type SynchronousMode } from './storage/db.js';
 import { setCellMaxPageCount } from './storage/disk-full-monitor.js';
 import { createRecordStore } from './storage/record-store.js';
 import type { RetentionOptions } from './storage/retention-options.js';
@@ -156,6 +153,8 @@ interface CellConfig {
 interface CellRuntime {
   state: CellState;
   engine: EngineHandle | undefined;
+  /** The start-up cache warm-up while it runs (`storage/cache-warmup.ts`). */
+  warmup?: CacheWarmup | undefined;
 }
 
 /** The API thread's services over its own connection. */
@@ -327,6 +326,7 @@ async function drain(
   await services.redrive.stop();
   await services.delivery.service.stop();
   await services.backups.stop();
+  await runtime.warmup?.stop();
   await runtime.engine?.stop();
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
@@ -336,14 +336,6 @@ async function drain(
   db.close();
   lock.release();
   logger.info('stopped', { url });
-}
-
-/** Upgrading an existing data dir: each migration in the log, as some take a minute at scale. */
-function logMigration(logger: Logger, step: MigrationStep): void {
-  if (step.from === 0) return; // a new database: nothing to wait for
-  const { version, of, ms } = step;
-  if (step.phase === 'start') logger.info('migrating the database', { version, of });
-  else logger.info('migrated the database', { version, of, ms });
 }
 
 /**
@@ -376,6 +368,7 @@ export async function startLocalCell(options: LocalCellOptions): Promise<LocalCe
     runtime.engine = await startCellEngine(config, options);
     services.replays.resumeInterrupted();
     runtime.state = 'ready';
+    runtime.warmup = warmCache(config.dbFile, config.clock.now(), logger);
     services.delivery.service.start();
     services.backups.start();
     for (const warning of exposureWarnings(host, isLoopbackHost(host), options.tls !== undefined)) {

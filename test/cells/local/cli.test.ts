@@ -4,6 +4,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { SCHEMA_VERSION } from '../../../cells/local/storage/db.js';
 import { CellClient } from './helpers/cell-client.js';
 import { runCellCli, startCellProcess, stopAllCells, tempDataDir } from './helpers/cell-process.js';
+import { waitFor } from './helpers/wait-for.js';
 import { addArchiveRows, damageLeafPage, makeCellDatabase } from './storage/support/cell-db-file.js';
 
 const dirs: string[] = [];
@@ -103,6 +104,32 @@ describe('local cell CLI', () => {
         { msg: 'migrated the database', version: SCHEMA_VERSION, of: SCHEMA_VERSION },
       ]);
       expect(migrations(fresh.lines)).toEqual([]);
+    });
+  });
+
+  describe('cache warm-up', () => {
+    it('reads the recent pages of a large data dir in the background once ready, and logs what it read', async () => {
+      // Prepare: a data dir larger than the engine's page cache (64 MiB).
+      const dataDir = dir();
+      makeCellDatabase(path.join(dataDir, 'cell.sqlite'), { rows: 70_000 });
+
+      // Act
+      const cell = await startCellProcess({ dataDir });
+      const done = await waitFor(
+        () =>
+          cell.lines
+            .map(
+              (l) => JSON.parse(l) as { msg: string; rows?: Record<string, number>; horizonHours?: number },
+            )
+            .find((l) => l.msg === 'cache warm-up done'),
+        { what: 'cache warm-up done' },
+      );
+      await cell.stop();
+
+      // Assess
+      expect(done.horizonHours).toBe(72);
+      expect(done.rows).toMatchObject({ sla_entries_entered: 0, invoice_state_deadline: 0 });
+      expect(cell.lines.some((l) => l.includes('"cache warm-up started"'))).toBe(true);
     });
   });
 
