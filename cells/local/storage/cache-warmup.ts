@@ -3,6 +3,7 @@ import type { Worker } from 'node:worker_threads';
 import { ROLLUP_TIERS } from '../../../dashboards/rollups/window-plan.js';
 import { spawnModuleWorker } from '../worker-thread.js';
 import type { DatabaseHandle } from './db.js';
+import { distinctKeyValues } from './retention-chunks.js';
 import { SLA_TIERS } from './sla-rollup-writer.js';
 
 /**
@@ -71,16 +72,6 @@ function tableNames(db: DatabaseHandle): Set<string> {
   );
 }
 
-/** The distinct values of rollup_rows' leading key column, skipping through the key. */
-function specIds(db: DatabaseHandle): string[] {
-  const next = db
-    .prepare<[string], string>('SELECT spec_id FROM rollup_rows WHERE spec_id > ? ORDER BY spec_id LIMIT 1')
-    .pluck();
-  const ids: string[] = [];
-  for (let id = next.get(''); id !== undefined; id = next.get(id)) ids.push(id);
-  return ids;
-}
-
 /** The reads of {@link warmRecentPages} for this database's schema. */
 export function warmupReads(db: DatabaseHandle): WarmupRead[] {
   const has = tableNames(db);
@@ -96,7 +87,7 @@ export function warmupReads(db: DatabaseHandle): WarmupRead[] {
   const whole = (name: string, from: string, where: string) =>
     reads.push({ name, sql: `SELECT count(*) FROM ${from} WHERE ${where}`, prefix: [], ranged: false });
   if (has.has('rollup_rows')) {
-    for (const spec of specIds(db)) {
+    for (const spec of distinctKeyValues(db, 'rollup_rows', 'spec_id')) {
       for (const tier of ROLLUP_TIERS) {
         ranged('rollup_rows', 'rollup_rows', 'spec_id = ? AND tier = ?', 'bin_start_ms', [spec, tier]);
       }

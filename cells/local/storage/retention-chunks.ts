@@ -34,6 +34,19 @@ export function columnsOf(db: DatabaseHandle, table: string): string[] {
   return (db.prepare(`PRAGMA table_info(${quoteId(table)})`).all() as { name: string }[]).map((c) => c.name);
 }
 
+/**
+ * The distinct values of a table's leading key column, by skipping through the key: one seek per
+ * value, however many rows each has.
+ */
+export function distinctKeyValues(db: DatabaseHandle, table: string, column: string): unknown[] {
+  const [t, c] = [quoteId(table), quoteId(column)];
+  const next = db.prepare(`SELECT ${c} FROM ${t} WHERE ${c} > ? ORDER BY ${c} LIMIT 1`).pluck();
+  const first = db.prepare(`SELECT min(${c}) FROM ${t}`).pluck().get();
+  const values: unknown[] = [];
+  for (let v = first; v !== undefined && v !== null; v = next.get(v)) values.push(v);
+  return values;
+}
+
 function quoteId(name: string): string {
   return `"${name.replaceAll('"', '""')}"`;
 }

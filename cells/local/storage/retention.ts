@@ -13,6 +13,7 @@ import { pruneReconcileBins } from './reconcile-counters.js';
 import {
   columnsOf,
   deleteOldRecords,
+  distinctKeyValues,
   KeyedChunkDelete,
   type PrunedRecord,
   prepareRecordDeletes,
@@ -294,7 +295,7 @@ export class RetentionPruner {
       const prefix = key.indexOf('tier') === 1 ? key[0] : undefined;
       const where = `${prefix ? `${prefix} = ? AND ` : ''}tier = ? AND bin_start_ms < ?`;
       const remove = new KeyedChunkDelete(db, table, where);
-      const values = prefix ? this.#distinctValues(table, prefix) : [undefined];
+      const values = prefix ? distinctKeyValues(db, table, prefix) : [undefined];
       for (const tier of ROLLUP_TIERS) {
         const before = now - tierRetentionDays(this.#options.retention, tier) * DAY_MS;
         for (const value of values) {
@@ -304,17 +305,6 @@ export class RetentionPruner {
       }
     }
     return targets;
-  }
-
-  /** The distinct values of a table's leading key column, by skipping through the key. */
-  #distinctValues(table: string, column: string): unknown[] {
-    const next = this.#options.db
-      .prepare(`SELECT "${column}" FROM "${table}" WHERE "${column}" > ? ORDER BY "${column}" LIMIT 1`)
-      .pluck();
-    const first = this.#options.db.prepare(`SELECT min("${column}") FROM "${table}"`).pluck().get();
-    const values: unknown[] = [];
-    for (let v = first; v !== undefined && v !== null; v = next.get(v)) values.push(v);
-    return values;
   }
 
   async #run(target: PruneTarget): Promise<number> {
