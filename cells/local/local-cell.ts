@@ -5,6 +5,7 @@ import { CELL_TOPOLOGY, type CellTopology, type StageName } from '../topology.js
 import { ApiKeyStore } from './api/api-keys.js';
 import { buildHttpApi } from './api/http-api.js';
 import { provisionApiKeys } from './api/key-provisioning.js';
+import { listen } from './api/listen.js';
 import { ProducerRateLimiter } from './api/rate-limit.js';
 import { sessionSecret } from './api/session.js';
 import { exposureWarnings, type TlsMaterial } from './api/tls.js';
@@ -270,19 +271,6 @@ async function buildServer(
   const context = { topology, db, cellName, clock, logger, dataDir: config.dataDir, stats: services.stats };
   for (const plugin of options.plugins ?? []) await plugin(app, context);
   return app;
-}
-
-/** Listens and returns the bound port and the cell's URL. */
-async function listen(
-  app: FastifyInstance,
-  host: string,
-  port: number,
-  scheme: 'http' | 'https',
-): Promise<{ port: number; url: string }> {
-  await app.listen({ host, port });
-  const address = app.server.address();
-  const bound = typeof address === 'object' && address ? address.port : port;
-  return { port: bound, url: `${scheme}://${host.includes(':') ? `[${host}]` : host}:${bound}` };
 }
 
 function startCellEngine(config: CellConfig, options: LocalCellOptions): Promise<EngineHandle> {
