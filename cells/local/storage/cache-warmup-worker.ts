@@ -11,9 +11,7 @@ const job = workerData as CacheWarmupJob;
 try {
   const db = openCellDatabase({ file: job.file, synchronous: 'NORMAL', role: 'readonly' });
   try {
-    const options =
-      job.horizonMs === undefined ? { nowMs: job.nowMs } : { nowMs: job.nowMs, horizonMs: job.horizonMs };
-    post({ type: 'done', result: warmRecentPages(db, options) });
+    post({ type: 'done', result: warmRecentPages(db, job) });
   } finally {
     db.close();
   }
