@@ -22,7 +22,7 @@ describe('parseScaleOptions', () => {
     expect(parseScaleOptions([])).toEqual({
       sizes: [1_000_000, 5_000_000, 10_000_000],
       httpRecords: 1_000_000,
-      reads: 20,
+      reads: 100,
       ingestProbe: 20_000,
       ingestRounds: 3,
       soakMinutes: 30,
