@@ -3,6 +3,7 @@ import {
   readPercentilePanel,
   servesPercentiles,
 } from '../../../../cells/local/monitoring/percentile-panel.js';
+import { percentileSql } from '../../../../cells/local/storage/percentile-reader.js';
 import { rollupReaderOf } from '../../../../cells/local/storage/rollup-reader.js';
 import { CELL_TOPOLOGY } from '../../../../cells/topology.js';
 import { TIME_BINS } from '../../../../dashboards/panels/panel-types.js';
@@ -15,8 +16,9 @@ import {
 } from '../../../../dashboards/panels/panels.js';
 import { cellRollups } from '../../../../dashboards/rollups/cell-rollups.js';
 import { bucketOf } from '../../../../dashboards/rollups/histogram.js';
-import { readPanel } from '../../../../dashboards/rollups/read-panel.js';
+import { planPanelWindow, readPanel } from '../../../../dashboards/rollups/read-panel.js';
 import type { RollupSpec } from '../../../../dashboards/rollups/rollup-specs.js';
+import { segmentRuns } from '../../../../dashboards/rollups/window-plan.js';
 import { int, mulberry32 } from '../../../../scripts/ops/seeded-random.js';
 import { openTestCellDb, type TestCellDb } from '../../../dashboards/support/cell-db.js';
 
@@ -134,5 +136,28 @@ describe('readPercentilePanel: latency percentiles computed by SQLite equal read
     }
     expect(filled).toBeGreaterThan(10_000);
     expect(compared).toBeGreaterThan(5_000);
+  });
+
+  it('groups the runs as wide as the panel bin in primary-key order, sorting only the edges', () => {
+    // Prepare: a 24-hour window off the hour grid, drawn per hour
+    const fromMs = DAY0 + 25 * 60_000;
+    const plan = planPanelWindow(spec, { fromMs, toMs: fromMs + 86_400_000 }, '1h');
+    const runs = segmentRuns(plan.segments);
+
+    // Act
+    const planOf = (run: (typeof runs)[number]) =>
+      (
+        cell.db
+          .prepare(`EXPLAIN QUERY PLAN ${percentileSql([run], '1h')}`)
+          .all(spec.id, run.tier, run.fromMs, run.toMs) as { detail: string }[]
+      ).map((r) => r.detail);
+    const perRun = runs.map((run) => ({ tier: run.tier, plan: planOf(run) }));
+
+    // Assess: 5-minute edges around the hour middle; only the edges need a sort
+    expect(perRun.map((r) => r.tier)).toEqual(['5m', '1h', '5m']);
+    for (const { tier, plan: steps } of perRun) {
+      expect(steps.some((d) => d.startsWith('SEARCH rollup_rows USING PRIMARY KEY'))).toBe(true);
+      expect(steps.some((d) => d.includes('TEMP B-TREE'))).toBe(tier === '5m');
+    }
   });
 });
