@@ -11,7 +11,16 @@ export interface CellChild {
   readonly child: ChildProcess;
   readonly port: number;
   readonly dataDir: string;
+  /**
+   * Seconds from `cell ready` to the end of the cell's start-up cache warm-up (`cache warm-up
+   * done`, or `failed`); undefined when the start logged no warm-up (a small database skips it).
+   */
+  readonly warmup: Promise<number | undefined>;
 }
+
+/** The log messages of the cell's start-up cache warm-up (`cells/local/db-startup.ts`). */
+const WARMUP_STARTED = 'cache warm-up started';
+const WARMUP_ENDED = ['cache warm-up done', 'cache warm-up failed; ingest warms the cache as it goes'];
 
 /**
  * Starts `cells/local/main.ts` on a free port with rate limits out of the way, and resolves once
@@ -59,6 +68,14 @@ export async function startCell(
     ],
     { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] },
   );
+  let warmupStarted = false;
+  let readyAtMs = 0;
+  let endWarmup: (sec: number | undefined) => void = () => {};
+  const warmup = new Promise<number | undefined>((resolve) => {
+    endWarmup = resolve;
+  });
+  // A cell that exits before its warm-up ends has none left to wait for.
+  child.once('exit', () => endWarmup(undefined));
   return new Promise((resolve, reject) => {
     let buffer = '';
     const timer = setTimeout(() => {
@@ -73,15 +90,32 @@ export async function startCell(
         if (nl < 0) break;
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
+        const message = logMessage(line);
+        if (message === WARMUP_STARTED) warmupStarted = true;
+        if (message !== undefined && WARMUP_ENDED.includes(message)) {
+          endWarmup((performance.now() - readyAtMs) / 1000);
+        }
         const url = readyUrl(line, options.echoWarnings ?? true);
         if (url) {
           clearTimeout(timer);
-          resolve({ child, port: Number(new URL(url).port), dataDir });
+          readyAtMs = performance.now();
+          if (!warmupStarted) endWarmup(undefined);
+          resolve({ child, port: Number(new URL(url).port), dataDir, warmup });
         }
       }
     });
     child.once('exit', (code) => reject(new Error(`cell exited with ${code} before ready`)));
   });
+}
+
+/** The `msg` of a JSON log line; undefined for any other line. */
+function logMessage(line: string): string | undefined {
+  try {
+    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
+    return typeof msg === 'string' ? msg : undefined;
+  } catch {
+    return undefined;
+  }
 }
 
 /** The URL of a `cell ready` log line; other errors (and warnings), and non-JSON lines go to stderr. */

@@ -28,6 +28,8 @@ export interface SizeResult {
   readonly viaBulk: number;
   /** Spawn to `cell ready` after the restart. */
   readonly startSec: number;
+  /** `cell ready` to the end of the cell's start-up cache warm-up, which the reads wait for; undefined: none ran. */
+  readonly warmupSec?: number;
   readonly reads: readonly ReadFigures[];
   /** The median ingest probe and every probe's rate. */
   readonly ingest: IngestProbe;
@@ -132,8 +134,14 @@ export function sizeTable(result: SizeResult): string[] {
       `(median of ${probeRates(emptyIngest)}); the filled cell ${ingestChange(result)}`,
     `disk: ${fmt(result.dbBytes / 1e6, 1)} MB (cell.sqlite + -wal) = ${fmt(result.dbBytes / Math.max(1, ingest.stored), 0)} bytes per stored record`,
     `cell RSS: ${fmt(result.rssAfterReadsMiB, 0)} MiB after the reads, ${fmt(result.rssAfterIngestMiB, 0)} MiB after the ingest probe; ` +
-      `restart to ready: ${fmt(result.startSec, 1)} s; ${result.load}`,
+      `restart to ready: ${fmt(result.startSec, 1)} s; ${warmupText(result)}; ${result.load}`,
   ];
+}
+
+function warmupText(result: SizeResult): string {
+  return result.warmupSec === undefined
+    ? 'no start-up cache warm-up (small file)'
+    : `start-up cache warm-up ended ${fmt(result.warmupSec, 1)} s after ready; the reads waited for it`;
 }
 
 /** Every figure per size, sizes as columns. */
@@ -153,6 +161,7 @@ export function summaryTable(results: readonly SizeResult[]): string[] {
     row('bytes on disk per record', (r) => fmt(r.dbBytes / Math.max(1, r.ingest.stored), 0)),
     row('cell RSS MiB (max)', (r) => fmt(Math.max(r.rssAfterReadsMiB, r.rssAfterIngestMiB), 0)),
     row('restart to ready s', (r) => fmt(r.startSec, 1)),
+    row('cache warm-up after ready s', (r) => (r.warmupSec === undefined ? 'none' : fmt(r.warmupSec, 1))),
   ];
   return ['', '### summary', '', ...markdownTable(header, rows)];
 }

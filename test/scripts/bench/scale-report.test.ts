@@ -100,7 +100,10 @@ describe('sizeTable', () => {
     );
     expect(lines).toContain('disk: 2,510.0 MB (cell.sqlite + -wal) = 500 bytes per stored record');
     expect(lines).toContain(
-      'cell RSS: 300 MiB after the reads, 320 MiB after the ingest probe; restart to ready: 2.5 s; load average 1.0 on 2 cores',
+      'cell RSS: 300 MiB after the reads, 320 MiB after the ingest probe; restart to ready: 2.5 s; no start-up cache warm-up (small file); load average 1.0 on 2 cores',
+    );
+    expect(sizeTable(sizeResult(10_000_000, { warmupSec: 12.34 }))).toContain(
+      'cell RSS: 300 MiB after the reads, 320 MiB after the ingest probe; restart to ready: 2.5 s; start-up cache warm-up ended 12.3 s after ready; the reads waited for it; load average 1.0 on 2 cores',
     );
   });
 });
@@ -110,7 +113,10 @@ describe('summaryTable', () => {
     // Act
     const lines = summaryTable([
       sizeResult(1_000_000),
-      sizeResult(10_000_000, { emptyIngest: { ...sizeResult(0).emptyIngest, eventsPerSec: 4_000 } }),
+      sizeResult(10_000_000, {
+        emptyIngest: { ...sizeResult(0).emptyIngest, eventsPerSec: 4_000 },
+        warmupSec: 9.5,
+      }),
     ]);
 
     // Assess
@@ -118,6 +124,7 @@ describe('summaryTable', () => {
     expect(lines).toContain('| records through the bulk loader |         0 | 9,000,000 |');
     expect(lines).toContain('| executive 24 h p95 ms           |      40.0 |      40.0 |');
     expect(lines).toContain('| cell RSS MiB (max)              |       320 |       320 |');
+    expect(lines.find((l) => l.startsWith('| cache warm-up after ready s'))).toMatch(/\| +none \| +9\.5 \|$/);
     expect(lines.find((l) => l.startsWith('| ingest events/s, empty cell'))).toMatch(
       /\| +5,500 \| +4,000 \|$/,
     );
