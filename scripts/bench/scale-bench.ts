@@ -9,7 +9,7 @@ import { fmt } from './results-table.js';
 import { type InvoiceDraw, InvoiceSource } from './scale-batches.js';
 import { bulkLoad } from './scale-bulk.js';
 import { benchKeys, databaseBytes, databaseFile, processRssMiB, startScaleCell } from './scale-cell.js';
-import { dataDirOf, readFill } from './scale-data-dir.js';
+import { dataDirOf, readFill, storedElsewhere } from './scale-data-dir.js';
 import { type HttpSendResult, type IngestTarget, sendOverHttp } from './scale-fill.js';
 import { type FillRecord, writeFillRecord } from './scale-fill-record.js';
 import { readAs, readStats } from './scale-http.js';
@@ -64,6 +64,8 @@ class ScaleBench {
   readonly #dataDir: string;
   readonly #keys = benchKeys();
   readonly #source: InvoiceSource;
+  /** The fill's invoices when this run draws from another seed (`storedElsewhere`). */
+  readonly #storedElsewhere: { seed: number; invoices: number } | undefined;
   #cell: CellChild | undefined;
   #startSec = Number.NaN;
   #stored = 0;
@@ -74,6 +76,7 @@ class ScaleBench {
   constructor(options: ScaleOptions, dataDir: string, earlier?: FillRecord) {
     this.#options = options;
     this.#dataDir = dataDir;
+    this.#storedElsewhere = earlier ? storedElsewhere(dataDir, options.seed) : undefined;
     this.#source = new InvoiceSource(
       createScaleTraffic({ seed: options.seed, topology: CELL_TOPOLOGY, nowMs: Date.now() }),
       earlier?.invoices ?? 0,
@@ -135,6 +138,21 @@ class ScaleBench {
       log(`warning: /stats counts ${stored} stored records, the bench wrote ${this.#stored}`);
     this.#stored = stored;
     return cell;
+  }
+
+  /** A random invoice id the cell stores, for the timeline read. */
+  #randomStoredInvoice(): () => string {
+    const elsewhere = this.#storedElsewhere;
+    if (elsewhere) {
+      const traffic = createScaleTraffic({
+        seed: elsewhere.seed,
+        topology: CELL_TOPOLOGY,
+        nowMs: Date.now(),
+      });
+      return () => traffic.invoice(Math.floor(Math.random() * elsewhere.invoices)).invoiceId;
+    }
+    const source = this.#source;
+    return () => source.invoiceId(Math.floor(Math.random() * source.count));
   }
 
   /**
@@ -242,10 +260,7 @@ class ScaleBench {
     const stored = this.#stored;
     const [viaHttp, viaBulk] = [this.#viaHttp, this.#viaBulk];
     log(`measuring reads at ${fmt(stored)} records`);
-    const source = this.#source;
-    const paths = readPaths(this.#views, Date.now(), () =>
-      source.invoiceId(Math.floor(Math.random() * source.count)),
-    );
+    const paths = readPaths(this.#views, Date.now(), this.#randomStoredInvoice());
     const reads = await measureReads(cell.port, this.#keys.operator, paths, this.#options.reads, log);
     const pid = cell.child.pid ?? 0;
     const rssAfterReadsMiB = processRssMiB(pid);

@@ -41,6 +41,21 @@ export function readFill(
   return { seed, invoices: 0, viaHttp: Number.NaN, viaBulk: Number.NaN };
 }
 
+/**
+ * The invoices of another seed that the cell in `dir` stores (`[0, invoices)` of its fill's
+ * traffic), for reads that need a stored invoice: a run on the fill's seed goes on numbering after
+ * them, so its own source covers them (undefined), but a run on another seed starts at 0 of its
+ * own traffic, none of which the cell holds yet.
+ *
+ * @example
+ * storedElsewhere(dir, 4); // { seed: 3, invoices: 2541381 } for a cell filled with --seed 3
+ */
+export function storedElsewhere(dir: string, seed: number): { seed: number; invoices: number } | undefined {
+  const record = readFillRecord(dir);
+  if (!record || record.seed === seed || !(record.invoices > 0)) return undefined;
+  return { seed: record.seed, invoices: record.invoices };
+}
+
 /** The data dir to fill: the one given (it must hold no cell yet) or a fresh temp dir. */
 export function dataDirOf(options: ScaleOptions): { dir: string; made: boolean } {
   if (options.dataDir === undefined) {

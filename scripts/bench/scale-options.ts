@@ -115,7 +115,7 @@ function program(): Command {
     .option('--keep', 'keep the temp data dir at the end', false)
     .option(
       '--measure-existing',
-      'measure the cell already in --data-dir without filling it (give a --seed other than its fill)',
+      'measure the cell already in --data-dir without filling it (its fill record keeps ids apart; without one, give a --seed other than its fill)',
       false,
     )
     .option(

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { storedElsewhere } from '../../../scripts/bench/scale-data-dir.js';
 import { readFillRecord, writeFillRecord } from '../../../scripts/bench/scale-fill-record.js';
 
 describe('fill record', () => {
@@ -35,5 +36,18 @@ describe('fill record', () => {
 
     // Assess
     expect(answers).toEqual([undefined, undefined, undefined, undefined]);
+  });
+
+  it("names the fill's invoices only to a run on another seed, whose own numbering holds none of them", () => {
+    // Prepare
+    writeFillRecord(dir, { seed: 3, invoices: 2_541_381, viaHttp: 1_000_000, viaBulk: 9_000_001 });
+
+    // Act / Assess
+    expect(storedElsewhere(dir, 4)).toEqual({ seed: 3, invoices: 2_541_381 });
+    expect(storedElsewhere(dir, 3)).toBeUndefined();
+  });
+
+  it('names nothing without a fill record', () => {
+    expect(storedElsewhere(dir, 4)).toBeUndefined();
   });
 });
