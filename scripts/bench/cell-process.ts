@@ -93,7 +93,8 @@ export async function startCell(
         const message = logMessage(line);
         if (message === WARMUP_STARTED) warmupStarted = true;
         if (message !== undefined && WARMUP_ENDED.includes(message)) {
-          endWarmup((performance.now() - readyAtMs) / 1000);
+          // A warm-up that ended before `cell ready` was logged took no time after it.
+          endWarmup(readyAtMs === 0 ? 0 : (performance.now() - readyAtMs) / 1000);
         }
         const url = readyUrl(line, options.echoWarnings ?? true);
         if (url) {
