@@ -4,7 +4,7 @@ import {
   TIME_BINS,
   type TimeBin,
 } from '../../../dashboards/panels/panel-types.js';
-import { sortedBuckets } from '../../../dashboards/rollups/histogram.js';
+import { ascendingBuckets, sortedBuckets } from '../../../dashboards/rollups/histogram.js';
 import type { RollupSpec } from '../../../dashboards/rollups/rollup-specs.js';
 import type { SegmentRun } from '../../../dashboards/rollups/window-plan.js';
 import type { DatabaseHandle } from './db.js';
@@ -78,27 +78,18 @@ function pickBuckets(pairs: readonly number[]): { count: number; picked: (number
     count += n;
     if (!(n > 0) || (i > 0 && (pairs[i] as number) <= (pairs[i - 2] as number))) ascendingPositive = false;
   }
-  if (!ascendingPositive) {
-    // Repeated buckets (runs merged into one bin), counts of zero or less, or another order.
-    const merged = new Map<number, number>();
-    for (let i = 0; i < pairs.length; i += 2) {
-      const bucket = pairs[i] as number;
-      merged.set(bucket, (merged.get(bucket) ?? 0) + (pairs[i + 1] as number));
-    }
-    const sorted = sortedBuckets(merged);
-    return { count, picked: PERCENTILE_NAMES.map((p) => sorted.percentile(PERCENTILES[p])) };
+  // Otherwise: repeated buckets (runs merged into one bin), counts of zero or less, or another order.
+  const sorted = ascendingPositive ? ascendingBuckets(pairs) : sortedBuckets(mergedCounts(pairs));
+  return { count, picked: PERCENTILE_NAMES.map((p) => sorted.percentile(PERCENTILES[p])) };
+}
+
+function mergedCounts(pairs: readonly number[]): Map<number, number> {
+  const merged = new Map<number, number>();
+  for (let i = 0; i < pairs.length; i += 2) {
+    const bucket = pairs[i] as number;
+    merged.set(bucket, (merged.get(bucket) ?? 0) + (pairs[i + 1] as number));
   }
-  // The common case, walked in place: buckets ascending, every count positive (sortedBuckets' rule).
-  const picked = PERCENTILE_NAMES.map((p) => {
-    const rank = Math.floor((count * PERCENTILES[p] + 99) / 100);
-    let seen = 0;
-    for (let i = 0; i < pairs.length; i += 2) {
-      seen += pairs[i + 1] as number;
-      if (seen >= rank) return pairs[i] as number;
-    }
-    return pairs[pairs.length - 2];
-  });
-  return { count, picked };
+  return merged;
 }
 
 function parsePairs(text: string): number[] {
