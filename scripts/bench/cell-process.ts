@@ -90,13 +90,14 @@ export async function startCell(
         if (nl < 0) break;
         const line = buffer.slice(0, nl);
         buffer = buffer.slice(nl + 1);
-        const message = logMessage(line);
+        const entry = logEntry(line);
+        const message = entry?.msg;
         if (message === WARMUP_STARTED) warmupStarted = true;
         if (message !== undefined && WARMUP_ENDED.includes(message)) {
           // A warm-up that ended before `cell ready` was logged took no time after it.
           endWarmup(readyAtMs === 0 ? 0 : (performance.now() - readyAtMs) / 1000);
         }
-        const url = readyUrl(line, options.echoWarnings ?? true);
+        const url = readyUrl(entry, line, options.echoWarnings ?? true);
         if (url) {
           clearTimeout(timer);
           readyAtMs = performance.now();
@@ -109,25 +110,32 @@ export async function startCell(
   });
 }
 
-/** The `msg` of a JSON log line; undefined for any other line. */
-function logMessage(line: string): string | undefined {
+/** The fields the bench reads of a cell log line. */
+interface LogEntry {
+  readonly msg?: string;
+  readonly url?: string;
+  readonly level?: string;
+}
+
+/** A JSON log line, parsed once (a JSON scalar has no fields); undefined for non-JSON and `null`. */
+function logEntry(line: string): LogEntry | undefined {
   try {
-    const msg = (JSON.parse(line) as { msg?: unknown }).msg;
-    return typeof msg === 'string' ? msg : undefined;
+    const entry = JSON.parse(line) as unknown;
+    if (entry === null) return undefined;
+    return typeof entry === 'object' ? (entry as LogEntry) : {};
   } catch {
     return undefined;
   }
 }
 
 /** The URL of a `cell ready` log line; other errors (and warnings), and non-JSON lines go to stderr. */
-function readyUrl(line: string, echoWarnings: boolean): string | undefined {
-  try {
-    const entry = JSON.parse(line) as { msg?: string; url?: string; level?: string };
-    if (entry.msg === 'cell ready' && entry.url) return entry.url;
-    if (entry.level === 'error' || (echoWarnings && entry.level === 'warn')) {
-      process.stderr.write(`cell: ${line}\n`);
-    }
-  } catch {
+function readyUrl(entry: LogEntry | undefined, line: string, echoWarnings: boolean): string | undefined {
+  if (entry === undefined) {
+    process.stderr.write(`cell: ${line}\n`);
+    return undefined;
+  }
+  if (entry.msg === 'cell ready' && entry.url) return entry.url;
+  if (entry.level === 'error' || (echoWarnings && entry.level === 'warn')) {
     process.stderr.write(`cell: ${line}\n`);
   }
   return undefined;
